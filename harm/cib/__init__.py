@@ -1,0 +1,1 @@
+"""The cluster information base: typed, immutable configuration and status."""

@@ -1,0 +1,1 @@
+"""The ``harm`` command line."""

@@ -1,0 +1,47 @@
+"""``harm``: the operator's command line.
+
+Each sub-command lives in its own module and exports a click command named ``command``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from harm import __version__
+from harm.cli import configure, lab, simulate
+from harm.errors import HarmError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="harm")
+def cli() -> None:
+    """harm: a cluster resource manager for highly available services."""
+
+
+cli.add_command(configure.command, "configure")
+cli.add_command(simulate.command, "simulate")
+cli.add_command(lab.command, "lab")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; harm's own errors become ``ErrorType: message`` and exit status 1."""
+    try:
+        cli.main(args=argv, prog_name="harm", standalone_mode=False)
+    except HarmError as error:
+        click.echo(f"{type(error).__name__}: {error}", err=True)
+        return 1
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""harm.engine."""
