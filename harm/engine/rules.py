@@ -1,0 +1,421 @@
+"""Rule and expression evaluation, with Pacemaker 2.1's semantics.
+
+Grammar of what is evaluated (the typed model of ``harm.cib.config``)::
+
+    rule        := [role] (score | score-attribute)? boolean-op? expression+
+    expression  := attr-expr | date-expr | op-expr | rsc-expr | rule
+    attr-expr   := attribute operation [value [type] [value-source]]
+                   operation ∈ lt gt lte gte eq ne defined not_defined
+                   type      ∈ string integer number version   (default: see below)
+                   attribute ``#role`` makes it a role expression
+    date-expr   := gt start | lt end | in_range [start] [end | duration] | date_spec spec
+
+Comparison of an attribute with a value:
+
+* ``defined``/``not_defined`` test only whether the attribute exists;
+* without a ``type``, ``lt gt lte gte`` compare as numbers (``number`` when either
+  side holds a ``.``, else ``integer``) and ``eq ne`` as strings;
+* ``string`` compares case-insensitively; a value that does not parse as an integer or
+  number falls back to the string comparison;
+* a missing attribute (or value) is smaller than any value: ``eq`` and ``ne`` still
+  answer, ``lt gt lte gte`` are false.
+
+An ``or`` rule without expressions is false, an ``and`` rule without expressions true.
+Time is given explicitly (``now``, seconds since the epoch, UTC); nothing here reads a
+clock.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from harm.cib.config import (
+    AttrExpression,
+    DateExpression,
+    Expression,
+    OpExpression,
+    Pairs,
+    Role,
+    RscExpression,
+    Rule,
+)
+from harm.cib.durations import parse_ms
+from harm.cib.scores import INFINITY, parse_score
+
+_EMPTY: Mapping[str, str] = {}
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    """Everything a rule may look at.
+
+    ``node_attrs`` is None when no node is being considered (expressions on node
+    attributes then never match). ``role`` is the role a ``#role`` expression tests
+    (None: unknown, such expressions never match). ``now`` is seconds since the epoch.
+    """
+
+    node_attrs: Mapping[str, str] | None = None
+    now: int | None = None
+    role: Role | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    meta: Mapping[str, str] = field(default_factory=dict)
+    op_name: str | None = None
+    op_interval_ms: int | None = None
+    rsc_class: str | None = None
+    rsc_provider: str | None = None
+    rsc_type: str | None = None
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+def rule_matches(rule: Rule, given: RuleInput) -> bool:
+    """True when ``rule`` holds for ``given``."""
+    if rule.boolean_op.strip().lower() == "or":
+        return any(expression_matches(e, given) for e in rule.expressions)
+    return all(expression_matches(e, given) for e in rule.expressions)
+
+
+def expression_matches(expression: Expression, given: RuleInput) -> bool:
+    """True when one expression (or nested rule) holds for ``given``."""
+    if isinstance(expression, Rule):
+        return rule_matches(expression, given)
+    if isinstance(expression, AttrExpression):
+        if expression.attribute == "#role":
+            return _role_matches(expression, given.role)
+        return _attr_matches(expression, given)
+    if isinstance(expression, DateExpression):
+        if given.now is None:
+            return False
+        return date_matches(expression, given.now)
+    if isinstance(expression, OpExpression):
+        return _op_matches(expression, given)
+    return _rsc_matches(expression, given)
+
+
+def rule_score(rule: Rule, node_attrs: Mapping[str, str]) -> int:
+    """The score a matching location rule grants on a node.
+
+    A literal ``score`` wins; with ``score-attribute`` the node's value of that attribute
+    is the score, and a node without it gets -INFINITY (as Pacemaker does). A rule with
+    neither grants 0.
+    """
+    if rule.score is not None:
+        return rule.score
+    if rule.score_attribute is not None:
+        value = node_attrs.get(rule.score_attribute)
+        if value is None:
+            return -INFINITY
+        return score_of(value)
+    return 0
+
+
+def score_of(text: str) -> int:
+    """Pacemaker's ``char2score``: a score, with unparsable text counting as 0."""
+    try:
+        return parse_score(text)
+    except ValueError:
+        match = re.match(r"^\s*([+-]?\d+)", text)
+        return parse_score(match.group(1)) if match else 0
+
+
+# ----------------------------------------------------------------------------- attributes
+
+
+def _attr_matches(expression: AttrExpression, given: RuleInput) -> bool:
+    if given.node_attrs is None:
+        return False
+    value = expression.value
+    source = (expression.value_source or "literal").lower()
+    if value is not None and value != "" and source in ("param", "meta"):
+        table = given.params if source == "param" else given.meta
+        value = table.get(value)
+    elif value == "":
+        value = None
+    actual = given.node_attrs.get(expression.attribute)
+    return accept_comparison(actual, value, expression.type, expression.operation)
+
+
+def accept_comparison(left: str | None, right: str | None, type_: str | None, op: str) -> bool:
+    """Whether ``left <op> right`` holds, compared as ``type_`` (see the module doc)."""
+    op = op.lower()
+    if op == "defined":
+        return left is not None
+    if op == "not_defined":
+        return left is None
+    cmp = compare_values(left, right, type_, op)
+    if op == "eq":
+        return cmp == 0
+    if op == "ne":
+        return cmp != 0
+    if left is None or right is None:
+        return False
+    if op == "lt":
+        return cmp < 0
+    if op == "lte":
+        return cmp <= 0
+    if op == "gt":
+        return cmp > 0
+    if op == "gte":
+        return cmp >= 0
+    return False
+
+
+def compare_values(left: str | None, right: str | None, type_: str | None, op: str) -> int:
+    """-1, 0 or 1 comparing two attribute values as Pacemaker's rules do."""
+    if left is None or right is None:
+        if left is None and right is None:
+            return 0
+        return 1 if right is None else -1
+    if type_ is None:
+        if op.lower() in ("lt", "lte", "gt", "gte"):
+            type_ = "number" if ("." in left or "." in right) else "integer"
+        else:
+            type_ = "string"
+    kind = type_.lower()
+    if kind == "integer":
+        lnum, rnum = _scan_int(left), _scan_int(right)
+        if lnum is None or rnum is None:
+            return compare_values(left, right, "string", op)
+        return _sign(lnum - rnum)
+    if kind == "number":
+        lflt, rflt = _scan_float(left), _scan_float(right)
+        if lflt is None or rflt is None:
+            return compare_values(left, right, "string", op)
+        return -1 if lflt < rflt else (1 if lflt > rflt else 0)
+    if kind == "version":
+        return compare_versions(left, right)
+    lower_left, lower_right = left.lower(), right.lower()
+    return -1 if lower_left < lower_right else (1 if lower_left > lower_right else 0)
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
+
+
+_INT_PREFIX = re.compile(r"^\s*([+-]?\d+)")
+_FLOAT_PREFIX = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+
+
+def _scan_int(text: str) -> int | None:
+    """Leading integer of ``text`` (as strtoll would read it), or None."""
+    match = _INT_PREFIX.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _scan_float(text: str) -> float | None:
+    match = _FLOAT_PREFIX.match(text)
+    return float(match.group(1)) if match else None
+
+
+def compare_versions(left: str, right: str) -> int:
+    """Compare dotted versions numerically field by field (``1.10 > 1.9``)."""
+    lparts = [_scan_int(p) or 0 for p in left.split(".")]
+    rparts = [_scan_int(p) or 0 for p in right.split(".")]
+    for index in range(max(len(lparts), len(rparts))):
+        a = lparts[index] if index < len(lparts) else 0
+        b = rparts[index] if index < len(rparts) else 0
+        if a != b:
+            return -1 if a < b else 1
+    return 0
+
+
+# ----------------------------------------------------------------------------- roles, ops, rscs
+
+_ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
+
+
+def _role_matches(expression: AttrExpression, role: Role | None) -> bool:
+    if role is None:
+        return False
+    op = expression.operation.lower()
+    rank = _ROLE_RANK[role]
+    if op == "defined":
+        return rank > _ROLE_RANK[Role.STARTED]
+    if op == "not_defined":
+        return rank < _ROLE_RANK[Role.UNPROMOTED]
+    wanted = _parse_role(expression.value)
+    if op == "eq":
+        return wanted is role
+    if op == "ne":
+        if rank < _ROLE_RANK[Role.UNPROMOTED]:
+            return False
+        return wanted is not role
+    return False
+
+
+def _parse_role(text: str | None) -> Role | None:
+    if text is None:
+        return None
+    try:
+        return Role.parse(text)
+    except ValueError:
+        return None
+
+
+def _op_matches(expression: OpExpression, given: RuleInput) -> bool:
+    if given.op_name is None:
+        return False
+    if expression.interval is not None:
+        try:
+            interval = parse_ms(expression.interval)
+        except ValueError:
+            return False
+        if interval != (given.op_interval_ms or 0):
+            return False
+    return expression.name == given.op_name
+
+
+def _rsc_matches(expression: RscExpression, given: RuleInput) -> bool:
+    if given.rsc_class is None and given.rsc_type is None:
+        return False
+    if expression.cls is not None and expression.cls != given.rsc_class:
+        return False
+    if expression.provider != given.rsc_provider:
+        return False
+    return not (expression.type is not None and expression.type != given.rsc_type)
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def date_matches(expression: DateExpression, now: int) -> bool:
+    """True when the date expression holds at ``now`` (seconds since the epoch, UTC)."""
+    op = (expression.operation or "in_range").lower()
+    start = parse_iso_datetime(expression.start) if expression.start else None
+    end = parse_iso_datetime(expression.end) if expression.end else None
+    if start is not None and end is None and expression.duration:
+        end = add_duration(start, expression.duration)
+    moment = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+    if op == "in_range":
+        if start is None and end is None:
+            return False
+        if start is not None and moment < start:
+            return False
+        return not (end is not None and moment > end)
+    if op == "date_spec":
+        return date_spec_matches(expression.date_spec, moment)
+    if op == "gt":
+        return start is not None and moment > start
+    if op == "lt":
+        return end is not None and moment < end
+    return False
+
+
+_DATE = re.compile(
+    r"^(?P<year>\d{4})"
+    r"(?:-(?:(?P<month>\d{2})(?:-(?P<day>\d{2}))?|W(?P<week>\d{2})(?:-(?P<wday>\d))?"
+    r"|(?P<yday>\d{3})))?$"
+)
+_TIME = re.compile(
+    r"^(?P<h>\d{2})(?::(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_iso_datetime(text: str) -> dt.datetime | None:
+    """Parse the ISO 8601 forms Pacemaker accepts; None when it is not a date.
+
+    ``2005-01-20``, ``2005-01-20 12:00:00Z``, ``2005-01-20T12:00:00+02:00``,
+    ``2005-020`` (ordinal), ``2005-W03-4`` (ISO week). A time without zone is UTC.
+    """
+    text = text.strip()
+    date_part, _, time_part = text.replace("T", " ").partition(" ")
+    match = _DATE.match(date_part)
+    if match is None:
+        return None
+    year = int(match.group("year"))
+    try:
+        if match.group("yday"):
+            day = dt.date(year, 1, 1) + dt.timedelta(days=int(match.group("yday")) - 1)
+        elif match.group("week"):
+            day = dt.date.fromisocalendar(
+                year, int(match.group("week")), int(match.group("wday") or 1)
+            )
+        else:
+            day = dt.date(year, int(match.group("month") or 1), int(match.group("day") or 1))
+    except ValueError:
+        return None
+    hours = minutes = seconds = 0
+    offset = dt.timedelta(0)
+    time_part = time_part.strip()
+    if time_part:
+        tmatch = _TIME.match(time_part)
+        if tmatch is None:
+            return None
+        hours = int(tmatch.group("h"))
+        minutes = int(tmatch.group("m") or 0)
+        seconds = int(tmatch.group("s") or 0)
+        zone = tmatch.group("tz")
+        if zone and zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+    base = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    return base + dt.timedelta(hours=hours, minutes=minutes, seconds=seconds) - offset
+
+
+def add_duration(start: dt.datetime, duration: Pairs) -> dt.datetime:
+    """``start`` plus a duration given as years/months/weeks/days/hours/minutes/seconds."""
+    amounts = {key: _scan_int(value) or 0 for key, value in duration}
+    moment = start
+    years, months = amounts.get("years", 0), amounts.get("months", 0)
+    if years or months:
+        total_months = moment.year * 12 + (moment.month - 1) + years * 12 + months
+        year, month = divmod(total_months, 12)
+        last = calendar.monthrange(year, month + 1)[1]
+        moment = moment.replace(year=year, month=month + 1, day=min(moment.day, last))
+    return moment + dt.timedelta(
+        weeks=amounts.get("weeks", 0),
+        days=amounts.get("days", 0),
+        hours=amounts.get("hours", 0),
+        minutes=amounts.get("minutes", 0),
+        seconds=amounts.get("seconds", 0),
+    )
+
+
+def moon_phase(moment: dt.datetime) -> int:
+    """Pacemaker's phase of the moon, 0 (new) … 7 (4 is full)."""
+    year = moment.year
+    day_of_year = moment.timetuple().tm_yday
+    golden = (year % 19) + 1
+    epact = (11 * golden + 18) % 30
+    if (epact == 25 and golden > 11) or epact == 24:
+        epact += 1
+    return ((((day_of_year + epact) * 6) + 11) % 177) // 22 & 7
+
+
+def _range_holds(spec: str, value: int) -> bool:
+    """``5``, ``1-5``, ``-5`` or ``5-``: whether ``value`` falls in it; bad spec passes."""
+    spec = spec.strip()
+    match = re.match(r"^(\d*)\s*(?:(-)\s*(\d*))?$", spec)
+    if match is None or (not match.group(1) and not match.group(3)):
+        return True
+    low = int(match.group(1)) if match.group(1) else None
+    high = low if match.group(2) is None else (int(match.group(3)) if match.group(3) else None)
+    if low is not None and value < low:
+        return False
+    return not (high is not None and value > high)
+
+
+def date_spec_matches(spec: Pairs, moment: dt.datetime) -> bool:
+    """True when every field given in a ``date_spec`` holds for ``moment``."""
+    iso_year, iso_week, iso_wday = moment.isocalendar()
+    fields = {
+        "years": moment.year,
+        "months": moment.month,
+        "monthdays": moment.day,
+        "hours": moment.hour,
+        "minutes": moment.minute,
+        "seconds": moment.second,
+        "yeardays": moment.timetuple().tm_yday,
+        "weekyears": iso_year,
+        "weeks": iso_week,
+        "weekdays": iso_wday,
+        "moon": moon_phase(moment),
+    }
+    return all(_range_holds(value, fields[key]) for key, value in spec if key in fields)
