@@ -1,0 +1,1 @@
+"""The crm shell configuration language: parse, check, assemble and show."""
