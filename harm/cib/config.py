@@ -198,6 +198,7 @@ class Op:
     role: Role | None = None
     attrs: Pairs = ()  # timeout, on-fail, start-delay, enabled, … in written order
     meta: tuple[NvSet, ...] = ()
+    params: tuple[NvSet, ...] = ()  # op instance attributes (OCF_CHECK_LEVEL, …)
 
     @property
     def interval_ms(self) -> int:
@@ -221,6 +222,7 @@ class Primitive:
     ops: tuple[Op, ...] = ()
     utilization: tuple[NvSet, ...] = ()
     description: str | None = None
+    template: str | None = None  # XML <template> it was built from (agent resolved from it)
 
     def param(self, name: str) -> str | None:
         return first_value(self.params, name)
@@ -365,6 +367,7 @@ class Node:
     attributes: tuple[NvSet, ...] = ()
     utilization: tuple[NvSet, ...] = ()
     description: str | None = None
+    score: int | None = None  # Pacemaker's deprecated per-node preference
 
     def attribute(self, name: str) -> str | None:
         return first_value(self.attributes, name)

@@ -153,6 +153,7 @@ class Status:
     """The whole status section."""
 
     nodes: tuple[NodeState, ...] = ()
+    extra_sections: Pairs = ()  # raw XML harm keeps but ignores (tickets, …) as (path, xml)
 
     def node(self, uname: str) -> NodeState | None:
         for state in self.nodes:
