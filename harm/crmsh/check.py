@@ -210,6 +210,11 @@ class _Checker:
 
     def check_duplicates(self) -> None:
         seen: dict[str, Located] = {}
+        in_text = {
+            item.definition.id
+            for item in self.items
+            if not isinstance(item.definition, PropertyDef | Node)
+        }
         for item in self.items:
             definition = item.definition
             if isinstance(definition, PropertyDef | Node):
@@ -225,7 +230,10 @@ class _Checker:
             kind = _kind(definition)
             for other_kind, table in (("resource", self.flat.resources),
                                       ("constraint", self.flat.constraints)):
-                if other_kind != kind and object_id in table:
+                if other_kind != kind and object_id in table and not (
+                    object_id in in_text and _kind(table[object_id]) != kind
+                    and self.defined_later_in_text(item, object_id)
+                ):
                     self.error(item.id_position,
                                f"id '{object_id}' is already used by a {other_kind}")
         for item in self.items:
@@ -242,6 +250,15 @@ class _Checker:
                                    f"'{definition.id}' (each operation needs its own interval)")
                 del ids
 
+    def defined_later_in_text(self, item: Located, object_id: str) -> bool:
+        """True when another statement of the text defines ``object_id`` after ``item``."""
+        after = self.items[self.items.index(item) + 1:]
+        return any(
+            not isinstance(other.definition, PropertyDef | Node)
+            and other.definition.id == object_id
+            for other in after
+        )
+
     def check_containment(self) -> None:
         owners: dict[str, str] = {}
         item_of = {item.definition.id: item for item in self.items
@@ -255,6 +272,9 @@ class _Checker:
             else:
                 continue
             for member in members:
+                earlier = self.flat.resources.get(owners.get(member, ""))
+                if isinstance(definition, CloneDef) and isinstance(earlier, GroupDef):
+                    continue  # reported as "clone the group instead"
                 if member in owners and owners[member] != rid:
                     item = item_of.get(rid) or item_of.get(owners[member])
                     if item is not None:
@@ -385,7 +405,8 @@ class _Checker:
         names = [name for rset in constraint.sets for name in rset.resources]
         for index, name in enumerate(names):
             if name in names[:index]:
-                self.error(item.id_position,
+                positions = [r.position for r in item.references if r.name == name]
+                self.error(positions[-1] if len(positions) > 1 else item.id_position,
                            f"'{name}' appears twice in constraint '{constraint.id}'")
 
     # ---------------------------------------------------------------- node names

@@ -157,7 +157,7 @@ def _read_token(scanner: _Scanner, continued: bool) -> Token:
             break
         if char in "\"'":
             quoted = True
-            if value_col is None and chars and "=" in chars:
+            if value_col == scanner.col:  # the value starts inside the quotes
                 value_col = scanner.col + 1
             _read_quoted(scanner, chars)
             continue
