@@ -1,0 +1,330 @@
+"""The membership state machine: pure, driven by time and received bytes.
+
+Inputs: ``receive(now, nic, data)`` for every datagram, ``tick(now)`` regularly (every few
+tens of milliseconds is plenty), ``send(now, body, dest)`` for a cluster message. Each returns
+a :class:`Step`: the events that happened and the datagrams to send on *every* link. ``now``
+is a monotonic time in milliseconds from the caller's clock; nothing here reads a clock,
+sleeps or touches a socket.
+
+Rules (Heartbeat's): a link ``(node, nic)`` is dead after ``deadtime`` with nothing heard on
+it; a node is dead after ``deadtime`` with nothing heard on any link; a node that sends a
+newer boot generation restarted. A node that was never heard is declared dead when
+``initdead`` expires after start. The view is this node plus every live peer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from harm.membership.authkeys import AuthKeys
+from harm.membership.events import (
+    Delivered,
+    Dropped,
+    Event,
+    LateHeartbeat,
+    LinkDead,
+    LinkUp,
+    Lost,
+    NodeDead,
+    NodeRestarted,
+    NodeUp,
+    View,
+    ViewChanged,
+)
+from harm.membership.packet import (
+    DropReason,
+    MessageType,
+    Packet,
+    PacketError,
+    decode,
+    encode,
+)
+from harm.membership.quorum import has_quorum
+from harm.membership.replay import ReplayGuard, Verdict
+from harm.membership.settings import Settings
+from harm.membership.stream import Inbox, Message, Outbox, decode_data
+
+
+@dataclass(frozen=True)
+class Params:
+    """What the state machine needs from the settings (times in ms)."""
+
+    cluster: str
+    node: str
+    votes: tuple[tuple[str, int], ...]
+    nics: tuple[str, ...]
+    generation: int
+    keepalive_ms: int = 1000
+    deadtime_ms: int = 30_000
+    warntime_ms: int = 10_000
+    initdead_ms: int = 60_000
+    two_node: bool = False
+
+    @staticmethod
+    def from_settings(settings: Settings, generation: int) -> Params:
+        return Params(
+            cluster=settings.cluster,
+            node=settings.node,
+            votes=tuple((n.name, n.votes) for n in settings.nodes),
+            nics=settings.nics,
+            generation=generation,
+            keepalive_ms=settings.keepalive_ms,
+            deadtime_ms=settings.deadtime_ms,
+            warntime_ms=settings.warntime_ms,
+            initdead_ms=settings.initdead_ms,
+            two_node=settings.two_node,
+        )
+
+    @property
+    def peers(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.votes if name != self.node)
+
+
+@dataclass(frozen=True)
+class Step:
+    """The result of one input: events, and datagrams to send on every link."""
+
+    events: tuple[Event, ...] = ()
+    frames: tuple[bytes, ...] = ()
+
+
+@dataclass
+class _Peer:
+    name: str
+    nics: tuple[str, ...]
+    alive: bool = False
+    generation: int | None = None
+    last_heard: int | None = None
+    last_heartbeat: int | None = None
+    link_heard: dict[str, int] = field(default_factory=dict)
+    link_up: dict[str, bool] = field(default_factory=dict)
+    inbox: Inbox | None = None
+
+
+class Membership:
+    """One node's view of the cluster (see the module docstring)."""
+
+    def __init__(self, params: Params, keys: AuthKeys, now: int) -> None:
+        self.params = params
+        self._keys = keys
+        self._started = now
+        self._initdead_over = False
+        self._seq = 0
+        self._guard = ReplayGuard()
+        self._outbox = Outbox()
+        self._peers = {p: _Peer(p, params.nics) for p in params.peers}
+        self._view = View(0, frozenset((params.node,)), False)
+        self._seen_all = len(params.votes) == 1
+        self._next_heartbeat = now
+        self._ack_due = False
+        self.dropped: Counter[DropReason] = Counter()
+        self.received = 0
+        self.sent = 0
+        self.duplicates = 0
+        self.delivered = 0
+        self._view = self._compute_view(0)
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def view(self) -> View:
+        return self._view
+
+    def link_attributes(self) -> dict[str, str]:
+        """``<node>-<nic>`` -> ``up``/``dead`` for every peer link, as node attributes."""
+        return {
+            f"{p.name}-{nic}": "up" if p.link_up.get(nic) else "dead"
+            for p in self._peers.values()
+            for nic in p.nics
+        }
+
+    def status(self, now: int) -> dict[str, Any]:
+        """A JSON-ready picture for the control socket."""
+        peers = {}
+        for p in self._peers.values():
+            peers[p.name] = {
+                "alive": p.alive,
+                "generation": p.generation,
+                "silent_ms": None if p.last_heard is None else now - p.last_heard,
+                "links": {nic: "up" if p.link_up.get(nic) else "dead" for nic in p.nics},
+            }
+        return {
+            "node": self.params.node,
+            "cluster": self.params.cluster,
+            "generation": self.params.generation,
+            "view": {
+                "id": self._view.id,
+                "members": sorted(self._view.members),
+                "quorate": self._view.quorate,
+            },
+            "peers": peers,
+            "attributes": self.link_attributes(),
+            "counters": {
+                "received": self.received,
+                "sent": self.sent,
+                "duplicates": self.duplicates,
+                "delivered": self.delivered,
+                "pending": self._outbox.pending,
+                "dropped": {r.value: self.dropped[r] for r in DropReason if self.dropped[r]},
+            },
+        }
+
+    # ------------------------------------------------------------------ inputs
+
+    def send(self, now: int, body: bytes, dest: str | None = None) -> Step:
+        """Queue a cluster message for every live peer (or one); it goes out at once."""
+        live = [p.name for p in self._peers.values() if p.alive]
+        payload = self._outbox.add(dest, body, live, now)
+        return Step(frames=(self._frame(MessageType.DATA, payload),))
+
+    def receive(self, now: int, nic: str, data: bytes) -> Step:
+        """One datagram that arrived on ``nic``."""
+        self.received += 1
+        events: list[Event] = []
+        try:
+            packet = decode(data, self._keys, self.params.cluster)
+            if packet.sender == self.params.node:
+                raise PacketError(DropReason.OWN)
+            peer = self._peers.get(packet.sender)
+            if peer is None:
+                raise PacketError(DropReason.UNKNOWN_SENDER, packet.sender)
+            verdict = self._guard.check(packet.sender, packet.generation, packet.seq, nic)
+            self._heard(now, peer, nic, packet, verdict=verdict, events=events)
+            if verdict is Verdict.DUPLICATE:
+                self.duplicates += 1
+            else:
+                self._handle(peer, packet, events)
+        except PacketError as error:
+            self.dropped[error.reason] += 1
+            if error.reason is not DropReason.OWN:
+                events.append(Dropped(nic, error.reason, error.detail))
+        events.extend(self._update_view())
+        return Step(tuple(events))
+
+    def tick(self, now: int) -> Step:
+        """Timers: deaths, initdead, heartbeats, retransmissions."""
+        events: list[Event] = []
+        deadtime = self.params.deadtime_ms
+        for peer in self._peers.values():
+            for nic in peer.nics:
+                heard = peer.link_heard.get(nic)
+                if peer.link_up.get(nic) and heard is not None and now - heard > deadtime:
+                    peer.link_up[nic] = False
+                    events.append(LinkDead(peer.name, nic))
+            if peer.alive and peer.last_heard is not None and now - peer.last_heard > deadtime:
+                peer.alive = False
+                self._outbox.forget(peer.name)
+                events.append(NodeDead(peer.name, now - peer.last_heard))
+        if not self._initdead_over and now - self._started >= self.params.initdead_ms:
+            self._initdead_over = True
+            for peer in self._peers.values():
+                if peer.last_heard is None:
+                    events.append(NodeDead(peer.name, None))
+        events.extend(self._update_view())
+        frames: list[bytes] = []
+        if now >= self._next_heartbeat or self._ack_due:
+            frames.append(self._frame(MessageType.HEARTBEAT, self._heartbeat_payload()))
+            self._next_heartbeat = now + self.params.keepalive_ms
+            self._ack_due = False
+        for payload in self._outbox.due(now, self.params.keepalive_ms):
+            frames.append(self._frame(MessageType.DATA, payload))
+        return Step(tuple(events), tuple(frames))
+
+    def next_deadline(self, now: int) -> int:
+        """When ``tick`` has something to do next at the latest (ms, monotonic)."""
+        return min(self._next_heartbeat, now + max(10, self.params.keepalive_ms // 4))
+
+    # ------------------------------------------------------------------ internals
+
+    def _frame(self, kind: MessageType, payload: bytes) -> bytes:
+        self._seq += 1
+        self.sent += 1
+        packet = Packet(self.params.cluster, self.params.node, self.params.generation,
+                        self._seq, kind, payload)
+        return encode(packet, self._keys.signing)
+
+    def _heartbeat_payload(self) -> bytes:
+        acks = {
+            p.name: [p.inbox.generation, p.inbox.acked]
+            for p in self._peers.values()
+            if p.inbox is not None and p.alive
+        }
+        return json.dumps({"b": self._outbox.base, "a": acks}, separators=(",", ":")).encode()
+
+    def _heard(
+        self, now: int, peer: _Peer, nic: str, packet: Packet, *, verdict: Verdict,
+        events: list[Event],
+    ) -> None:
+        if nic in peer.nics:
+            peer.link_heard[nic] = now
+            if not peer.link_up.get(nic):
+                peer.link_up[nic] = True
+                events.append(LinkUp(peer.name, nic))
+        if verdict is Verdict.DUPLICATE:
+            return
+        if packet.type is MessageType.HEARTBEAT and peer.alive:
+            last = peer.last_heartbeat
+            if last is not None and now - last > self.params.warntime_ms:
+                events.append(LateHeartbeat(peer.name, now - last))
+        if packet.type is MessageType.HEARTBEAT:
+            peer.last_heartbeat = now
+        peer.last_heard = now
+        if verdict is Verdict.RESTART or peer.generation is None:
+            if peer.generation is not None:
+                events.append(NodeRestarted(peer.name, packet.generation))
+                self._outbox.forget(peer.name)
+            peer.generation = packet.generation
+            peer.inbox = Inbox(peer.name, packet.generation)
+        if not peer.alive:
+            peer.alive = True
+            events.append(NodeUp(peer.name))
+
+    def _handle(self, peer: _Peer, packet: Packet, events: list[Event]) -> None:
+        inbox = peer.inbox
+        assert inbox is not None
+        if packet.type is MessageType.DATA:
+            number, dest, body = decode_data(packet.payload)
+            self._ack_due = True
+            for message in inbox.on_data(number, dest, body):
+                self._deliver(message, events)
+            return
+        try:
+            data = json.loads(packet.payload)
+            base = int(data["b"])
+            acks = {str(k): (int(v[0]), int(v[1])) for k, v in dict(data["a"]).items()}
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
+            raise PacketError(DropReason.MALFORMED, f"heartbeat payload: {error}") from None
+        mine = acks.get(self.params.node)
+        if mine is not None and mine[0] == self.params.generation:
+            self._outbox.acked(peer.name, mine[1])
+        messages, gap = inbox.on_base(base)
+        if gap is not None:
+            events.append(Lost(gap))
+        for message in messages:
+            self._deliver(message, events)
+
+    def _deliver(self, message: Message, events: list[Event]) -> None:
+        if message.dest is None or message.dest == self.params.node:
+            self.delivered += 1
+            events.append(Delivered(message))
+
+    def _compute_view(self, view_id: int) -> View:
+        members = frozenset(
+            [self.params.node] + [p.name for p in self._peers.values() if p.alive]
+        )
+        votes = dict(self.params.votes)
+        if len(members) == len(votes):
+            self._seen_all = True
+        quorate = has_quorum(members, votes, self.params.two_node, self._seen_all)
+        return View(view_id, members, quorate)
+
+    def _update_view(self) -> list[Event]:
+        new = self._compute_view(self._view.id + 1)
+        if new.members == self._view.members and new.quorate == self._view.quorate:
+            return []
+        old = self._view
+        self._view = new
+        return [ViewChanged(new, new.members - old.members, old.members - new.members)]

@@ -1,0 +1,50 @@
+"""Quorum: a partition may run resources only with a majority of the configured votes.
+
+``two_node`` is Corosync's: with two nodes either one alone is quorate, but only after both
+were seen together once since start (``wait_for_all``), so two freshly booted nodes that
+cannot see each other do not both start the services.
+
+What a partition without quorum does is Pacemaker's ``no-quorum-policy``, decided by the
+scheduler from this module's :class:`NoQuorumPolicy`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Mapping
+
+
+class NoQuorumPolicy(enum.Enum):
+    """Pacemaker's ``no-quorum-policy`` cluster property."""
+
+    STOP = "stop"  # stop every resource in the partition (default)
+    FREEZE = "freeze"  # keep what runs, start nothing new
+    IGNORE = "ignore"  # behave as if quorate
+    DEMOTE = "demote"  # demote promoted instances, stop the rest
+    SUICIDE = "suicide"  # fence every node of the partition
+
+    @staticmethod
+    def parse(text: str) -> NoQuorumPolicy:
+        try:
+            return NoQuorumPolicy(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(p.value for p in NoQuorumPolicy)
+            raise ValueError(f"no-quorum-policy must be one of {choices}, got {text!r}") from None
+
+    def may_start(self, quorate: bool) -> bool:
+        """May the scheduler start resources in a partition with this quorum state?"""
+        return quorate or self is NoQuorumPolicy.IGNORE
+
+
+def has_quorum(
+    members: Collection[str],
+    votes: Mapping[str, int],
+    two_node: bool = False,
+    seen_all: bool = False,
+) -> bool:
+    """Do ``members`` hold a majority of ``votes`` (see the module docstring for two_node)?"""
+    total = sum(votes.values())
+    have = sum(votes.get(m, 0) for m in members)
+    if two_node:
+        return seen_all and have > 0
+    return 2 * have > total

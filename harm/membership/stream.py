@@ -1,0 +1,167 @@
+"""Reliable, in-order delivery of cluster messages, one stream per sender.
+
+Every cluster message gets a message number in its sender's stream (1, 2, 3 … per boot
+generation) and travels in a DATA packet on every link. Every node tracks every stream (a
+message addressed to one node still takes a place in the order) and acknowledges the highest
+number it has in order; acknowledgements ride on heartbeats. The sender retransmits what some
+live peer has not acknowledged yet, and announces in each heartbeat its *base*, the lowest
+number it still holds: a receiver that is behind the base (it was partitioned away or just
+started) skips ahead, and the skipped range is reported as a gap so upper layers resync.
+
+DATA payload: ``msg_no`` (u64), ``dest_len`` (u8), ``dest`` (empty: everyone), ``body``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from harm.membership.packet import DropReason, PacketError
+
+DATA_HEAD = struct.Struct(">QB")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One cluster message as delivered: who sent it, to whom (None: all), its body."""
+
+    sender: str
+    number: int
+    dest: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Messages ``first``..``last`` from ``sender`` will never arrive here."""
+
+    sender: str
+    first: int
+    last: int
+
+
+def encode_data(number: int, dest: str | None, body: bytes) -> bytes:
+    raw_dest = (dest or "").encode()
+    return DATA_HEAD.pack(number, len(raw_dest)) + raw_dest + body
+
+
+def decode_data(payload: bytes) -> tuple[int, str | None, bytes]:
+    """(number, dest, body) of a DATA payload; raises PacketError(MALFORMED)."""
+    if len(payload) < DATA_HEAD.size:
+        raise PacketError(DropReason.MALFORMED, "short DATA payload")
+    number, dlen = DATA_HEAD.unpack_from(payload)
+    end = DATA_HEAD.size + dlen
+    if len(payload) < end or number < 1:
+        raise PacketError(DropReason.MALFORMED, "bad DATA header")
+    try:
+        dest = payload[DATA_HEAD.size : end].decode()
+    except UnicodeDecodeError:
+        raise PacketError(DropReason.MALFORMED, "DATA destination not UTF-8") from None
+    return number, dest or None, bytes(payload[end:])
+
+
+@dataclass
+class _Pending:
+    number: int
+    dest: str | None
+    body: bytes
+    waiting: set[str]
+    last_sent: int
+
+
+class Outbox:
+    """The sending side of this node's stream."""
+
+    def __init__(self) -> None:
+        self._next = 1
+        self._pending: dict[int, _Pending] = {}
+
+    @property
+    def base(self) -> int:
+        return min(self._pending, default=self._next)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def add(self, dest: str | None, body: bytes, peers: Iterable[str], now: int) -> bytes:
+        """Queue a message that every node in ``peers`` must acknowledge; the DATA payload."""
+        number = self._next
+        self._next += 1
+        waiting = set(peers)
+        if waiting:
+            self._pending[number] = _Pending(number, dest, body, waiting, now)
+        return encode_data(number, dest, body)
+
+    def acked(self, peer: str, upto: int) -> None:
+        for number in [n for n in self._pending if n <= upto]:
+            entry = self._pending[number]
+            entry.waiting.discard(peer)
+            if not entry.waiting:
+                del self._pending[number]
+
+    def forget(self, peer: str) -> None:
+        """``peer`` died or restarted: stop waiting for it."""
+        self.acked(peer, self._next)
+
+    def due(self, now: int, interval: int) -> list[bytes]:
+        """DATA payloads to send again (unacknowledged for ``interval`` ms)."""
+        out = []
+        for entry in sorted(self._pending.values(), key=lambda e: e.number):
+            if now - entry.last_sent >= interval:
+                entry.last_sent = now
+                out.append(encode_data(entry.number, entry.dest, entry.body))
+        return out
+
+
+@dataclass
+class Inbox:
+    """The receiving side of one sender's stream (for one generation of it)."""
+
+    sender: str
+    generation: int
+    expected: int | None = None  # unknown until the sender's first heartbeat tells its base
+    buffer: dict[int, tuple[str | None, bytes]] = field(default_factory=dict)
+
+    @property
+    def acked(self) -> int:
+        return 0 if self.expected is None else self.expected - 1
+
+    def on_data(self, number: int, dest: str | None, body: bytes) -> list[Message]:
+        if self.expected is not None and number < self.expected:
+            return []
+        self.buffer[number] = (dest, body)
+        return self._drain()
+
+    def on_base(self, base: int) -> tuple[list[Message], Gap | None]:
+        gap = None
+        if self.expected is None:
+            self.expected = base
+            for number in [n for n in self.buffer if n < base]:
+                del self.buffer[number]
+        elif base > self.expected:
+            missing = [n for n in range(self.expected, base) if n not in self.buffer]
+            if missing:
+                gap = Gap(self.sender, missing[0], missing[-1])
+            for number in [n for n in self.buffer if n < self.expected]:
+                del self.buffer[number]
+            delivered = self._drain(upto=base)
+            self.expected = max(self.expected, base)
+            return delivered + self._drain(), gap
+        return self._drain(), gap
+
+    def _drain(self, upto: int | None = None) -> list[Message]:
+        out: list[Message] = []
+        if self.expected is None:
+            return out
+        if upto is not None:
+            for number in sorted(n for n in self.buffer if n < upto):
+                dest, body = self.buffer.pop(number)
+                out.append(Message(self.sender, number, dest, body))
+            return out
+        while self.expected in self.buffer:
+            dest, body = self.buffer.pop(self.expected)
+            out.append(Message(self.sender, self.expected, dest, body))
+            self.expected += 1
+        return out
