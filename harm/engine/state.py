@@ -13,6 +13,7 @@ result; the scheduling modules read it and never look at raw ``lrm_rsc_op`` reco
      ├── failcounts: FailCount…           (per resource and node, with expiry applied)
      ├── bans:      Ban…                  (placements implied by recorded failures, orphans)
      ├── clear_failcounts: ClearFailcount… (expired failures to clear)
+     ├── failed_ops: FailedOp…            (failed operations, as crm_mon lists them)
      └── configuration / now              (for constraints and rules)
 
 Collections are tuples; lookup tables (``by_id``) are built once in ``__post_init__``
@@ -22,6 +23,7 @@ and exposed read-only through methods, so the state is safe to share.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -211,6 +213,20 @@ class Ban:
 
 
 @dataclass(frozen=True)
+class FailedOp:
+    """A recorded operation result that counts as a failure (crm_mon's "Failed Resource
+    Actions"); ``rsc`` is the resource id as the history names it."""
+
+    rsc: str
+    node: str
+    record: OpRecord
+
+    @property
+    def is_probe(self) -> bool:
+        return self.record.operation == "monitor" and self.record.interval_ms == 0
+
+
+@dataclass(frozen=True)
 class ClearFailcount:
     """A fail count to clear on a node, and why (expired failure, changed parameters)."""
 
@@ -251,6 +267,7 @@ class ResourceState:
     next_role: Role | None = None
     managed: bool = True
     failed: bool = False
+    failure_ignored: bool = False
     orphan: bool = False
     blocked: bool = False
     pending_task: str | None = None
@@ -291,6 +308,7 @@ class ClusterState:
     failcounts: tuple[FailCount, ...] = ()
     bans: tuple[Ban, ...] = ()
     clear_failcounts: tuple[ClearFailcount, ...] = ()
+    failed_ops: tuple[FailedOp, ...] = ()
     configuration: Configuration = field(default_factory=Configuration, compare=False)
     warnings: tuple[str, ...] = ()
     _nodes: Mapping[str, NodeInfo] = field(init=False, compare=False, repr=False)
@@ -336,3 +354,36 @@ class ClusterState:
 
     def online_nodes(self) -> tuple[NodeInfo, ...]:
         return tuple(n for n in self.nodes if n.online)
+
+
+def compare_node_names(a: str, b: str) -> int:
+    """Pacemaker's node-name order: case-insensitive, digit runs compared as numbers
+    (``node2`` < ``node10``; with equal values the shorter run first: ``7`` < ``007``)."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i].isdigit() and b[j].isdigit():
+            i2, j2 = i, j
+            while i2 < len(a) and a[i2].isdigit():
+                i2 += 1
+            while j2 < len(b) and b[j2].isdigit():
+                j2 += 1
+            n1, n2 = int(a[i:i2]), int(b[j:j2])
+            if n1 != n2:
+                return -1 if n1 < n2 else 1
+            if (i2 - i) != (j2 - j):
+                return -1 if (i2 - i) < (j2 - j) else 1
+            i, j = i2, j2
+        else:
+            c1, c2 = a[i].lower(), b[j].lower()
+            if c1 != c2:
+                return -1 if c1 < c2 else 1
+            i += 1
+            j += 1
+    if i >= len(a) and j < len(b):
+        return -1
+    if i < len(a) and j >= len(b):
+        return 1
+    return 0
+
+
+node_name_key = functools.cmp_to_key(compare_node_names)

@@ -52,11 +52,13 @@ from harm.engine.state import (
     ClusterOptions,
     ClusterState,
     FailCount,
+    FailedOp,
     NodeHistory,
     NodeInfo,
     OnFail,
     ResourceState,
     Variant,
+    node_name_key,
 )
 
 # Pacemaker's role order (enum rsc_role_e): unknown < stopped < started < unpromoted < promoted
@@ -137,6 +139,7 @@ class _Rsc:
     running_on: list[str] = field(default_factory=list)
     managed: bool = True
     failed: bool = False
+    failure_ignored: bool = False
     orphan: bool = False
     blocked: bool = False
     pending_task: str | None = None
@@ -186,6 +189,8 @@ class _Unpacker:
         self.warnings: list[str] = []
         self.bans: list[Ban] = []
         self.clears: list[ClearFailcount] = []
+        self.failed_ops: list[FailedOp] = []
+        self._history_id = ""
         self.options = self._options()
         self.nodes: dict[str, _Node] = {}
         self.node_order: list[str] = []
@@ -251,6 +256,7 @@ class _Unpacker:
                 node.attrs.setdefault(key, value)
             self.nodes[node.name] = node
             self.node_order.append(node.name)
+        self.node_order.sort(key=node_name_key)
         for state in self.cib.status.nodes:
             found = self._find_node(state)
             if found is None:
@@ -516,6 +522,7 @@ class _Unpacker:
     def _unpack_lrm_resource(self, node: _Node, history: ResourceHistory) -> None:
         if not history.ops:
             return
+        self._history_id = history.id
         rsc = self._find_resource(node, history.id)
         if rsc is None:
             rsc = self._orphan(history)
@@ -641,6 +648,7 @@ class _Unpacker:
                 return
         if masked:
             self._update_state(rsc, record, task, target_rc, state)
+            self._record_failed(node, record)
             self.bans.append(Ban(ban_rsc.id, node.name, "masked-probe-failure"))
             return
         if status == ExecStatus.CANCELLED:
@@ -671,6 +679,8 @@ class _Unpacker:
         strategy, _ = self._on_fail(rsc, record)
         if strategy is OnFail.IGNORE:
             self._update_state(rsc, record, task, target_rc, state)
+            rsc.failure_ignored = True
+            self._record_failed(node, record)
             return
         self._op_failure(rsc, node, rc, record, state)
         if status == ExecStatus.ERROR_HARD:
@@ -724,6 +734,12 @@ class _Unpacker:
             status = ExecStatus.ERROR
         return rc, status
 
+    def _record_failed(self, node: _Node, record: OpRecord) -> None:
+        for failed in self.failed_ops:
+            if failed.node == node.name and failed.record.id == record.id:
+                return
+        self.failed_ops.append(FailedOp(self._history_id, node.name, record))
+
     def _check_recoverable(self, rsc: _Rsc, node: _Node, task: str) -> None:
         if task != "stop" or self.options.stonith_enabled:
             return
@@ -776,6 +792,8 @@ class _Unpacker:
         task = record.operation
         is_probe = task == "monitor" and record.interval_ms == 0
         state.last_failure = record
+        if self.options.symmetric_cluster or rc != OcfRc.ERR_INSTALLED:
+            self._record_failed(node, record)
         action_on_fail, fail_role = self._on_fail(rsc, record)
         state.on_fail = max(state.on_fail, action_on_fail)
         if task == "stop":
@@ -998,6 +1016,7 @@ class _Unpacker:
             failcounts=tuple(failcounts),
             bans=tuple(self.bans),
             clear_failcounts=tuple(self.clears),
+            failed_ops=tuple(self.failed_ops),
             configuration=self.config,
             warnings=tuple(self.warnings),
         )
@@ -1045,6 +1064,7 @@ class _Unpacker:
             next_role=_ROLE_OF.get(rsc.next_role),
             managed=rsc.managed,
             failed=rsc.failed,
+            failure_ignored=rsc.failure_ignored,
             orphan=rsc.orphan,
             blocked=rsc.blocked,
             pending_task=rsc.pending_task,
@@ -1151,10 +1171,8 @@ def _masked_probe_failure(record: OpRecord) -> bool:
     """Probes that report "not installed/configured" count as "not running" (not a failure)."""
     if record.operation != "monitor" or record.interval_ms != 0:
         return False
-    if record.status == ExecStatus.NOT_INSTALLED:
-        return True
-    return record.rc in (OcfRc.ERR_INSTALLED,) and record.status in (
-        ExecStatus.DONE, ExecStatus.ERROR, ExecStatus.ERROR_HARD)
+    return record.rc in (OcfRc.ERR_INSTALLED, OcfRc.ERR_ARGS) or (
+        record.status == ExecStatus.NOT_INSTALLED)
 
 
 def _compare_ops(a: OpRecord, b: OpRecord) -> int:
