@@ -169,7 +169,7 @@ def _read_token(scanner: _Scanner, continued: bool) -> Token:
 
 def _stands_alone(scanner: _Scanner) -> bool:
     after = scanner.peek(1)
-    return after == "" or after in _BLANKS or after == "\n" or after == "\\"
+    return after == "" or after in _BLANKS or after in {"\n", "\\"}
 
 
 def _read_quoted(scanner: _Scanner, chars: list[str]) -> None:

@@ -72,7 +72,11 @@ PRIMITIVE_SECTIONS = ("params", "meta", "utilization", "op", "operations")
 SET_SECTIONS = ("meta", "params")
 BINARY_OPS = ("lt", "gt", "lte", "gte", "eq", "ne")
 UNARY_OPS = ("defined", "not_defined")
-SECTION_OF = {"property": "crm_config", "rsc_defaults": "rsc_defaults", "op_defaults": "op_defaults"}
+SECTION_OF = {
+    "property": "crm_config",
+    "rsc_defaults": "rsc_defaults",
+    "op_defaults": "op_defaults",
+}
 
 
 @dataclass
@@ -165,7 +169,8 @@ class _StatementParser:
 
     def continuation_hint(self, token: Token) -> str | None:
         """Explain a keyword glued onto the previous statement by a trailing backslash."""
-        if token.continued and token.text in KEYWORDS and token.line - 1 in self.statement.continuation_lines:
+        glued = token.line - 1 in self.statement.continuation_lines
+        if token.continued and token.text in KEYWORDS and glued:
             return (
                 f"the backslash at the end of line {token.line - 1} continues the "
                 f"'{self.tokens[0].text}' statement onto this line; remove it so that "
@@ -319,7 +324,8 @@ class _StatementParser:
                 if not ids.is_valid_id(set_id):
                     raise self.error(token, "a valid id after $id=")
                 continue
-            expected = "NAME=VALUE" + "".join(f", '{word}'" for word in stop if word != "operations")
+            words = [word for word in stop if word != "operations"]
+            expected = "NAME=VALUE" + "".join(f", '{word}'" for word in words)
             pairs.append(self.assignment(token, expected))
         return NvSet(set_id, tuple(pairs))
 
@@ -523,7 +529,8 @@ class _StatementParser:
         rsc_token = self.next("a resource id or /PATTERN/")
         rsc: str | None = None
         pattern: str | None = None
-        if rsc_token.text.startswith("/") and rsc_token.text.endswith("/") and len(rsc_token.text) > 2:
+        text = rsc_token.text
+        if text.startswith("/") and text.endswith("/") and len(text) > 2:
             pattern = rsc_token.text[1:-1]
         elif ids.is_valid_id(rsc_token.text):
             rsc = rsc_token.text
@@ -540,8 +547,10 @@ class _StatementParser:
             if token.text.startswith("role="):
                 role = self.parse_role(token, token.split()[1])
                 if rsc is not None:
-                    self.references[-1] = Reference(rsc, self.references[-1].position,
-                                                    "constraint", role_required=_needs_promotable(role))
+                    self.references[-1] = Reference(
+                        rsc, self.references[-1].position, "constraint",
+                        role_required=_needs_promotable(role),
+                    )
             elif token.text.startswith("resource-discovery="):
                 discovery = token.split()[1]
                 if discovery not in ("always", "never", "exclusive"):
@@ -550,10 +559,10 @@ class _StatementParser:
                 if score is not None:
                     raise self.error(token, "the end of the statement after SCORE: NODE")
                 rules.append(self.parse_rule(ids.rule_id(cid, len(rules)), location_rule=True))
-            elif (text := self.score_token(token, "SCORE:")) is not None:
+            elif (score_text := self.score_token(token, "SCORE:")) is not None:
                 if rules or score is not None:
                     raise self.error(token, "rule or the end of the statement")
-                score = self.parse_score_text(token, text)
+                score = self.parse_score_text(token, score_text)
                 node_token = self.next("a node name after the score")
                 if not ids.is_valid_node_name(node_token.text):
                     raise self.error(node_token, "a node name")
@@ -607,18 +616,18 @@ class _StatementParser:
         boolean_op: str | None = None
         while True:
             expressions.append(self.parse_simple_expression(rule_id, len(expressions)))
-            token = self.peek()
-            if token is None or token.text == "rule":
+            joiner = self.peek()
+            if joiner is None or joiner.text == "rule":
                 break
-            if token.text not in ("and", "or"):
-                raise self.error(token, "'and', 'or', another 'rule' or the end of the statement")
-            if boolean_op is not None and token.text != boolean_op:
+            if joiner.text not in ("and", "or"):
+                raise self.error(joiner, "'and', 'or', another 'rule' or the end of the statement")
+            if boolean_op is not None and joiner.text != boolean_op:
                 raise self.error(
-                    token, f"'{boolean_op}'",
+                    joiner, f"'{boolean_op}'",
                     "one rule combines its expressions with a single 'and' or 'or'; "
                     "write a second rule for the other combination",
                 )
-            boolean_op = token.text
+            boolean_op = joiner.text
             self.index += 1
         return Rule(
             id=rule_id,
@@ -733,7 +742,9 @@ class _StatementParser:
             token = self.next("a resource")
             if token.text in ("(", "["):
                 if open_bracket:
-                    raise self.error(token, f"a resource or the closing bracket of '{open_bracket}'")
+                    raise self.error(
+                        token, f"a resource or the closing bracket of '{open_bracket}'"
+                    )
                 open_bracket = token.text
                 current = (token.text, [], [])
                 groups.append(current)
@@ -762,7 +773,9 @@ class _StatementParser:
             if suffix:
                 if actions:
                     if suffix not in ORDER_ACTIONS:
-                        raise self.error(token, "an action after ':' (start, stop, promote, demote)")
+                        raise self.error(
+                            token, "an action after ':' (start, stop, promote, demote)"
+                        )
                     action = suffix
                 else:
                     role = self.parse_role(token, suffix)
@@ -845,7 +858,9 @@ class _StatementParser:
             value = options["symmetrical"].lower()
             if value not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
                 raise ConfigSyntaxError(
-                    self.value_positions["symmetrical"], "true or false", _quote(options["symmetrical"])
+                    self.value_positions["symmetrical"],
+                    "true or false",
+                    _quote(options["symmetrical"]),
                 )
             symmetrical = value in ("true", "yes", "on", "1")
         cid = id_token.text

@@ -9,6 +9,7 @@ way crm shell prints them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from harm.cib.config import (
     AttrExpression,
@@ -29,7 +30,6 @@ from harm.cib.config import (
     ResourceSet,
     Role,
     Rule,
-    iter_resources,
 )
 from harm.cib.scores import format_crm_score
 from harm.crmsh import ids
@@ -75,16 +75,11 @@ def render_configuration(config: Configuration, only: set[str] | None = None) ->
     for node in config.nodes:
         if wanted(node.uname) or wanted(node.id):
             blocks.append(render_node(node))
-    resources = list(iter_resources(config.resources))
-    for resource in resources:
-        if isinstance(resource, Primitive) and wanted(resource.id):
-            blocks.append(render_primitive(resource))
-    for resource in resources:
-        if isinstance(resource, Group) and wanted(resource.id):
-            blocks.append(render_group(resource))
-    for resource in resources:
-        if isinstance(resource, Clone) and wanted(resource.id):
-            blocks.append(render_clone(resource))
+    # Members before their container, containers in their top-level order: parsing this
+    # back gives the same top-level order, which decides allocation order among equals.
+    for resource in iter_members_first(config.resources):
+        if wanted(resource.id):
+            blocks.append(render_resource(resource))
     for constraint in config.constraints:
         if wanted(constraint.id):
             blocks.append(render_constraint(constraint))
@@ -98,6 +93,16 @@ def render_configuration(config: Configuration, only: set[str] | None = None) ->
                 if nvset.rule is None and nvset.pairs:
                     blocks.append(_properties(keyword, nvset, ids.default_set_id(section)))
     return "".join(block + "\n" for block in blocks)
+
+
+def iter_members_first(resources: tuple[Resource, ...]) -> Iterator[Resource]:
+    """Every resource, each container after what it contains, in top-level order."""
+    for resource in resources:
+        if isinstance(resource, Group):
+            yield from resource.children
+        elif isinstance(resource, Clone):
+            yield from iter_members_first((resource.child,))
+        yield resource
 
 
 def render_resource(resource: Resource) -> str:

@@ -69,7 +69,8 @@ CASES = [
     ("property stonith-enabled=maybe", "3:26: stonith-enabled must be true or false", ""),
     ("rsc_defaults resource-stickiness=sticky", "3:34: resource-stickiness must be a score", ""),
     ("location A A 100: n1", "3:10: duplicate id 'A'", "line 1"),
-    ('primitive C Dummy params x="unclosed', "3:28: expected a closing \"", "continue a quoted value"),
+    ('primitive C Dummy params x="unclosed', "3:28: expected a closing \"",
+     "continue a quoted value"),
     ("node n1 colour=blue", "3:9: expected 'attributes', 'utilization' or description=TEXT", ""),
 ]
 
