@@ -1,0 +1,347 @@
+"""The pgsql agent's actions.
+
+    start    (replication) write the standby settings + standby.signal and start as a hot
+             standby (``HS:alone``); refused while ``PGSQL.lock`` exists
+    promote  create the lock, ``pg_ctl promote``, become ``PRI`` with data ``LATEST``
+    demote   clean stop, then start as a standby; the lock goes when the stop was clean
+             (every peer either received the shutdown checkpoint or is marked DISCONNECT)
+    monitor  7 stopped, 0 standby, 8 primary; the primary publishes its peers' status and
+             manages synchronous_standby_names; a standby without a primary runs the election
+    stop     ``-m fast``, escalating to ``immediate`` after ``stop_escalate`` seconds
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from harm.cib.status import OcfRc
+from harm.errors import AgentError
+from harm.ocf.attributes import AttributeStore, Lifetime, store_from_environ
+from harm.ocf.deadline import Deadline
+from harm.ocf.env import OcfEnv
+from harm.ocf.outcome import ActionError, failed, not_configured
+from harm.ocf.runner import Agent
+
+from . import server
+from .decide import (
+    DATA_DISCONNECT,
+    DATA_LATEST,
+    SCORE_NEVER,
+    SCORE_PRIMARY,
+    STATUS_ALONE,
+    STATUS_PRIMARY,
+    STATUS_STOP,
+    Candidate,
+    Position,
+    decode_candidate,
+    elect,
+    format_lsn,
+    plan_replication,
+    promotion_refusal,
+)
+from .metadata import INFO
+from .settings import PgSettings, RepMode, settings_from_env
+
+
+class Context:
+    """One call: settings, attribute store, deadline."""
+
+    def __init__(self, env: OcfEnv) -> None:
+        self.env = env
+        self.settings = settings_from_env(env)
+        self.deadline = Deadline.after_ms(env.timeout_ms)
+        self._store: AttributeStore | None = None
+
+    @property
+    def store(self) -> AttributeStore:
+        if self._store is None:
+            self._store = store_from_environ(self.env.environ)
+        return self._store
+
+    def set_attr(
+        self, node: str, name: str, value: str, lifetime: Lifetime = Lifetime.REBOOT
+    ) -> None:
+        if self.store.query(node, name) != value:
+            self.store.update(node, name, value, lifetime=lifetime)
+
+    def my(self, name: str) -> str | None:
+        return self.store.query(self.settings.node, name)
+
+    def set_mine(self, name: str, value: str, lifetime: Lifetime = Lifetime.REBOOT) -> None:
+        self.set_attr(self.settings.node, name, value, lifetime)
+
+    def drop_mine(self, name: str) -> None:
+        if self.my(name) is not None:
+            self.store.delete(self.settings.node, name)
+
+
+# --- validate ------------------------------------------------------------------------------
+
+
+def _check_installed(s: PgSettings) -> None:
+    for binary in (s.pgctl, s.bindir / "postgres", s.bindir / "pg_controldata"):
+        if not binary.is_file():
+            raise ActionError(OcfRc.ERR_INSTALLED, f"{binary} is not installed")
+    try:
+        server.account(s)
+    except AgentError as error:
+        raise not_configured(str(error)) from None
+
+
+def validate(env: OcfEnv) -> OcfRc:
+    s = settings_from_env(env)
+    _check_installed(s)
+    return OcfRc.OK
+
+
+def _check_data_dir(s: PgSettings) -> None:
+    if not (s.pgdata / "PG_VERSION").is_file():
+        raise not_configured(f"pgdata {s.pgdata} is not a PostgreSQL data directory")
+    if s.config and not s.config_file.is_file():
+        raise not_configured(f"config {s.config} does not exist")
+
+
+# --- start / stop --------------------------------------------------------------------------
+
+
+def _lock_refusal(s: PgSettings) -> str:
+    return (
+        f"{s.lock_file} exists: this node was primary and its data may have diverged from "
+        f"the current primary. Re-seed it (harm pgsql rejoin, or pg_basebackup from the "
+        f"primary into {s.pgdata}), then remove {s.lock_file} and clean up the resource"
+    )
+
+
+def start(env: OcfEnv) -> OcfRc:
+    ctx = Context(env)
+    s = ctx.settings
+    _check_installed(s)
+    _check_data_dir(s)
+    if server.postmaster_pid(s) is not None:
+        return OcfRc.OK
+    if s.replicated:
+        server.ensure_tmpdir(s)
+        if s.lock_file.exists():
+            raise failed(_lock_refusal(s))
+        server.ensure_include_line(s)
+        server.write_standby_config(s)
+    else:
+        server.ensure_include_line(s)
+        server.write_primary_config(s, (), False)
+    server.start(s, ctx.deadline)
+    if s.replicated:
+        ctx.set_mine(s.status_attr, STATUS_ALONE)
+        ctx.set_mine(s.score_attr, SCORE_NEVER)
+        ctx.drop_mine(s.candidate_attr)
+        _reset_election(s)
+    return OcfRc.OK
+
+
+def stop(env: OcfEnv) -> OcfRc:
+    ctx = Context(env)
+    s = ctx.settings
+    if server.postmaster_pid(s) is not None:
+        server.stop(s, ctx.deadline)
+        if server.postmaster_pid(s) is not None:
+            raise failed("PostgreSQL did not stop")
+    if s.replicated:
+        ctx.set_mine(s.status_attr, STATUS_STOP)
+        ctx.set_mine(s.score_attr, SCORE_NEVER)
+        ctx.drop_mine(s.candidate_attr)
+        ctx.drop_mine(s.xlog_attr)
+        _reset_election(s)
+    return OcfRc.OK
+
+
+# --- monitor -------------------------------------------------------------------------------
+
+
+def monitor(env: OcfEnv) -> OcfRc:
+    ctx = Context(env)
+    s = ctx.settings
+    if server.postmaster_pid(s) is None:
+        if not env.is_probe:
+            _check_data_dir(s)
+        return OcfRc.NOT_RUNNING
+    try:
+        seen = server.observe(s)
+    except AgentError as error:
+        raise failed(f"PostgreSQL runs but does not answer: {error}") from None
+    if not s.replicated:
+        if seen.in_recovery:
+            raise failed("rep_mode is none but the server is in recovery (standby.signal?)")
+        return OcfRc.OK
+    if seen.in_recovery:
+        _standby_round(ctx, seen)
+        return OcfRc.OK
+    _primary_round(ctx, seen)
+    return OcfRc.RUNNING_PROMOTED
+
+
+def _primary_round(ctx: Context, seen: server.Observation) -> None:
+    s = ctx.settings
+    current, _ = server.read_primary_config(s)
+    plan = plan_replication(
+        seen.replicas,
+        peers=s.peers,
+        peer_status={n: ctx.store.query(n, s.status_attr) for n in s.peers},
+        rep_mode=s.rep_mode,
+        fallback=s.sync_fallback,
+        current_sync=current,
+    )
+    if (plan.sync_names, plan.read_only) != server.read_primary_config(s):
+        server.write_primary_config(s, plan.sync_names, plan.read_only)
+        server.reload(s)
+    for node, view in plan.peers.items():
+        if view.status is not None:
+            ctx.set_attr(node, s.status_attr, view.status)
+        ctx.set_attr(node, s.data_status_attr, view.data_status, Lifetime.FOREVER)
+        ctx.set_attr(node, s.score_attr, view.score)
+    ctx.set_mine(s.status_attr, STATUS_PRIMARY)
+    ctx.set_mine(s.data_status_attr, DATA_LATEST, Lifetime.FOREVER)
+    ctx.set_mine(s.score_attr, SCORE_PRIMARY)
+
+
+def _reset_election(s: PgSettings) -> None:
+    with contextlib.suppress(OSError):
+        (s.tmpdir / f"{s.resource}.no-primary-count").unlink(missing_ok=True)
+
+
+def _bump_election(s: PgSettings) -> int:
+    path = s.tmpdir / f"{s.resource}.no-primary-count"
+    try:
+        count = int(path.read_text()) + 1
+    except (OSError, ValueError):
+        count = 1
+    server.ensure_tmpdir(s)
+    path.write_text(str(count))
+    return count
+
+
+def _standby_round(ctx: Context, seen: server.Observation) -> None:
+    s = ctx.settings
+    ctx.set_mine(s.xlog_attr, format_lsn(seen.lsn))
+    if seen.receiving:
+        # a primary exists and feeds us: it publishes our status and score
+        _reset_election(s)
+        ctx.drop_mine(s.candidate_attr)
+        return
+    now = time.time()
+    me = Candidate(s.node, Position(seen.timeline, seen.lsn), now)
+    ctx.set_mine(s.candidate_attr, me.position.encode(now))
+    if ctx.my(s.status_attr) != STATUS_ALONE:
+        ctx.set_mine(s.status_attr, STATUS_ALONE)
+    if _bump_election(s) < s.xlog_check_count:
+        return
+    peers = [
+        c
+        for c in (decode_candidate(n, ctx.store.query(n, s.candidate_attr)) for n in s.peers)
+        if c is not None
+    ]
+    interval_s = max(ctx.env.interval_ms / 1000.0, 1.0)
+    max_age = max(interval_s * (s.xlog_check_count + 2), 30.0)
+    outcome = elect(
+        me,
+        peers=peers,
+        data_status=ctx.my(s.data_status_attr),
+        rep_mode=s.rep_mode,
+        now=now,
+        max_age=max_age,
+    )
+    ctx.set_mine(s.score_attr, outcome.score)
+    print(f"election: {outcome.reason}")
+
+
+# --- promote / demote ----------------------------------------------------------------------
+
+
+def promote(env: OcfEnv) -> OcfRc:
+    ctx = Context(env)
+    s = ctx.settings
+    if not s.replicated:
+        raise not_configured("promote needs rep_mode async or sync")
+    if server.postmaster_pid(s) is None:
+        raise ActionError(OcfRc.NOT_RUNNING, "PostgreSQL is not running")
+    seen = server.observe(s)
+    if not seen.in_recovery:
+        _primary_round(ctx, seen)
+        return OcfRc.OK
+    refusal = promotion_refusal(ctx.my(s.data_status_attr), s.rep_mode)
+    if refusal:
+        raise failed(f"refusing to promote {s.node}: {refusal}")
+    server.ensure_tmpdir(s)
+    s.lock_file.touch()
+    refuse = s.rep_mode is RepMode.SYNC and _refuses(s)
+    server.write_primary_config(s, (), refuse, drop_signal=False)
+    server.promote(s, ctx.deadline)
+    promoted = ctx.deadline.wait_for(
+        lambda: True if not server.observe(s).in_recovery else None, interval=0.1
+    )
+    if not promoted:
+        raise failed("pg_ctl promote returned but the server is still in recovery")
+    server.reload(s)
+    server.ensure_slots(s)
+    ctx.set_mine(s.baseline_attr, format_lsn(seen.lsn))
+    ctx.drop_mine(s.candidate_attr)
+    ctx.drop_mine(s.xlog_attr)
+    _reset_election(s)
+    _primary_round(ctx, server.observe(s))
+    return OcfRc.OK
+
+
+def _refuses(s: PgSettings) -> bool:
+    from .settings import SyncFallback
+
+    return s.sync_fallback is SyncFallback.REFUSE
+
+
+def demote(env: OcfEnv) -> OcfRc:
+    ctx = Context(env)
+    s = ctx.settings
+    if not s.replicated:
+        raise not_configured("demote needs rep_mode async or sync")
+    if server.postmaster_pid(s) is None:
+        ctx.set_mine(s.status_attr, STATUS_STOP)
+        ctx.set_mine(s.score_attr, SCORE_NEVER)
+        raise ActionError(
+            OcfRc.NOT_RUNNING, f"PostgreSQL was not running; {s.lock_file} is kept"
+        )
+    seen = server.observe(s)
+    if seen.in_recovery:
+        return OcfRc.OK
+    streaming = {r.application_name for r in seen.replicas if r.state == "streaming"}
+    clean = server.stop(s, ctx.deadline)
+    state = server.controldata(s).get("Database cluster state", "") if clean else ""
+    clean = clean and state == "shut down"
+    for node in s.peers:
+        if node not in streaming:
+            ctx.set_attr(node, s.data_status_attr, DATA_DISCONNECT, Lifetime.FOREVER)
+            ctx.set_attr(node, s.score_attr, SCORE_NEVER)
+    if clean:
+        s.lock_file.unlink(missing_ok=True)
+    ctx.set_mine(s.score_attr, SCORE_NEVER)
+    server.write_standby_config(s)
+    server.start(s, ctx.deadline)
+    ctx.set_mine(s.status_attr, STATUS_ALONE)
+    if not clean:
+        raise failed(f"the primary did not stop cleanly ({state or 'killed'}); lock kept")
+    return OcfRc.OK
+
+
+def notify(env: OcfEnv) -> OcfRc:
+    return OcfRc.OK
+
+
+AGENT = Agent(
+    INFO,
+    {
+        "start": start,
+        "stop": stop,
+        "monitor": monitor,
+        "promote": promote,
+        "demote": demote,
+        "notify": notify,
+        "validate-all": validate,
+    },
+)

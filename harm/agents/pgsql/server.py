@@ -1,0 +1,430 @@
+"""The local PostgreSQL instance: processes, configuration files and queries.
+
+Everything PostgreSQL runs as ``pgdba``: commands with ``subprocess(user=…)`` in their own
+session, queries in a forked child that took ``pgdba``'s uid, so local ``peer``
+authentication works when the agent runs as root. The agent owns one file in the data
+directory, ``harm-pgsql.conf``, and adds one ``include_if_exists`` line for it to the
+configuration file in use; it never rewrites anything else there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import select
+import shlex
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harm.errors import AgentError
+from harm.ocf.deadline import Deadline
+
+from .decide import Replica, quote_standby_names
+from .settings import PgSettings
+
+INCLUDE_MARK = "# added by harm's pgsql agent"
+SIGNAL_NAME = "standby.signal"
+
+Row = list[Any]
+
+
+@dataclass(frozen=True)
+class Account:
+    uid: int
+    gid: int
+    name: str
+    home: str
+
+    @property
+    def is_current(self) -> bool:
+        return os.geteuid() == self.uid
+
+
+def account(settings: PgSettings) -> Account:
+    try:
+        entry = pwd.getpwnam(settings.pgdba)
+    except KeyError:
+        raise AgentError(f"pgdba user {settings.pgdba!r} does not exist") from None
+    return Account(entry.pw_uid, entry.pw_gid, entry.pw_name, entry.pw_dir)
+
+
+def run(
+    settings: PgSettings, argv: Sequence[str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run a PostgreSQL tool as pgdba in its own session (killed whole on timeout)."""
+    who = account(settings)
+    user = None if who.is_current else who.uid
+    group = None if who.is_current else who.gid
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C", "LC_ALL": "C", "HOME": who.home or "/"}
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            user=user,
+            group=group,
+            extra_groups=[] if user is not None else None,
+            cwd="/",
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    except OSError as error:
+        raise AgentError(f"cannot run {argv[0]}: {error}") from None
+    try:
+        out, err = proc.communicate(timeout=max(timeout, 1.0))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return subprocess.CompletedProcess(list(argv), 124, out, err + "\n(timed out)")
+    return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+
+
+def tool(settings: PgSettings, name: str) -> str:
+    return str(settings.bindir / name)
+
+
+# --- is it running -------------------------------------------------------------------------
+
+
+def postmaster_pid(settings: PgSettings) -> int | None:
+    """The pid of this data directory's postmaster when it is alive, else None."""
+    try:
+        first = (settings.pgdata / "postmaster.pid").read_text().split("\n", 1)[0]
+        pid = int(first)
+    except (OSError, ValueError):
+        return None
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+    return pid if comm in {"postgres", "postmaster"} else None
+
+
+def is_standby_configured(settings: PgSettings) -> bool:
+    return (settings.pgdata / SIGNAL_NAME).exists()
+
+
+# --- configuration files -------------------------------------------------------------------
+
+
+def _conf_value(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _write_owned(settings: PgSettings, path: Path, text: str) -> None:
+    who = account(settings)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    if not who.is_current:
+        os.chown(tmp, who.uid, who.gid)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def ensure_include_line(settings: PgSettings) -> None:
+    """Add ``include_if_exists = '<pgdata>/harm-pgsql.conf'`` to the config file once."""
+    conf = settings.config_file
+    try:
+        text = conf.read_text(encoding="utf-8")
+    except OSError as error:
+        raise AgentError(f"cannot read {conf}: {error}") from None
+    line = f"include_if_exists = {_conf_value(str(settings.include_file))}"
+    if line in text:
+        return
+    with conf.open("a", encoding="utf-8") as handle:
+        newline = "" if text.endswith("\n") or not text else "\n"
+        handle.write(f"{newline}{line}  {INCLUDE_MARK}\n")
+
+
+def conninfo_for_primary(settings: PgSettings) -> str:
+    parts = [
+        f"host={settings.master_ip}",
+        f"port={settings.master_port}",
+        f"user={settings.repuser}",
+        f"application_name={settings.node}",
+    ]
+    if settings.primary_conninfo_opt:
+        parts.append(settings.primary_conninfo_opt)
+    return " ".join(parts)
+
+
+def write_standby_config(settings: PgSettings) -> None:
+    lines = [
+        "# managed by harm's pgsql agent; rewritten on start, promote and demote",
+        f"primary_conninfo = {_conf_value(conninfo_for_primary(settings))}",
+        "recovery_target_timeline = 'latest'",
+        "hot_standby = on",
+        "synchronous_standby_names = ''",
+        "default_transaction_read_only = off",
+    ]
+    if settings.restore_command:
+        lines.append(f"restore_command = {_conf_value(settings.restore_command)}")
+    if settings.replication_slot_name:
+        lines.append(f"primary_slot_name = {_conf_value(settings.slot_for(settings.node))}")
+    _write_owned(settings, settings.include_file, "\n".join(lines) + "\n")
+    _write_owned(settings, settings.pgdata / SIGNAL_NAME, "")
+
+
+def write_primary_config(
+    settings: PgSettings, sync_names: Sequence[str], read_only: bool, drop_signal: bool = True
+) -> None:
+    """The primary's settings; ``drop_signal=False`` before ``pg_ctl promote`` (PostgreSQL
+    removes standby.signal itself and fails if it is already gone)."""
+    lines = [
+        "# managed by harm's pgsql agent; rewritten on start, promote and demote",
+        f"synchronous_standby_names = {_conf_value(quote_standby_names(sync_names))}",
+        f"default_transaction_read_only = {'on' if read_only else 'off'}",
+    ]
+    _write_owned(settings, settings.include_file, "\n".join(lines) + "\n")
+    if drop_signal:
+        (settings.pgdata / SIGNAL_NAME).unlink(missing_ok=True)
+
+
+def read_primary_config(settings: PgSettings) -> tuple[tuple[str, ...], bool]:
+    """The sync names and read-only flag the include file holds now."""
+    names: tuple[str, ...] = ()
+    read_only = False
+    try:
+        text = settings.include_file.read_text(encoding="utf-8")
+    except OSError:
+        return names, read_only
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        key, value = key.strip(), value.strip().strip("'")
+        if key == "synchronous_standby_names" and "(" in value:
+            inner = value[value.index("(") + 1 : value.rindex(")")]
+            names = tuple(n.strip().strip('"') for n in inner.split(",") if n.strip())
+        elif key == "default_transaction_read_only":
+            read_only = value == "on"
+    return names, read_only
+
+
+def ensure_tmpdir(settings: PgSettings) -> None:
+    who = account(settings)
+    settings.tmpdir.mkdir(parents=True, exist_ok=True)
+    if not who.is_current:
+        os.chown(settings.tmpdir, who.uid, who.gid)
+
+
+# --- pg_ctl --------------------------------------------------------------------------------
+
+
+def server_options(settings: PgSettings) -> str:
+    options = [f"-p {settings.pgport}"]
+    if settings.socketdir:
+        options.append(f"-k {shlex.quote(settings.socketdir)}")
+    if settings.config:
+        options.append(f"-c config_file={shlex.quote(settings.config)}")
+    if settings.start_opt:
+        options.append(settings.start_opt)
+    return " ".join(options)
+
+
+def start(settings: PgSettings, deadline: Deadline) -> None:
+    """``pg_ctl start -w``: returns once the server accepts connections, raises otherwise."""
+    seconds = max(int(deadline.remaining()), 1)
+    argv = [
+        str(settings.pgctl), "start", "-w", "-t", str(seconds), "-D", str(settings.pgdata),
+        "-l", settings.logfile, "-o", server_options(settings),
+    ]
+    done = run(settings, argv, deadline.remaining() + 2)
+    if done.returncode != 0:
+        raise AgentError(f"pg_ctl start failed ({done.returncode}): {_tail(done)}")
+
+
+def stop(settings: PgSettings, deadline: Deadline) -> bool:
+    """Stop with ``-m fast``, escalate to ``immediate`` then SIGKILL. True if it was clean."""
+    pgctl = [str(settings.pgctl), "stop", "-w", "-D", str(settings.pgdata)]
+    fast_for = deadline.remaining() * 0.8
+    if settings.stop_escalate > 0:
+        fast_for = min(fast_for, float(settings.stop_escalate))
+    fast_for = max(fast_for, 1.0)
+    done = run(settings, [*pgctl, "-m", "fast", "-t", str(int(fast_for))], fast_for + 2)
+    if done.returncode == 0 and postmaster_pid(settings) is None:
+        return True
+    remaining = max(int(deadline.remaining()), 1)
+    run(settings, [*pgctl, "-m", "immediate", "-t", str(remaining)], remaining + 2)
+    pid = postmaster_pid(settings)
+    if pid is not None:
+        os.kill(pid, signal.SIGKILL)
+    deadline.wait_for(lambda: True if postmaster_pid(settings) is None else None)
+    return False
+
+
+def promote(settings: PgSettings, deadline: Deadline) -> None:
+    seconds = max(int(deadline.remaining()), 1)
+    argv = [str(settings.pgctl), "promote", "-w", "-t", str(seconds), "-D", str(settings.pgdata)]
+    done = run(settings, argv, deadline.remaining() + 2)
+    if done.returncode != 0:
+        raise AgentError(f"pg_ctl promote failed ({done.returncode}): {_tail(done)}")
+
+
+def reload(settings: PgSettings) -> None:
+    done = run(settings, [str(settings.pgctl), "reload", "-D", str(settings.pgdata)], 20)
+    if done.returncode != 0:
+        raise AgentError(f"pg_ctl reload failed: {_tail(done)}")
+
+
+def controldata(settings: PgSettings) -> dict[str, str]:
+    done = run(settings, [tool(settings, "pg_controldata"), "-D", str(settings.pgdata)], 20)
+    if done.returncode != 0:
+        raise AgentError(f"pg_controldata failed: {_tail(done)}")
+    fields: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def _tail(done: subprocess.CompletedProcess[str]) -> str:
+    text = (done.stderr or done.stdout or "").strip().splitlines()
+    return " / ".join(text[-3:]) if text else "no output"
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def _conninfo(settings: PgSettings) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "host": settings.socket_host,
+        "port": settings.pgport,
+        "dbname": settings.pgdb,
+        "user": settings.monitor_user or settings.pgdba,
+        "connect_timeout": 5,
+        "application_name": "harm-pgsql-agent",
+        "options": "-c statement_timeout=10000",
+    }
+    if settings.monitor_password:
+        info["password"] = settings.monitor_password
+    return info
+
+
+def _execute(settings: PgSettings, statements: Sequence[str]) -> list[list[Row]]:
+    import psycopg
+
+    results: list[list[Row]] = []
+    with psycopg.connect(autocommit=True, **_conninfo(settings)) as conn:
+        for statement in statements:
+            cursor = conn.execute(statement)
+            rows = cursor.fetchall() if cursor.description else []
+            results.append([[None if v is None else str(v) for v in row] for row in rows])
+    return results
+
+
+def query(
+    settings: PgSettings, statements: Sequence[str], timeout: float = 15.0
+) -> list[list[Row]]:
+    """Run SQL statements as pgdba (or monitor_user); each result is rows of strings."""
+    who = account(settings)
+    if who.is_current or settings.monitor_password:
+        try:
+            return _execute(settings, statements)
+        except Exception as error:
+            raise AgentError(f"query failed: {error}") from None
+    import psycopg  # imported before dropping privileges: the child may not read the stdlib
+
+    del psycopg
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: become pgdba, query, send JSON back
+        os.close(read_end)
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(who.gid)
+            os.setuid(who.uid)
+            payload: dict[str, Any] = {"ok": _execute(settings, statements)}
+        except BaseException as error:
+            payload = {"error": str(error) or type(error).__name__}
+            code = 1
+        with os.fdopen(write_end, "w") as out:
+            out.write(json.dumps(payload))
+        os._exit(code)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    with os.fdopen(read_end, "rb") as src:
+        while True:
+            ready, _, _ = select.select([src], [], [], timeout)
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise AgentError("query timed out")
+            chunk = src.read1(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.waitpid(pid, 0)
+    try:
+        payload = json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        raise AgentError("query: no answer from the query process") from None
+    if "ok" not in payload:
+        raise AgentError(f"query failed: {payload.get('error', 'no answer')}")
+    result: list[list[Row]] = payload["ok"]
+    return result
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one monitor learns from the running server."""
+
+    in_recovery: bool
+    timeline: int
+    lsn: int
+    receiving: bool  # a standby whose WAL receiver streams from a primary
+    replicas: tuple[Replica, ...]
+
+
+def observe(settings: PgSettings) -> Observation:
+    from .decide import parse_lsn
+
+    in_recovery = query(settings, ["SELECT pg_is_in_recovery()"])[0][0][0] == "True"
+    if in_recovery:
+        rows = query(
+            settings,
+            [
+                "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+                "(SELECT timeline_id FROM pg_control_checkpoint())",
+                "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver",
+            ],
+        )
+        receive, replay, checkpoint_tli = rows[0][0]
+        lsns = [parse_lsn(v) for v in (receive, replay) if v]
+        receiver = rows[1][0] if rows[1] else [None, None, None, None]
+        tlis = [int(v) for v in (checkpoint_tli, receiver[1]) if v]
+        # a standby whose master_ip:master_port leads back to itself has no primary
+        to_self = receiver[3] == str(settings.pgport) and receiver[2] in {
+            "127.0.0.1", "::1", "localhost", settings.socketdir, settings.pghost,
+        }
+        streaming = receiver[0] == "streaming" and not to_self
+        return Observation(True, max(tlis, default=0), max(lsns, default=0), streaming, ())
+    rows = query(
+        settings,
+        [
+            "SELECT pg_current_wal_lsn(), (SELECT timeline_id FROM pg_control_checkpoint())",
+            "SELECT application_name, state, sync_state FROM pg_stat_replication",
+        ],
+    )
+    lsn, tli = rows[0][0]
+    replicas = tuple(Replica(r[0] or "", r[1] or "", r[2] or "") for r in rows[1])
+    return Observation(False, int(tli or 0), parse_lsn(lsn), False, replicas)
+
+
+def ensure_slots(settings: PgSettings) -> None:
+    if not settings.replication_slot_name:
+        return
+    statements = [
+        "SELECT pg_create_physical_replication_slot(s) FROM (VALUES "
+        + ", ".join(f"('{settings.slot_for(n)}')" for n in settings.peers)
+        + ") v(s) WHERE s NOT IN (SELECT slot_name FROM pg_replication_slots)"
+    ]
+    if settings.peers:
+        query(settings, statements)
