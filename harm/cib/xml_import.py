@@ -55,7 +55,6 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
-    is_true,
 )
 from harm.cib.scores import parse_score
 from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
@@ -67,6 +66,8 @@ _T = TypeVar("_T")
 
 NVSET_TAGS = ("instance_attributes", "meta_attributes", "utilization", "cluster_property_set")
 
+_TRUE_WORDS = frozenset(("true", "on", "yes", "y", "1"))
+_FALSE_WORDS = frozenset(("false", "off", "no", "n", "0"))
 _ROOT_FIELDS = ("admin_epoch", "epoch", "num_updates", "validate-with", "have-quorum", "dc-uuid")
 _NODE_STATE_FIELDS = ("id", "uname", "in_ccm", "crmd", "join", "expected")
 _OP_RECORD_FIELDS = (
@@ -149,7 +150,17 @@ class _Reader:
         return self.convert(elem, name, Role.parse)
 
     def boolean(self, elem: ET.Element, name: str) -> bool | None:
-        return self.convert(elem, name, is_true)
+        """A Pacemaker boolean; a value that is neither true nor false reads as absent,
+        because Pacemaker then uses the default (and ``crm_verify`` reports it)."""
+        value = elem.get(name)
+        if value is None:
+            return None
+        word = value.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+        return None
 
     def resolve(self, elem: ET.Element) -> ET.Element:
         """The element an ``id-ref`` points to (or ``elem`` itself when it has none)."""

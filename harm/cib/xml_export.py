@@ -1,0 +1,511 @@
+"""Write harm's typed CIB as Pacemaker CIB XML.
+
+The output is what harm keeps on disk and what ``harm configure show --xml`` prints:
+Debian's ``crm_verify -x FILE`` and ``crm_mon -1 -X``-style tools read it directly, and
+:func:`harm.cib.xml_import.parse_cib_xml` reads it back into an equal model.
+
+Choices the model leaves open, and how they are made:
+
+- **Role names.** Schemas before ``pacemaker-3.7`` only know ``Master``/``Slave``; 3.7 and
+  later also know ``Promoted``/``Unpromoted``. The CIB's own ``validate-with`` decides which
+  spelling is written, so the document always validates against the schema it names.
+- **Ids the model does not hold** (nvpairs, ``operations``, ``date_spec``/``duration``) are
+  generated from their parent's id, made valid XML ids, and renamed with a numeric suffix
+  if they would clash with any other id of the configuration (raw sections included).
+- **Shared content.** When the same attribute set, rule, resource set or operation list
+  (same id, same content) occurs a second time, as an ``id-ref`` in the source XML makes
+  it do, it is written as an ``id-ref`` again.
+- **Raw sections** (``extra_sections`` of configuration and status) are placed back at
+  their recorded tag path, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+from harm.cib.cib import Cib
+from harm.cib.config import (
+    AttrExpression,
+    Clone,
+    Colocation,
+    Configuration,
+    Constraint,
+    DateExpression,
+    Expression,
+    Group,
+    Location,
+    Node,
+    NvSet,
+    Op,
+    OpExpression,
+    Order,
+    Pairs,
+    Primitive,
+    Resource,
+    ResourceSet,
+    Role,
+    RscExpression,
+    Rule,
+)
+from harm.cib.scores import format_score
+from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+
+__all__ = ["cib_to_xml", "config_to_xml_element", "uses_new_role_names", "xml_id"]
+
+_SCHEMA = re.compile(r"^pacemaker-(\d+)\.(\d+)$")
+_NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.\-]")
+_ID_ATTR = re.compile(r'\bid="([^"]*)"')
+
+
+def cib_to_xml(cib: Cib) -> str:
+    """The whole CIB as an indented Pacemaker CIB XML document (ending in a newline)."""
+    root = cib_to_xml_element(cib)
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def cib_to_xml_element(cib: Cib) -> ET.Element:
+    """The ``<cib>`` element tree for ``cib`` (not indented)."""
+    attrs = {
+        "admin_epoch": str(cib.admin_epoch),
+        "epoch": str(cib.epoch),
+        "num_updates": str(cib.num_updates),
+        "validate-with": cib.validate_with,
+        "have-quorum": "1" if cib.have_quorum else "0",
+    }
+    if cib.dc_uuid is not None:
+        attrs["dc-uuid"] = cib.dc_uuid
+    for name, value in cib.extra:
+        attrs.setdefault(name, value)
+    root = ET.Element("cib", attrs)
+    writer = _Writer(uses_new_role_names(cib.validate_with))
+    root.append(writer.configuration(cib.configuration))
+    root.append(writer.status(cib.status))
+    _place_raw(root, cib.configuration.extra_sections)
+    _place_raw(root, cib.status.extra_sections)
+    writer.make_generated_ids_unique(root.find("configuration"))
+    return root
+
+
+def config_to_xml_element(configuration: Configuration, validate_with: str) -> ET.Element:
+    """Just the ``<configuration>`` element, with raw sections placed back."""
+    root = cib_to_xml_element(Cib(configuration=configuration, validate_with=validate_with))
+    elem = root.find("configuration")
+    assert elem is not None  # cib_to_xml_element always writes one
+    return elem
+
+
+def uses_new_role_names(validate_with: str) -> bool:
+    """True when the schema knows ``Promoted``/``Unpromoted`` (pacemaker-3.7 and later)."""
+    if validate_with == "pacemaker-next":
+        return True
+    match = _SCHEMA.match(validate_with)
+    if match is None:
+        return False
+    return (int(match.group(1)), int(match.group(2))) >= (3, 7)
+
+
+def xml_id(text: str) -> str:
+    """``text`` made into a valid XML id (an NCName): odd characters become ``.``, and a
+    leading digit, dot or dash gets an ``_`` in front."""
+    cleaned = _NOT_ID_CHAR.sub(".", text) or "_"
+    if not (cleaned[0].isalpha() or cleaned[0] == "_"):
+        cleaned = "_" + cleaned
+    return cleaned
+
+
+def _place_raw(root: ET.Element, sections: Pairs) -> None:
+    """Put each raw XML section under its tag path (``configuration/resources`` …)."""
+    for path, text in sections:
+        parent = root
+        for tag in path.split("/"):
+            if tag == "cib" and parent is root:
+                continue
+            found = parent.find(tag)
+            if found is None:
+                found = ET.SubElement(parent, tag)
+            parent = found
+        parent.append(ET.fromstring(text))
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _set_optional(elem: ET.Element, name: str, value: str | None) -> None:
+    if value is not None:
+        elem.set(name, value)
+
+
+class _Writer:
+    """Builds the element tree; remembers what was written, for id-refs and unique ids."""
+
+    def __init__(self, new_role_names: bool) -> None:
+        self.new_role_names = new_role_names
+        self.generated: list[ET.Element] = []  # elements whose id harm made up
+        self.referrers: dict[int, list[ET.Element]] = {}  # id(generated elem) -> id-refs to it
+        self.sets: dict[str, NvSet] = {}
+        self.rules: dict[str, Rule] = {}
+        self.seen_sets: dict[str, ResourceSet] = {}
+        self.operations: dict[tuple[Op, ...], ET.Element] = {}
+
+    # ------------------------------------------------------------------ helpers
+
+    def role(self, role: Role) -> str:
+        return role.value if self.new_role_names else role.legacy
+
+    def set_role(self, elem: ET.Element, name: str, role: Role | None) -> None:
+        if role is not None:
+            elem.set(name, self.role(role))
+
+    def generated_id(self, elem: ET.Element, base: str) -> None:
+        elem.set("id", xml_id(base))
+        self.generated.append(elem)
+
+    def make_generated_ids_unique(self, scope: ET.Element | None) -> None:
+        """Rename generated ids that clash with any other id in ``scope``."""
+        if scope is None:
+            return
+        counts = Counter(e.get("id") for e in scope.iter() if e.get("id") is not None)
+        for elem in self.generated:
+            old = elem.get("id", "")
+            if counts[old] <= 1:
+                continue
+            number = 1
+            while f"{old}-{number}" in counts:
+                number += 1
+            new = f"{old}-{number}"
+            counts[old] -= 1
+            counts[new] = 1
+            elem.set("id", new)
+            for referrer in self.referrers.get(id(elem), []):
+                referrer.set("id-ref", new)
+
+    # ------------------------------------------------------------------ configuration
+
+    def configuration(self, config: Configuration) -> ET.Element:
+        elem = ET.Element("configuration")
+        crm_config = ET.SubElement(elem, "crm_config")
+        for nvset in config.crm_config:
+            crm_config.append(self.nvset("cluster_property_set", nvset))
+        nodes = ET.SubElement(elem, "nodes")
+        for node in config.nodes:
+            nodes.append(self.node(node))
+        resources = ET.SubElement(elem, "resources")
+        for resource in config.resources:
+            resources.append(self.resource(resource))
+        constraints = ET.SubElement(elem, "constraints")
+        for constraint in config.constraints:
+            constraints.append(self.constraint(constraint))
+        for tag, sets in (("rsc_defaults", config.rsc_defaults),
+                          ("op_defaults", config.op_defaults)):
+            if sets:
+                section = ET.SubElement(elem, tag)
+                for nvset in sets:
+                    section.append(self.nvset("meta_attributes", nvset))
+        return elem
+
+    def nvsets(self, parent: ET.Element, tag: str, sets: tuple[NvSet, ...]) -> None:
+        for nvset in sets:
+            parent.append(self.nvset(tag, nvset))
+
+    def nvset(self, tag: str, nvset: NvSet) -> ET.Element:
+        if self.sets.get(nvset.id) == nvset:
+            return ET.Element(tag, {"id-ref": nvset.id})
+        self.sets.setdefault(nvset.id, nvset)
+        elem = ET.Element(tag, {"id": nvset.id})
+        if nvset.score is not None:
+            elem.set("score", format_score(nvset.score))
+        if nvset.rule is not None:
+            elem.append(self.rule(nvset.rule))
+        for name, value in nvset.pairs:
+            pair = ET.SubElement(elem, "nvpair", {"id": "", "name": name, "value": value})
+            self.generated_id(pair, f"{nvset.id}-{name}")
+        return elem
+
+    def rule(self, rule: Rule) -> ET.Element:
+        if self.rules.get(rule.id) == rule:
+            return ET.Element("rule", {"id-ref": rule.id})
+        self.rules.setdefault(rule.id, rule)
+        elem = ET.Element("rule", {"id": rule.id})
+        if rule.score is not None:
+            elem.set("score", format_score(rule.score))
+        _set_optional(elem, "score-attribute", rule.score_attribute)
+        if rule.boolean_op != "and":
+            elem.set("boolean-op", rule.boolean_op)
+        self.set_role(elem, "role", rule.role)
+        for expression in rule.expressions:
+            elem.append(self.expression(expression))
+        return elem
+
+    def expression(self, expression: Expression) -> ET.Element:
+        if isinstance(expression, Rule):
+            return self.rule(expression)
+        if isinstance(expression, AttrExpression):
+            elem = ET.Element("expression", {
+                "id": expression.id,
+                "attribute": expression.attribute,
+                "operation": expression.operation,
+            })
+            _set_optional(elem, "value", expression.value)
+            _set_optional(elem, "type", expression.type)
+            _set_optional(elem, "value-source", expression.value_source)
+            return elem
+        if isinstance(expression, DateExpression):
+            elem = ET.Element("date_expression",
+                              {"id": expression.id, "operation": expression.operation})
+            _set_optional(elem, "start", expression.start)
+            _set_optional(elem, "end", expression.end)
+            for tag, pairs in (("date_spec", expression.date_spec),
+                               ("duration", expression.duration)):
+                if pairs:
+                    child = ET.SubElement(elem, tag, {"id": ""})
+                    child.attrib.update(pairs)
+                    self.generated_id(child, f"{expression.id}-{tag}")
+            return elem
+        if isinstance(expression, OpExpression):
+            elem = ET.Element("op_expression", {"id": expression.id, "name": expression.name})
+            _set_optional(elem, "interval", expression.interval)
+            return elem
+        return self.rsc_expression(expression)
+
+    def rsc_expression(self, expression: RscExpression) -> ET.Element:
+        elem = ET.Element("rsc_expression", {"id": expression.id})
+        _set_optional(elem, "class", expression.cls)
+        _set_optional(elem, "provider", expression.provider)
+        _set_optional(elem, "type", expression.type)
+        return elem
+
+    def node(self, node: Node) -> ET.Element:
+        elem = ET.Element("node", {"id": node.id, "uname": node.uname, "type": node.type})
+        _set_optional(elem, "description", node.description)
+        if node.score is not None:
+            elem.set("score", format_score(node.score))
+        self.nvsets(elem, "instance_attributes", node.attributes)
+        self.nvsets(elem, "utilization", node.utilization)
+        return elem
+
+    # ------------------------------------------------------------------ resources
+
+    def resource(self, resource: Resource) -> ET.Element:
+        if isinstance(resource, Primitive):
+            return self.primitive(resource)
+        if isinstance(resource, Group):
+            return self.group(resource)
+        return self.clone(resource)
+
+    def primitive(self, primitive: Primitive) -> ET.Element:
+        elem = ET.Element("primitive", {"id": primitive.id})
+        if primitive.template is not None:
+            elem.set("template", primitive.template)
+        else:
+            elem.set("class", primitive.agent.cls)
+            _set_optional(elem, "provider", primitive.agent.provider)
+            elem.set("type", primitive.agent.type)
+        _set_optional(elem, "description", primitive.description)
+        self.nvsets(elem, "instance_attributes", primitive.params)
+        self.nvsets(elem, "meta_attributes", primitive.meta)
+        self.nvsets(elem, "utilization", primitive.utilization)
+        if primitive.ops:
+            elem.append(self.operation_list(primitive.id, primitive.ops))
+        return elem
+
+    def operation_list(self, owner: str, ops: tuple[Op, ...]) -> ET.Element:
+        shared = self.operations.get(ops)
+        if shared is not None:
+            ref = ET.Element("operations", {"id-ref": shared.get("id", "")})
+            self.referrers.setdefault(id(shared), []).append(ref)
+            return ref
+        elem = ET.Element("operations", {"id": ""})
+        self.generated_id(elem, f"{owner}-operations")
+        self.operations[ops] = elem
+        for op in ops:
+            elem.append(self.op(op))
+        return elem
+
+    def op(self, op: Op) -> ET.Element:
+        elem = ET.Element("op", {"id": op.id, "name": op.name, "interval": op.interval})
+        self.set_role(elem, "role", op.role)
+        for name, value in op.attrs:
+            elem.set(name, value)
+        self.nvsets(elem, "meta_attributes", op.meta)
+        self.nvsets(elem, "instance_attributes", op.params)
+        return elem
+
+    def group(self, group: Group) -> ET.Element:
+        elem = ET.Element("group", {"id": group.id})
+        _set_optional(elem, "description", group.description)
+        self.nvsets(elem, "meta_attributes", group.meta)
+        self.nvsets(elem, "instance_attributes", group.params)
+        for child in group.children:
+            elem.append(self.primitive(child))
+        return elem
+
+    def clone(self, clone: Clone) -> ET.Element:
+        elem = ET.Element("master" if clone.legacy_ms else "clone", {"id": clone.id})
+        _set_optional(elem, "description", clone.description)
+        self.nvsets(elem, "meta_attributes", clone.meta)
+        self.nvsets(elem, "instance_attributes", clone.params)
+        elem.append(self.resource(clone.child))
+        return elem
+
+    # ------------------------------------------------------------------ constraints
+
+    def constraint(self, constraint: Constraint) -> ET.Element:
+        if isinstance(constraint, Location):
+            return self.location(constraint)
+        if isinstance(constraint, Colocation):
+            return self.colocation(constraint)
+        return self.order(constraint)
+
+    def resource_sets(self, elem: ET.Element, sets: tuple[ResourceSet, ...]) -> None:
+        for rset in sets:
+            if self.resource_sets_seen(rset):
+                ET.SubElement(elem, "resource_set", {"id-ref": rset.id})
+                continue
+            child = ET.SubElement(elem, "resource_set", {"id": rset.id})
+            if rset.sequential is not None:
+                child.set("sequential", _bool(rset.sequential))
+            if rset.require_all is not None:
+                child.set("require-all", _bool(rset.require_all))
+            _set_optional(child, "ordering", rset.ordering)
+            _set_optional(child, "action", rset.action)
+            self.set_role(child, "role", rset.role)
+            if rset.score is not None:
+                child.set("score", format_score(rset.score))
+            _set_optional(child, "kind", rset.kind)
+            for rsc in rset.resources:
+                ET.SubElement(child, "resource_ref", {"id": rsc})
+
+    def resource_sets_seen(self, rset: ResourceSet) -> bool:
+        if self.seen_sets.get(rset.id) == rset:
+            return True
+        self.seen_sets.setdefault(rset.id, rset)
+        return False
+
+    def location(self, location: Location) -> ET.Element:
+        elem = ET.Element("rsc_location", {"id": location.id})
+        _set_optional(elem, "rsc", location.rsc)
+        _set_optional(elem, "rsc-pattern", location.rsc_pattern)
+        self.set_role(elem, "role", location.role)
+        _set_optional(elem, "node", location.node)
+        if location.score is not None:
+            elem.set("score", format_score(location.score))
+        _set_optional(elem, "resource-discovery", location.resource_discovery)
+        self.resource_sets(elem, location.sets)
+        for rule in location.rules:
+            elem.append(self.rule(rule))
+        return elem
+
+    def colocation(self, colocation: Colocation) -> ET.Element:
+        elem = ET.Element("rsc_colocation", {"id": colocation.id})
+        _set_optional(elem, "rsc", colocation.rsc)
+        self.set_role(elem, "rsc-role", colocation.rsc_role)
+        _set_optional(elem, "with-rsc", colocation.with_rsc)
+        self.set_role(elem, "with-rsc-role", colocation.with_rsc_role)
+        if colocation.score is not None:
+            elem.set("score", format_score(colocation.score))
+        _set_optional(elem, "score-attribute", colocation.score_attribute)
+        _set_optional(elem, "node-attribute", colocation.node_attribute)
+        if colocation.influence is not None:
+            elem.set("influence", _bool(colocation.influence))
+        self.resource_sets(elem, colocation.sets)
+        return elem
+
+    def order(self, order: Order) -> ET.Element:
+        elem = ET.Element("rsc_order", {"id": order.id})
+        _set_optional(elem, "first", order.first)
+        _set_optional(elem, "first-action", order.first_action)
+        _set_optional(elem, "then", order.then)
+        _set_optional(elem, "then-action", order.then_action)
+        _set_optional(elem, "kind", order.kind)
+        if order.score is not None:
+            elem.set("score", format_score(order.score))
+        if order.symmetrical is not None:
+            elem.set("symmetrical", _bool(order.symmetrical))
+        if order.require_all is not None:
+            elem.set("require-all", _bool(order.require_all))
+        self.resource_sets(elem, order.sets)
+        return elem
+
+    # ------------------------------------------------------------------ status
+
+    def status(self, status: Status) -> ET.Element:
+        elem = ET.Element("status")
+        for state in status.nodes:
+            elem.append(self.node_state(state))
+        return elem
+
+    def node_state(self, state: NodeState) -> ET.Element:
+        """A node's state; empty crmd/join/expected (absent when read) stay absent."""
+        elem = ET.Element("node_state")
+        if state.id:
+            elem.set("id", state.id)
+        if state.uname:
+            elem.set("uname", state.uname)
+        elem.set("in_ccm", _bool(state.in_ccm))
+        for name, value in (("crmd", state.crmd), ("join", state.join),
+                            ("expected", state.expected)):
+            if value:
+                elem.set(name, value)
+        for name, value in state.extra:
+            elem.set(name, value)
+        if state.transient_attributes:
+            transient = ET.SubElement(elem, "transient_attributes", {"id": state.id})
+            for nvset in state.transient_attributes:
+                transient.append(_status_nvset(state.id, nvset))
+        if state.resources:
+            lrm = ET.SubElement(elem, "lrm", {"id": state.id})
+            lrm_resources = ET.SubElement(lrm, "lrm_resources")
+            for history in state.resources:
+                lrm_resources.append(_lrm_resource(history))
+        return elem
+
+
+def _status_nvset(node_id: str, nvset: NvSet) -> ET.Element:
+    """Transient attributes: no ids to keep unique (status ids are free text)."""
+    elem = ET.Element("instance_attributes", {"id": nvset.id})
+    for name, value in nvset.pairs:
+        ET.SubElement(elem, "nvpair",
+                      {"id": xml_id(f"status-{node_id}-{name}"), "name": name, "value": value})
+    return elem
+
+
+def _lrm_resource(history: ResourceHistory) -> ET.Element:
+    elem = ET.Element("lrm_resource", {"id": history.id})
+    if history.cls:
+        elem.set("class", history.cls)
+    _set_optional(elem, "provider", history.provider)
+    if history.type:
+        elem.set("type", history.type)
+    for name, value in history.extra:
+        elem.set(name, value)
+    for record in history.ops:
+        elem.append(_lrm_rsc_op(record))
+    return elem
+
+
+def _lrm_rsc_op(record: OpRecord) -> ET.Element:
+    attrs = {
+        "id": record.id,
+        "operation": record.operation,
+        "interval": str(record.interval_ms),
+        "rc-code": str(record.rc),
+        "op-status": str(int(record.status)),
+        "call-id": str(record.call_id),
+    }
+    for name, number in (("last-rc-change", record.last_rc_change), ("last-run", record.last_run),
+                         ("exec-time", record.exec_time), ("queue-time", record.queue_time)):
+        if number is not None:
+            attrs[name] = str(number)
+    for name, text in (("on_node", record.on_node), ("exit-reason", record.exit_reason),
+                       ("transition-key", record.transition_key),
+                       ("transition-magic", record.transition_magic),
+                       ("op-digest", record.op_digest)):
+        if text is not None:
+            attrs[name] = text
+    for name, value in record.extra:
+        attrs.setdefault(name, value)
+    return ET.Element("lrm_rsc_op", attrs)
