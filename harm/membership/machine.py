@@ -168,7 +168,12 @@ class Membership:
                 "duplicates": self.duplicates,
                 "delivered": self.delivered,
                 "pending": self._outbox.pending,
-                "dropped": {r.value: self.dropped[r] for r in DropReason if self.dropped[r]},
+                "own": self.dropped[DropReason.OWN],
+                "dropped": {
+                    r.value: self.dropped[r]
+                    for r in DropReason
+                    if self.dropped[r] and r is not DropReason.OWN
+                },
             },
         }
 

@@ -1,0 +1,125 @@
+"""What a lab is: its name, nodes, links, subnets and heartbeat timing (pure data)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from harm.errors import LabError
+
+LAB_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")
+NODE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,19}$")
+RUN_ROOT = Path("/run/harm-lab")
+DEFAULT_SUBNETS = ("192.168.10.0/24", "192.168.11.0/24")
+GATEWAY = "gateway"
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """One lab (see :mod:`harm.lab`)."""
+
+    name: str
+    nodes: tuple[str, ...]
+    links: int = 2
+    subnets: tuple[str, ...] = DEFAULT_SUBNETS
+    keepalive: str = "200ms"
+    deadtime: str = "2s"
+    warntime: str = "1s"
+    initdead: str = "4s"
+    secret: str = ""
+    run_root: str = str(RUN_ROOT)
+
+    # ------------------------------------------------------------ names
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.run_root) / self.name
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.name}-"
+
+    @property
+    def switch_ns(self) -> str:
+        return f"{self.name}-sw"
+
+    @property
+    def gateway_ns(self) -> str:
+        return f"{self.name}-gw"
+
+    def node_ns(self, node: str) -> str:
+        return f"{self.name}-n-{node}"
+
+    def node_dir(self, node: str) -> Path:
+        return self.run_dir / node
+
+    def port(self, node: str, link: int) -> str:
+        """The switch-side end of ``node``'s ``eth<link>``."""
+        return f"n{self.nodes.index(node)}l{link}"
+
+    @staticmethod
+    def nic(link: int) -> str:
+        return f"eth{link}"
+
+    # ------------------------------------------------------------ addresses
+
+    def network(self, link: int) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.subnets[link])
+
+    def address(self, node: str, link: int) -> str:
+        """``node``'s address on ``link`` with its prefix length."""
+        net = self.network(link)
+        return f"{net.network_address + self.nodes.index(node) + 1}/{net.prefixlen}"
+
+    def gateway_address(self) -> str:
+        net = self.network(0)
+        return f"{net.broadcast_address - 1}/{net.prefixlen}"
+
+    # ------------------------------------------------------------ checks and storage
+
+    def validate(self) -> LabSpec:
+        if not LAB_NAME.match(self.name):
+            raise LabError(f"lab name {self.name!r}: use 1-10 lower-case letters and digits")
+        if not self.nodes:
+            raise LabError("a lab needs at least one node")
+        for node in self.nodes:
+            if not NODE_NAME.match(node):
+                raise LabError(f"node name {node!r}: use letters, digits, '-' and '_' (max 20)")
+        if len(set(self.nodes)) != len(self.nodes):
+            raise LabError("duplicate node name")
+        if GATEWAY in self.nodes:
+            raise LabError(f"{GATEWAY!r} is reserved for the lab's gateway")
+        if not 1 <= self.links <= 8:
+            raise LabError("--links must be between 1 and 8")
+        if len(self.subnets) < self.links:
+            raise LabError(f"{self.links} links need {self.links} subnets")
+        for link in range(self.links):
+            try:
+                net = self.network(link)
+            except ValueError as error:
+                raise LabError(f"subnet {self.subnets[link]!r}: {error}") from None
+            if net.num_addresses < len(self.nodes) + 4:
+                raise LabError(f"subnet {net} is too small for {len(self.nodes)} nodes")
+        return self
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @staticmethod
+    def from_json(text: str) -> LabSpec:
+        data: dict[str, Any] = json.loads(text)
+        data["nodes"] = tuple(data["nodes"])
+        data["subnets"] = tuple(data["subnets"])
+        return LabSpec(**data)
+
+
+def subnets_for(links: int, given: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The given subnets, completed with 192.168.10+i.0/24 for the links beyond."""
+    out = list(given) or list(DEFAULT_SUBNETS)
+    while len(out) < links:
+        out.append(f"192.168.{10 + len(out)}.0/24")
+    return tuple(out[: max(links, len(given))])
