@@ -1,0 +1,103 @@
+"""Failing and healing lab nodes: a NIC, harmd, the whole node, partitions.
+
+- ``link=NIC``: the switch-side end of the node's NIC goes down (a pulled cable);
+- ``harmd``: kill -9 of the node's harmd;
+- ``node``: every process in the node's namespace killed and every link down;
+- ``partition=A,B``: for every link, a new bridge takes the ports of the listed nodes (plus
+  the failed node), so they see each other and nobody else. The gateway stays on the
+  original bridge.
+
+``heal NODE`` puts the node's ports back on the original bridges, up, and restarts harmd;
+``heal`` without a node does that for every node and removes the partition bridges.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from harm.errors import LabError
+from harm.lab import lab, netns
+from harm.lab.netns import ip, ip_batch
+from harm.lab.spec import LabSpec
+
+ISLAND_BRIDGE = re.compile(r"^br(\d+)p(\d+)$")
+
+
+def _check_node(spec: LabSpec, node: str) -> None:
+    if node not in spec.nodes:
+        raise LabError(f"no node {node!r} in lab {spec.name} ({', '.join(spec.nodes)})")
+
+
+def _links(spec: LabSpec, nic: str) -> int:
+    for link in range(spec.links):
+        if spec.nic(link) == nic:
+            return link
+    raise LabError(f"no link {nic!r} (the lab has {', '.join(map(spec.nic, range(spec.links)))})")
+
+
+def switch_ports(spec: LabSpec) -> dict[str, dict[str, str]]:
+    """Every switch port: ``{"n0l1": {"state": "up"|"down", "master": "br1"}}``."""
+    out = ip("-j", "link", "show", namespace=spec.switch_ns)
+    ports = {}
+    for entry in json.loads(out or "[]"):
+        name = entry.get("ifname", "")
+        up = "UP" in entry.get("flags", [])
+        ports[name] = {"state": "up" if up else "down", "master": entry.get("master", "")}
+    return ports
+
+
+def fail(spec: LabSpec, node: str, what: str) -> str:
+    """Apply one fault; a sentence saying what was done."""
+    _check_node(spec, node)
+    sw = spec.switch_ns
+    if what == "harmd":
+        if not lab.stop_harmd(spec, node):
+            raise LabError(f"harmd is not running on {node}")
+        return f"killed harmd on {node}"
+    if what == "node":
+        lab.stop_harmd(spec, node)
+        netns.kill_namespace_processes(spec.node_ns(node))
+        ip_batch([f"link set {spec.port(node, link)} down" for link in range(spec.links)],
+                 namespace=sw)
+        return f"node {node}: every process killed, every link down"
+    if what.startswith("link="):
+        link = _links(spec, what.split("=", 1)[1])
+        ip("link", "set", spec.port(node, link), "down", namespace=sw)
+        return f"{node}: {spec.nic(link)} is down"
+    if what.startswith("partition="):
+        members = {n for n in what.split("=", 1)[1].split(",") if n} | {node}
+        for member in members:
+            _check_node(spec, member)
+        ports = switch_ports(spec)
+        used = {int(m.group(2)) for name in ports if (m := ISLAND_BRIDGE.match(name))}
+        island = max(used, default=0) + 1
+        lines = []
+        for link in range(spec.links):
+            bridge = f"br{link}p{island}"
+            lines += [f"link add {bridge} type bridge mcast_snooping 0", f"link set {bridge} up"]
+            lines += [f"link set {spec.port(m, link)} master {bridge}" for m in sorted(members)]
+        ip_batch(lines, namespace=sw)
+        return f"partition: {', '.join(sorted(members))} now only see each other"
+    raise LabError(f"unknown fault {what!r} (harmd, node, link=NIC, partition=NODE,...)")
+
+
+def heal(spec: LabSpec, node: str | None = None) -> str:
+    """Undo faults for ``node`` (or everything) and restart harmd where it is not running."""
+    nodes = list(spec.nodes) if node is None else [node]
+    for name in nodes:
+        _check_node(spec, name)
+    lines = []
+    for name in nodes:
+        for link in range(spec.links):
+            port = spec.port(name, link)
+            lines += [f"link set {port} master br{link}", f"link set {port} up"]
+    if node is None:
+        lines += [f"link del {name}" for name in switch_ports(spec) if ISLAND_BRIDGE.match(name)]
+    ip_batch(lines, namespace=spec.switch_ns)
+    started = [name for name in nodes if lab.harmd_pid(spec, name) is None]
+    for name in started:
+        lab.start_harmd(spec, name)
+    lab.wait_sockets(spec, started)
+    done = f"healed {', '.join(nodes)}"
+    return done + (f"; restarted harmd on {', '.join(started)}" if started else "")
