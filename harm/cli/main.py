@@ -11,7 +11,7 @@ import click
 
 from harm import __version__
 from harm.cli import configure, lab, simulate
-from harm.errors import HarmError
+from harm.errors import ConfigErrors, HarmError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,6 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; harm's own errors become ``ErrorType: message`` and exit status 1."""
     try:
         cli.main(args=argv, prog_name="harm", standalone_mode=False)
+    except ConfigErrors as errors:
+        for error in errors.errors:
+            click.echo(str(error), err=True)
+        count = len(errors.errors)
+        click.echo(
+            f"ConfigErrors: {count} error{'s' if count != 1 else ''}; nothing was changed",
+            err=True,
+        )
+        return 1
     except HarmError as error:
         click.echo(f"{type(error).__name__}: {error}", err=True)
         return 1
