@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Set up (scripts/setup.sh) and run the demo, as root on Debian 12:
+#  1. load the seed report's PostgreSQL cluster configuration (configs/pgsql-lab.crm) into a
+#     CIB file, show it, check it with Pacemaker's crm_verify, and ask the policy engine what
+#     it would do on a fresh two-node cluster (harm simulate);
+#  2. build a two-node lab (osspc30, osspc31; eth0 + eth1, in network namespaces), start harmd
+#     on both and show the membership and per-link state each node sees.
+# The lab stays up; the script ends by printing how to inject a failure and tear it down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+work=${HARM_DEMO_DIR:-/var/tmp/harm-demo}
+mkdir -p "$work"
+cib="$work/cib.xml"
+rm -f "$cib"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "harm configure load replace configs/pgsql-lab.crm"
+harm configure --cib "$cib" load replace configs/pgsql-lab.crm
+
+step "harm configure show"
+harm configure --cib "$cib" show
+
+step "crm_verify -x $cib (Pacemaker's own checker reads harm's CIB file)"
+crm_verify -x "$cib" && echo "crm_verify: no errors"
+
+step "harm simulate: both nodes online, nothing running yet"
+harm simulate --cib "$cib" -u osspc30 -u osspc31 -S || true
+
+step "harm lab up --nodes osspc30,osspc31 --links 2"
+harm lab down >/dev/null 2>&1 || true
+harm lab up --nodes osspc30,osspc31 --links 2
+sleep 3
+harm lab status
+
+cat <<EOF
+
+The lab is up. Try:
+  harm lab status                      # membership and link state seen by each node
+  harm lab fail osspc31 link=eth1      # cut osspc31's replication link
+  harm lab status                      # osspc31-eth1 is dead, osspc31 stays a member
+  harm lab heal                        # undo every fault
+  harm lab fail osspc31 node           # crash osspc31 (processes killed, links cut)
+  harm lab down                        # remove every namespace, bridge and process
+(with PATH=$PWD/.venv/bin:\$PATH)
+EOF
