@@ -105,6 +105,8 @@ class OrderKind(enum.Flag):
     RUNNABLE_LEFT = enum.auto()  # then is runnable only if first is
     SERIALIZE = enum.auto()  # never at the same time, any order
     ONE_OR_MORE = enum.auto()  # then is runnable if any of its firsts is
+    RESTART = enum.auto()  # stop before start of one resource: a needed start needs the stop
+    ASYMMETRIC = enum.auto()  # one-way mandatory order (symmetrical=false)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,196 @@
+"""Node scores before assignment: location constraints, stickiness and failure bans.
+
+Pacemaker's ``apply_node_criteria``: every resource starts with every node at 0 in a
+symmetric cluster (no node at all in an asymmetric one); then
+
+1. each location constraint adds its score (a node-and-score one, or each matching rule's
+   score) to the resource and, for groups and clones, to every member or instance.
+   Constraints limited to the Promoted role are kept aside for promotion scores;
+2. a managed resource active on exactly one node gets its ``resource-stickiness`` there;
+3. a resource whose fail count on a node reached ``migration-threshold`` is banned from
+   that node (an anonymous clone instance bans the whole clone);
+4. bans the history implies (``Ban`` records from unpack) are added as -INFINITY.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harm.cib.config import Location, Role
+from harm.cib.scores import INFINITY, add
+from harm.engine.rules import RuleInput, rule_matches, rule_score
+from harm.engine.state import Variant
+from harm.engine.work import Rsc, Work
+
+
+@dataclass(frozen=True)
+class RoleLocation:
+    """A location score that applies only when the resource is Promoted."""
+
+    constraint: str
+    rsc: str
+    node: str
+    score: int
+
+
+def initial_scores(work: Work) -> None:
+    """Every node at 0 for every resource (symmetric cluster), else no node."""
+    for rsc in work.rscs.values():
+        if work.options.symmetric_cluster:
+            rsc.allowed = {n.name: 0 for n in work.nodes}
+        else:
+            rsc.allowed = {}
+
+
+def add_score(rsc: Rsc, node: str, score: int, *, recurse: bool = True) -> None:
+    """Add ``score`` for ``node`` to a resource and (by default) all its descendants."""
+    rsc.allowed[node] = add(rsc.allowed[node], score) if node in rsc.allowed else score
+    if recurse:
+        for child in rsc.children:
+            add_score(child, node, score)
+
+
+def ban_everywhere(rsc: Rsc, work: Work) -> None:
+    for node in work.nodes:
+        add_score(rsc, node.name, -INFINITY)
+
+
+def apply_locations(work: Work) -> list[RoleLocation]:
+    """Apply every location constraint; return the Promoted-only ones for later."""
+    promoted: list[RoleLocation] = []
+    for constraint in work.state.configuration.constraints:
+        if not isinstance(constraint, Location):
+            continue
+        for rsc in _targets(constraint, work):
+            promoted.extend(_apply_one(constraint, rsc, work))
+    return promoted
+
+
+def _targets(constraint: Location, work: Work) -> list[Rsc]:
+    if constraint.rsc is not None:
+        rsc = work.rsc(constraint.rsc)
+        if rsc is None:
+            work.warnings.append(
+                f"Ignoring constraint '{constraint.id}' because resource "
+                f"'{constraint.rsc}' does not exist"
+            )
+            return []
+        return [rsc]
+    if constraint.rsc_pattern is not None:
+        pattern = constraint.rsc_pattern
+        invert = pattern.startswith("!")
+        if invert:
+            pattern = pattern[1:]
+        try:
+            regex = re.compile(pattern)
+        except re.error:
+            work.warnings.append(
+                f"Ignoring constraint '{constraint.id}' because rsc-pattern has invalid "
+                f"value '{constraint.rsc_pattern}'"
+            )
+            return []
+        return [r for r in work.top if bool(regex.search(r.id)) != invert]
+    found: list[Rsc] = []
+    for rset in constraint.sets:
+        for name in rset.resources:
+            rsc = work.rsc(name)
+            if rsc is not None:
+                found.append(rsc)
+    return found
+
+
+def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]:
+    promoted: list[RoleLocation] = []
+    entries: list[tuple[str, int, Role | None]] = []
+    if constraint.node is not None and constraint.score is not None:
+        if constraint.node in work.node_by_name:
+            entries.append((constraint.node, constraint.score, constraint.role))
+    else:
+        if not constraint.rules:
+            work.warnings.append(
+                f"Ignoring constraint '{constraint.id}' because it contains no rules"
+            )
+        for rule in constraint.rules:
+            role = rule.role or constraint.role
+            for info in work.nodes:
+                given = RuleInput(node_attrs=info.attributes, now=work.now,
+                                  params=rsc.state.params, meta=rsc.state.meta)
+                if rule_matches(rule, given):
+                    entries.append((info.name, rule_score(rule, info.attributes), role))
+    for node, score, role in entries:
+        if role is Role.PROMOTED:
+            promoted.append(RoleLocation(constraint.id, rsc.id, node, score))
+        elif role is Role.STOPPED:
+            continue
+        else:
+            add_score(rsc, node, score)
+    return promoted
+
+
+def apply_stickiness(work: Work) -> None:
+    """Stickiness of managed primitives active on exactly one node."""
+    for rsc in work.rscs.values():
+        if not rsc.is_primitive or not rsc.managed or len(rsc.running_on) != 1:
+            continue
+        stickiness = rsc.state.stickiness
+        if stickiness < 1:
+            continue
+        node = rsc.running_on[0]
+        if not work.options.symmetric_cluster and node not in rsc.allowed:
+            continue
+        add_score(rsc, node, stickiness)
+
+
+def apply_failure_bans(work: Work) -> None:
+    """Bans from migration-threshold and from the history (``Ban`` records)."""
+    for rsc in list(work.rscs.values()):
+        if not rsc.is_primitive:
+            continue
+        threshold = rsc.state.migration_threshold
+        if threshold == 0:
+            continue
+        for node in work.nodes:
+            count = _failcount(work, rsc, node.name)
+            if count <= 0 or count < threshold:
+                continue
+            target = rsc
+            clone = rsc.clone_parent()
+            if clone is not None and clone.state.clone is not None \
+                    and not clone.state.clone.unique:
+                target = rsc.top()
+            add_score(target, node.name, -INFINITY)
+    for ban in work.state.bans:
+        banned = work.rsc(ban.rsc)
+        if banned is None:
+            continue
+        if ban.node is None:
+            for node in work.nodes:
+                add_score(banned, node.name, -INFINITY)
+        else:
+            add_score(banned, ban.node, -INFINITY)
+
+
+def _failcount(work: Work, rsc: Rsc, node: str) -> int:
+    total = 0
+    seen = set()
+    for name in (rsc.id, rsc.state.config_id):
+        if name in seen:
+            continue
+        seen.add(name)
+        entry = work.state.failcount(name, node)
+        if entry is not None:
+            total = max(total, entry.count)
+    return total
+
+
+def apply_node_criteria(work: Work) -> list[RoleLocation]:
+    """All of the above, in Pacemaker's order; returns Promoted-only locations."""
+    initial_scores(work)
+    promoted = apply_locations(work)
+    apply_stickiness(work)
+    apply_failure_bans(work)
+    for rsc in work.rscs.values():
+        if rsc.variant is Variant.PRIMITIVE and rsc.state.orphan:
+            ban_everywhere(rsc, work)
+    return promoted

@@ -1,0 +1,158 @@
+"""Order constraints: ``then`` waits for ``first``, and what that implies.
+
+Kinds (``kind`` or, in old CIBs, ``score``: positive is Mandatory, 0 Optional):
+
+* Mandatory: if ``first`` happens, ``then`` happens too (a restart of ``first`` restarts
+  ``then``); if ``first`` cannot start or promote, ``then`` cannot either. With
+  ``symmetrical`` (the default) the inverse holds for the inverse actions: ``then``'s stop
+  comes before ``first``'s stop, and stopping ``first`` requires stopping ``then``.
+  ``symmetrical=false`` keeps only the forward ordering and its blocking.
+* Optional: only the order, when both happen anyway.
+* Serialize: never at the same time, in no particular order (no inverse).
+
+A group or clone's start finishes with its ``running`` pseudo-action (``stop`` with
+``stopped``, ``promote`` with ``promoted``, ``demote`` with ``demoted``), so an ordering
+after it waits for that. Between two clones where ``then`` is interleaved, each ``then``
+instance waits only for the ``first`` instance on the same node.
+
+Resource sets: inside a sequential set each member is ordered after the previous one;
+between sets, the last member of a sequential set (every member of a non-sequential one)
+comes before the first member of the next sequential set (every member otherwise).
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from harm.cib.config import Order
+from harm.engine.state import Variant
+from harm.engine.transition import OrderKind as K
+from harm.engine.work import Rsc, Work
+
+INVERSE = {"start": "stop", "stop": "start", "promote": "demote", "demote": "promote"}
+DONE = {"start": "running", "stop": "stopped", "promote": "promoted", "demote": "demoted"}
+
+
+def apply_order_constraints(work: Work) -> None:
+    for constraint in work.state.configuration.constraints:
+        if isinstance(constraint, Order):
+            _unpack(constraint, work)
+
+
+def _kind(constraint: Order) -> str:
+    if constraint.kind:
+        return constraint.kind.lower()
+    if constraint.score is not None:
+        return "mandatory" if constraint.score > 0 else "optional"
+    return "mandatory"
+
+
+def _unpack(constraint: Order, work: Work) -> None:
+    kind = _kind(constraint)
+    symmetrical = constraint.symmetrical
+    if symmetrical is None:
+        symmetrical = kind != "serialize"
+    if not constraint.sets:
+        first = work.rsc(constraint.first or "")
+        then = work.rsc(constraint.then or "")
+        for name, found in ((constraint.first, first), (constraint.then, then)):
+            if found is None:
+                work.warnings.append(
+                    f"Ignoring constraint '{constraint.id}' because resource '{name}' "
+                    f"does not exist"
+                )
+                return
+        assert first is not None and then is not None
+        first_action = constraint.first_action or "start"
+        then_action = constraint.then_action or first_action
+        order_pair(work, first, first_action, then, then_action, kind=kind, symmetrical=symmetrical)
+        return
+    previous: list[tuple[Rsc, str]] | None = None
+    previous_sequential = True
+    for rset in constraint.sets:
+        members = [work.rsc(n) for n in rset.resources]
+        if any(m is None for m in members):
+            work.warnings.append(
+                f"Ignoring constraint '{constraint.id}' because set '{rset.id}' names a "
+                f"resource that does not exist"
+            )
+            return
+        action = rset.action or "start"
+        rscs = [(m, action) for m in members if m is not None]
+        set_kind = (rset.kind or "").lower() or kind
+        sequential = rset.sequential is not False
+        if sequential:
+            for (a, act_a), (b, act_b) in pairwise(rscs):
+                order_pair(work, a, act_a, b, act_b, kind=set_kind, symmetrical=symmetrical)
+        if previous is not None:
+            firsts = previous[-1:] if previous_sequential else previous
+            thens = rscs[:1] if sequential else rscs
+            for a, act_a in firsts:
+                for b, act_b in thens:
+                    order_pair(work, a, act_a, b, act_b, kind=kind, symmetrical=symmetrical)
+        previous = rscs
+        previous_sequential = sequential
+
+
+def order_pair(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: str,
+               *, kind: str, symmetrical: bool) -> None:
+    """One ordering (and, when symmetrical, its inverse) between two resources."""
+    if kind == "optional":
+        forward = K.OPTIONAL
+    elif kind == "serialize":
+        forward = K.SERIALIZE
+    elif symmetrical:
+        forward = K.IMPLIES_THEN
+        if first_action in ("start", "promote"):
+            forward |= K.RUNNABLE_LEFT
+    else:
+        forward = K.ASYMMETRIC
+    _connect(work, first, first_action, then, then_action, kind=forward)
+    if symmetrical and kind != "serialize":
+        inv_first = INVERSE.get(first_action)
+        inv_then = INVERSE.get(then_action)
+        if inv_first is None or inv_then is None:
+            return
+        inverse = K.IMPLIES_FIRST if kind == "mandatory" else K.OPTIONAL
+        _connect(work, then, inv_then, first, inv_first, kind=inverse)
+
+
+def _collective(rsc: Rsc) -> bool:
+    return rsc.variant is not Variant.PRIMITIVE
+
+
+def _connect(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: str,
+             *, kind: K) -> None:
+    if (first.variant is Variant.CLONE and then.variant is Variant.CLONE
+            and then.state.clone is not None and then.state.clone.interleave):
+        _interleave(work, first, first_action, then, then_action, kind=kind)
+        return
+    first_task = DONE.get(first_action, first_action) if _collective(first) else first_action
+    firsts = first.find_actions(first_task)
+    thens = then.find_actions(then_action)
+    for a in firsts:
+        for b in thens:
+            work.order(a, b, kind)
+
+
+def _interleave(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: str,
+                *, kind: K) -> None:
+    for child in then.children:
+        node = child.assigned or child.current_node
+        partner = None
+        for candidate in first.children:
+            where = candidate.assigned or candidate.current_node
+            if node is not None and where == node:
+                partner = candidate
+                break
+        thens = child.find_actions(then_action)
+        if partner is None:
+            if kind & (K.RUNNABLE_LEFT | K.ASYMMETRIC) and then_action in ("start", "promote"):
+                for act in thens:
+                    act.runnable = False
+            continue
+        first_task = DONE.get(first_action, first_action) if _collective(partner) \
+            else first_action
+        for a in partner.find_actions(first_task):
+            for b in thens:
+                work.order(a, b, kind)

@@ -1,0 +1,130 @@
+"""Assignment entry points shared by every kind of resource.
+
+``assign`` dispatches on the variant (primitive, group, clone) the way Pacemaker's
+``rsc->cmds->assign`` does. The colocation lists a resource obeys are its own plus those it
+inherits: a group's colocations act through its first member (``group with X``) and its
+last member (``X with group``); a clone's act through each instance (all of them when
+not every node gets an instance, else only mandatory and negative ones).
+"""
+
+from __future__ import annotations
+
+from harm.cib.scores import INFINITY
+from harm.engine.colocation import affects_location, apply_to_weights
+from harm.engine.state import Variant
+from harm.engine.work import Coloc, Rsc, Work
+
+
+def assign(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
+    """Assign a resource (and whatever it depends on) to a node; returns the node."""
+    from harm.engine.clone import assign_clone
+    from harm.engine.group import assign_group
+    from harm.engine.primitive import assign_primitive
+
+    if rsc.variant is Variant.GROUP:
+        return assign_group(work, rsc, prefer)
+    if rsc.variant is Variant.CLONE:
+        return assign_clone(work, rsc, prefer)
+    if rsc.parent is not None and rsc.parent.provisional and not rsc.parent.assigning:
+        assign(work, rsc.parent, prefer)
+        if not rsc.provisional:
+            return rsc.assigned
+    return assign_primitive(work, rsc, prefer)
+
+
+def this_with_for(rsc: Rsc) -> list[Coloc]:
+    """Colocations where ``rsc`` (or what it stands for) is the dependent."""
+    found = list(rsc.this_with)
+    parent = rsc.parent
+    if parent is not None and parent.variant is Variant.GROUP and parent.children \
+            and parent.children[0] is rsc:
+        found.extend(this_with_for(parent))
+    if parent is not None and parent.variant is Variant.CLONE:
+        found.extend(c for c in parent.this_with
+                     if parent.all_coloc or c.score < 0 or c.score >= INFINITY)
+    return found
+
+
+def with_this_for(rsc: Rsc) -> list[Coloc]:
+    """Colocations where ``rsc`` (or what it stands for) is the primary."""
+    found = list(rsc.with_this)
+    parent = rsc.parent
+    if parent is not None and parent.variant is Variant.GROUP and parent.children \
+            and parent.children[-1] is rsc:
+        found.extend(with_this_for(parent))
+    if parent is not None and parent.variant is Variant.CLONE:
+        found.extend(c for c in parent.with_this
+                     if c.influence and (parent.all_coloc or c.score < 0))
+    return found
+
+
+def apply_colocation(work: Work, dependent: Rsc, primary: Rsc, coloc: Coloc) -> None:
+    """Fold a placed primary into the node scores of the resource being assigned."""
+    if primary.variant is Variant.CLONE:
+        _apply_clone_primary(work, dependent, primary, coloc)
+        return
+    if affects_location(dependent, primary, coloc, preview=False):
+        apply_to_weights(work, dependent, primary, coloc)
+
+
+def _interleaved(work: Work, dependent: Rsc, primary: Rsc, coloc: Coloc) -> bool:
+    dep_clone = dependent.clone_parent()
+    if dep_clone is None or dep_clone is primary:
+        return False
+    if coloc.dependent is not dep_clone and coloc.dependent.clone_parent() is not dep_clone:
+        return False
+    settings = dep_clone.state.clone
+    return settings is not None and settings.interleave
+
+
+def _apply_clone_primary(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -> None:
+    if clone.provisional:
+        return
+    if _interleaved(work, dependent, clone, coloc):
+        instance = _compatible_instance(work, dependent, clone, coloc)
+        if instance is not None:
+            if affects_location(dependent, instance, coloc, preview=False):
+                apply_to_weights(work, dependent, instance, coloc)
+        elif coloc.score >= INFINITY:
+            for node in dependent.allowed:
+                dependent.allowed[node] = -INFINITY
+        return
+    if coloc.score >= INFINITY:
+        ok = set()
+        for instance in clone.children:
+            if instance.assigned is None or instance.blocked:
+                continue
+            if coloc.primary_role is None or coloc.primary_role is instance.next_role:
+                ok.add(instance.assigned)
+        for node in dependent.allowed:
+            if node not in ok:
+                dependent.allowed[node] = -INFINITY
+        return
+    for instance in clone.children:
+        if instance.assigned is None:
+            continue
+        if affects_location(dependent, instance, coloc, preview=False):
+            apply_to_weights(work, dependent, instance, coloc)
+
+
+def _compatible_instance(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -> Rsc | None:
+    from harm.engine.primitive import sort_nodes
+
+    for node in sort_nodes(work, dependent.allowed, None):
+        for instance in clone.children:
+            if instance.assigned != node:
+                continue
+            if coloc.primary_role is not None and instance.next_role is not coloc.primary_role:
+                continue
+            return instance
+    return None
+
+
+def unassign(work: Work, rsc: Rsc) -> None:
+    """Undo an assignment (for clone pre-assignment that picked another node)."""
+    for member in [rsc, *rsc.primitives()]:
+        if member.assigned is not None and member.is_primitive:
+            work.assigned_count[member.assigned] -= 1
+        member.assigned = None
+        member.provisional = True
+        member.next_role = member.state.next_role

@@ -1,0 +1,82 @@
+"""The policy engine's entry point: cluster state and time in, transition out.
+
+The steps are Pacemaker's (``pcmk__schedule_actions``), each in its own module:
+
+1. node scores: locations, stickiness, failure bans ........ :mod:`harm.engine.location`
+2. colocations unpacked, groups' internal ones added ....... :mod:`harm.engine.colocation`
+3. assignment, top-level resources in configuration order .. :mod:`harm.engine.placement`
+   (primitives, groups, clones and promotion)
+4. actions: role changes, probes, recurring monitors ....... :mod:`harm.engine.actions`
+5. orderings: internal ones, then order constraints ........ :mod:`harm.engine.ordering`
+6. propagation of "required"/"unrunnable" along orderings .. :mod:`harm.engine.work`
+7. fencing of unclean nodes and the transition summary ..... :mod:`harm.engine.summary`
+
+No I/O and no clock: ``now`` is an argument.
+"""
+
+from __future__ import annotations
+
+from harm.cib.cib import Cib
+from harm.engine.actions import (
+    create_resource_actions,
+    internal_orderings,
+    schedule_probes,
+    summarize_pseudo,
+)
+from harm.engine.colocation import unpack_colocations
+from harm.engine.group import add_internal_colocations
+from harm.engine.location import apply_node_criteria
+from harm.engine.ordering import apply_order_constraints
+from harm.engine.placement import assign
+from harm.engine.state import ClusterState
+from harm.engine.summary import summarize
+from harm.engine.transition import ActionKind, Fencing, Transition
+from harm.engine.transition import OrderKind as K
+from harm.engine.work import Work
+
+
+def schedule(state: ClusterState, now: int) -> Transition:
+    """Decide what the cluster should do next (a pure function of its arguments)."""
+    work = Work(state)
+    work.now = now
+    work.promoted_locations = apply_node_criteria(work)
+    unpack_colocations(work)
+    add_internal_colocations(work)
+    for rsc in work.top:
+        assign(work, rsc, None)
+    for rsc in work.top:
+        create_resource_actions(work, rsc)
+    schedule_probes(work)
+    for rsc in work.top:
+        internal_orderings(work, rsc)
+    apply_order_constraints(work)
+    _fence_unclean_nodes(work)
+    for _ in range(10):
+        work.propagate()
+        if not summarize_pseudo(work):
+            break
+    summarize(work)
+    return work.freeze()
+
+
+def schedule_cib(cib: Cib, now: int) -> Transition:
+    """Unpack a CIB at ``now`` (seconds since the epoch) and schedule it."""
+    from harm.engine.unpack import unpack
+
+    return schedule(unpack(cib, now), now)
+
+
+def _fence_unclean_nodes(work: Work) -> None:
+    if not work.options.stonith_enabled:
+        return
+    for node in work.nodes:
+        if not node.unclean:
+            continue
+        reason = node.fence_reason or "peer is no longer part of the cluster"
+        work.fencing.append(Fencing(node=node.name, action="reboot", reason=reason))
+        fence = work.action(None, "stonith", node.name, optional=False,
+                            kind=ActionKind.FENCE, name=f"stonith-{node.name}-reboot",
+                            meta={"stonith_action": "reboot"})
+        for act in list(work.actions):
+            if act.node == node.name and act.kind is ActionKind.PSEUDO and act.rsc is not None:
+                work.order(fence, act, K.IMPLIES_THEN)

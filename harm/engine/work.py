@@ -1,0 +1,466 @@
+"""The scheduler's scratch pad for one run: resources being placed and actions being built.
+
+Pacemaker keeps this state in its working set (``pe_working_set_t``) and mutates it in
+place. harm does the same, but only inside one call of
+:func:`harm.engine.schedule.schedule`: a :class:`Work` is created from a frozen
+:class:`~harm.engine.state.ClusterState`, the scheduling modules fill it in, and
+:meth:`Work.freeze` turns it into a frozen :class:`~harm.engine.transition.Transition`.
+Nothing here outlives the call.
+
+Action flags follow Pacemaker's: an action is *optional* until something requires it,
+and *runnable* until something (an unavailable node, an unrunnable predecessor) blocks it.
+Orderings carry :class:`~harm.engine.transition.OrderKind` flags that propagate those two
+properties (see :meth:`Work.propagate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harm.cib.config import Role
+from harm.cib.scores import INFINITY
+from harm.engine.state import ClusterState, NodeInfo, ResourceState, Variant
+from harm.engine.transition import (
+    Action,
+    ActionKind,
+    Decision,
+    Fencing,
+    Note,
+    Ordering,
+    OrderKind,
+    Score,
+    Transition,
+)
+
+ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
+
+
+@dataclass(eq=False)
+class Coloc:
+    """One colocation between two resources (constraint sets are expanded to pairs)."""
+
+    id: str
+    dependent: Rsc
+    primary: Rsc
+    score: int
+    dependent_role: Role | None = None
+    primary_role: Role | None = None
+    node_attribute: str = "#uname"
+    influence: bool = True
+
+
+@dataclass(eq=False)
+class Act:
+    """An action being built (mutable twin of :class:`~harm.engine.transition.Action`)."""
+
+    id: int
+    task: str
+    rsc: Rsc | None
+    node: str | None
+    interval_ms: int = 0
+    kind: ActionKind = ActionKind.RESOURCE
+    optional: bool = True
+    runnable: bool = True
+    reason: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    name: str | None = None  # overrides the resource id in the key (pseudo/cluster)
+    before: list[tuple[Act, OrderKind]] = field(default_factory=list)
+    after: list[tuple[Act, OrderKind]] = field(default_factory=list)
+
+    @property
+    def owner(self) -> str:
+        if self.name is not None:
+            return self.name
+        return self.rsc.id if self.rsc is not None else (self.node or "cluster")
+
+    @property
+    def uuid(self) -> str:
+        return f"{self.owner}_{self.task}_{self.interval_ms}"
+
+
+@dataclass(eq=False)
+class Rsc:
+    """A resource (or clone instance) during scheduling."""
+
+    state: ResourceState
+    parent: Rsc | None = None
+    children: list[Rsc] = field(default_factory=list)
+    allowed: dict[str, int] = field(default_factory=dict)
+    provisional: bool = True
+    assigning: bool = False
+    merging: bool = False
+    assigned: str | None = None
+    next_role: Role | None = None
+    role: Role = Role.STOPPED
+    running_on: list[str] = field(default_factory=list)
+    managed: bool = True
+    failed: bool = False
+    blocked: bool = False
+    restarting: bool = False
+    priority: int = 0
+    this_with: list[Coloc] = field(default_factory=list)
+    with_this: list[Coloc] = field(default_factory=list)
+    actions: list[Act] = field(default_factory=list)
+    promotion_score: int = 0
+    next_role_reason: str | None = None
+    all_coloc: bool = False
+    sort_index: int = 0
+    notify: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    @property
+    def variant(self) -> Variant:
+        return self.state.variant
+
+    @property
+    def is_primitive(self) -> bool:
+        return self.state.variant is Variant.PRIMITIVE
+
+    @property
+    def current_node(self) -> str | None:
+        return self.running_on[0] if self.running_on else None
+
+    def top(self) -> Rsc:
+        rsc = self
+        while rsc.parent is not None:
+            rsc = rsc.parent
+        return rsc
+
+    def clone_parent(self) -> Rsc | None:
+        """The clone this resource is (part of) an instance of, if any."""
+        rsc = self.parent
+        while rsc is not None:
+            if rsc.variant is Variant.CLONE:
+                return rsc
+            rsc = rsc.parent
+        return None
+
+    def primitives(self) -> list[Rsc]:
+        if self.is_primitive:
+            return [self]
+        found: list[Rsc] = []
+        for child in self.children:
+            found.extend(child.primitives())
+        return found
+
+    def find_actions(self, task: str, node: str | None = None) -> list[Act]:
+        return [a for a in self.actions
+                if a.task == task and a.interval_ms == 0 and (node is None or a.node == node)]
+
+    def find_action(self, task: str, node: str | None = None) -> Act | None:
+        found = self.find_actions(task, node)
+        return found[0] if found else None
+
+
+class Work:
+    """Everything one scheduling run builds; created and consumed by ``schedule``."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+        self.now = state.now
+        self.options = state.options
+        self.nodes: list[NodeInfo] = list(state.nodes)
+        self.node_by_name: dict[str, NodeInfo] = {n.name: n for n in state.nodes}
+        self.rscs: dict[str, Rsc] = {}
+        self.top: list[Rsc] = []
+        self.colocations: list[Coloc] = []
+        self.actions: list[Act] = []
+        self.orderings: list[tuple[Act, Act, OrderKind]] = []
+        self.decisions: list[Decision] = []
+        self.fencing: list[Fencing] = []
+        self.scores: list[Score] = []
+        self.notes: list[Note] = []
+        self.warnings: list[str] = list(state.warnings)
+        self._index: dict[tuple[str, str, str | None, int], Act] = {}
+        self.assigned_count: dict[str, int] = {}
+        self.promoted_locations: list[Any] = []
+        self.has_fencing_device = any(
+            r.agent is not None and r.agent.cls == "stonith" for r in state.resources
+        )
+        self._build_resources()
+
+    # ------------------------------------------------------------------ resources
+
+    def _build_resources(self) -> None:
+        for rstate in self.state.resources:
+            rsc = Rsc(state=rstate)
+            rsc.role = rstate.role
+            rsc.running_on = list(rstate.running_on)
+            rsc.managed = rstate.managed and not self.options.maintenance_mode
+            rsc.failed = rstate.failed
+            rsc.blocked = rstate.blocked
+            rsc.next_role = rstate.next_role
+            try:
+                rsc.priority = int(rstate.meta.get("priority", "0"))
+            except ValueError:
+                rsc.priority = 0
+            self.rscs[rstate.id] = rsc
+        for rsc in self.rscs.values():
+            if rsc.state.parent is not None and rsc.state.parent in self.rscs:
+                rsc.parent = self.rscs[rsc.state.parent]
+            rsc.children = [self.rscs[c] for c in rsc.state.children if c in self.rscs]
+        self.top = [self.rscs[r] for r in self.state.top_level if r in self.rscs]
+
+    def rsc(self, rsc_id: str) -> Rsc | None:
+        return self.rscs.get(rsc_id)
+
+    def available(self, node: str) -> bool:
+        """Whether ``node`` can run resources now (Pacemaker's ``pcmk__node_available``)."""
+        info = self.node_by_name.get(node)
+        return info is not None and info.can_run_resources and not info.maintenance
+
+    def node_online(self, node: str) -> bool:
+        info = self.node_by_name.get(node)
+        return info is not None and info.online and not info.unclean
+
+    def attr(self, node: str, name: str) -> str | None:
+        info = self.node_by_name.get(node)
+        return None if info is None else info.attributes.get(name)
+
+    def record_scores(self, rsc: Rsc, function: str = "pcmk__primitive_assign") -> None:
+        """Keep the node scores a resource was assigned with (``crm_simulate -s``)."""
+        for node in self.nodes:
+            if node.name in rsc.allowed:
+                self.scores.append(Score(kind="allocation", rsc=rsc.id, node=node.name,
+                                         value=rsc.allowed[node.name], function=function))
+
+    # ------------------------------------------------------------------ actions
+
+    def action(
+        self,
+        rsc: Rsc | None,
+        task: str,
+        node: str | None,
+        *,
+        optional: bool = True,
+        interval_ms: int = 0,
+        kind: ActionKind = ActionKind.RESOURCE,
+        name: str | None = None,
+        meta: dict[str, str] | None = None,
+    ) -> Act:
+        """Find or create an action; asking for a required one makes it required."""
+        owner = name if name is not None else (rsc.id if rsc is not None else "")
+        key = (owner, task, node, interval_ms)
+        act = self._index.get(key)
+        if act is None:
+            act = Act(id=len(self.actions), task=task, rsc=rsc, node=node,
+                      interval_ms=interval_ms, kind=kind, name=name, meta=dict(meta or {}))
+            self.actions.append(act)
+            self._index[key] = act
+            if rsc is not None and name is None:
+                rsc.actions.append(act)
+            if kind is ActionKind.RESOURCE:
+                self._initial_flags(act)
+        if not optional:
+            act.optional = False
+        return act
+
+    def _initial_flags(self, act: Act) -> None:
+        """Runnable unless the node, quorum or management forbids it."""
+        node, task, rsc = act.node, act.task, act.rsc
+        info = self.node_by_name.get(node) if node is not None else None
+        if info is None:
+            act.runnable = False
+            return
+        if info.unclean and task in ("stop", "demote") and self.options.stonith_enabled:
+            act.kind = ActionKind.PSEUDO  # implied by fencing the node
+            return
+        if not info.online or info.unclean:
+            act.runnable = False
+            return
+        if rsc is not None and task in ("start", "promote"):
+            if info.standby or info.shutdown or info.maintenance:
+                act.runnable = False
+                return
+            if not self.options.have_quorum and _needs_quorum(rsc):
+                policy = self.options.no_quorum_policy
+                if policy in ("stop", "suicide", "demote") and not (
+                        policy == "demote" and task == "start"):
+                    act.runnable = False
+                    act.reason = act.reason or "no quorum"
+                elif policy == "freeze" and (not rsc.running_on or task == "promote"
+                                             or node not in rsc.running_on):
+                    act.runnable = False
+                    act.reason = act.reason or "quorum freeze"
+
+    def pseudo(self, name: str, task: str, *, optional: bool = True,
+               rsc: Rsc | None = None) -> Act:
+        """A pseudo-action such as ``clone_start_0`` or ``clone_running_0``."""
+        return self.action(rsc, task, None, optional=optional, kind=ActionKind.PSEUDO,
+                           name=name)
+
+    def order(self, first: Act | None, then: Act | None, kind: OrderKind) -> None:
+        if first is None or then is None or first is then:
+            return
+        for existing, existing_kind in then.before:
+            if existing is first and existing_kind == kind:
+                return
+        first.after.append((then, kind))
+        then.before.append((first, kind))
+        self.orderings.append((first, then, kind))
+
+    # ------------------------------------------------------------------ propagation
+
+    def propagate(self) -> None:
+        """Spread "required" and "unrunnable" along orderings until nothing changes."""
+        changed = True
+        rounds = 0
+        while changed and rounds < 50:
+            changed = False
+            rounds += 1
+            for first, then, kind in self.orderings:
+                if self._apply(first, then, kind):
+                    changed = True
+            if self._one_or_more():
+                changed = True
+
+    def _one_or_more(self) -> bool:
+        changed = False
+        for act in self.actions:
+            firsts = [f for f, k in act.before if k & OrderKind.ONE_OR_MORE]
+            if firsts and act.runnable and not any(f.runnable for f in firsts):
+                act.runnable = False
+                _reason(act, firsts[0], "unrunnable")
+                changed = True
+        return changed
+
+    def _apply(self, first: Act, then: Act, kind: OrderKind) -> bool:
+        changed = False
+        for member in _members(then):
+            if self._apply(first, member, kind & _DOWNWARD):
+                changed = True
+        before = (first.optional, first.runnable, then.optional, then.runnable)
+        if kind & OrderKind.IMPLIES_THEN and not first.optional and then.optional \
+                and first.runnable:
+            then.optional = False
+            _reason(then, first, "required")
+        if kind & OrderKind.IMPLIES_FIRST and not then.optional and first.optional:
+            first.optional = False
+            _reason(first, then, "required")
+        if kind & OrderKind.RUNNABLE_LEFT and not first.runnable and then.runnable:
+            then.runnable = False
+            _reason(then, first, "unrunnable")
+        if kind & OrderKind.RESTART:
+            self._restart(first, then)
+        if kind & OrderKind.ASYMMETRIC:
+            self._asymmetric(first, then)
+        return changed or before != (first.optional, first.runnable, then.optional,
+                                     then.runnable)
+
+    @staticmethod
+    def _restart(first: Act, then: Act) -> None:
+        trigger = not then.optional or (
+            not then.runnable and then.rsc is not None and then.rsc.managed
+            and first.rsc is then.rsc
+        )
+        if not trigger:
+            return
+        if first.runnable and first.optional:
+            first.optional = False
+            _reason(first, then, "required")
+        if not then.optional and first.optional:
+            first.optional = False
+        if not first.optional and not first.runnable and then.runnable:
+            then.runnable = False
+            _reason(then, first, "unrunnable")
+
+    @staticmethod
+    def _asymmetric(first: Act, then: Act) -> None:
+        rsc = then.rsc
+        if rsc is None:
+            return
+        if rsc.role is Role.STOPPED and then.task == "stop":
+            return
+        if (ROLE_RANK[rsc.role] >= ROLE_RANK[Role.STARTED] and then.optional
+                and then.task == "start" and len(rsc.running_on) == 1
+                and then.node == rsc.running_on[0]):
+            return
+        if not first.runnable:
+            if then.optional:
+                then.optional = False
+                _reason(then, first, "required")
+            if then.runnable:
+                then.runnable = False
+                _reason(then, first, "unrunnable")
+
+    # ------------------------------------------------------------------ output
+
+    def freeze(self) -> Transition:
+        """The frozen transition: actions renumbered, orderings between kept actions."""
+        frozen = tuple(
+            Action(
+                id=act.id,
+                task=act.task,
+                rsc=act.owner if (act.rsc is not None or act.name is not None) else None,
+                node=act.node,
+                interval_ms=act.interval_ms,
+                kind=act.kind,
+                optional=act.optional,
+                runnable=act.runnable,
+                reason=act.reason,
+                meta=tuple(sorted(act.meta.items())),
+            )
+            for act in self.actions
+        )
+        orderings = tuple(
+            Ordering(first=f.id, then=t.id, kind=k) for f, t, k in self.orderings
+        )
+        placements = tuple(
+            (r.id, r.assigned, r.next_role or Role.STOPPED)
+            for r in self.rscs.values() if r.is_primitive
+        )
+        return Transition(
+            actions=frozen,
+            orderings=orderings,
+            decisions=tuple(self.decisions),
+            fencing=tuple(self.fencing),
+            scores=tuple(self.scores),
+            notes=tuple(self.notes),
+            warnings=tuple(self.warnings),
+            placements=placements,
+        )
+
+
+_DOWNWARD = OrderKind.IMPLIES_THEN | OrderKind.RUNNABLE_LEFT
+
+
+def _members(act: Act) -> list[Act]:
+    """Member actions a collective pseudo-action passes "required"/"blocked" down to."""
+    rsc = act.rsc
+    if act.kind is not ActionKind.PSEUDO or rsc is None or not rsc.children \
+            or act.task not in ("start", "stop", "promote", "demote"):
+        return []
+    found: list[Act] = []
+    for child in rsc.children:
+        found.extend(child.find_actions(act.task))
+    return found
+
+
+def _needs_quorum(rsc: Rsc) -> bool:
+    agent = rsc.state.agent
+    if agent is not None and agent.cls == "stonith":
+        return False
+    requires = rsc.state.meta.get("requires")
+    return requires not in ("nothing", "unfencing")
+
+
+def _reason(action: Act, cause: Act, change: str) -> None:
+    """Record why an action's flags changed (first reason wins), as Pacemaker words it."""
+    if action.reason is not None or action.rsc is cause.rsc:
+        return
+    owner = cause.rsc.id if cause.rsc is not None else ""
+    if cause.name is not None:
+        owner = cause.rsc.id if cause.rsc is not None else ""
+    action.reason = f"{change} {owner} {cause.task}" if owner else f"{change} {cause.task}"
+
+
+def clamp_available(weights: dict[str, int], work: Work) -> bool:
+    """True when some node in ``weights`` is available with a non-negative weight."""
+    return any(w >= 0 and work.available(n) for n, w in weights.items())
+
+
+__all__ = ["INFINITY", "ROLE_RANK", "Act", "Coloc", "Rsc", "Work", "clamp_available"]
