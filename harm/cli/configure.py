@@ -1,10 +1,165 @@
-"""``harm configure``: placeholder until it is built."""
+"""``harm configure``: load, show, verify and edit the configuration in crm shell syntax.
+
+Offline, every command works on a CIB file (``--cib FILE`` or ``HARM_CIB_FILE``), which is
+Pacemaker CIB XML written atomically. A change that fails any check prints every problem as
+``FILE:LINE:COL: message``, exits non-zero and leaves the file byte-for-byte as it was.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from harm.catalog import AgentCatalog
+from harm.cib.cib import Cib
+from harm.cib.store import load_cib, load_cib_or_empty, save_cib
+from harm.cib.xml_export import cib_to_xml
+from harm.crmsh import assemble
+from harm.crmsh.ast import ConfigWarning
+from harm.crmsh.load import load_text
+from harm.crmsh.render import render_configuration
+from harm.errors import (
+    ConfigError,
+    ConfigErrors,
+    ConfigSyntaxError,
+    ControlError,
+    SourcePosition,
+)
+
+
+def _cib_path(ctx: click.Context) -> Path:
+    path: Path | None = ctx.obj
+    if path is None:
+        raise ControlError(
+            "no CIB to work on: give --cib FILE or set HARM_CIB_FILE "
+            "(talking to a running cluster is not available in this version)"
+        )
+    return path
+
+
+def _read_source(source: str) -> tuple[str, str]:
+    """The text of FILE (or standard input for ``-``) and the name to report it by."""
+    if source == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(source).read_text(encoding="utf-8"), source
+    except OSError as error:
+        raise ConfigError(f"cannot read {source}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source} is not UTF-8 text") from None
+
+
+def _print_warnings(warnings: tuple[ConfigWarning, ...]) -> None:
+    for warning in warnings:
+        click.echo(str(warning), err=True)
 
 
 @click.group(name="configure")
-def command() -> None:
-    """Not built yet."""
+@click.option(
+    "--cib",
+    "cib_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HARM_CIB_FILE",
+    help="Work on this CIB file (Pacemaker CIB XML). Also HARM_CIB_FILE.",
+)
+@click.pass_context
+def command(ctx: click.Context, cib_file: Path | None) -> None:
+    """Load, show, verify and edit the cluster configuration (crm shell syntax)."""
+    ctx.obj = cib_file
+
+
+@command.command("load")
+@click.argument("mode", type=click.Choice(["update", "replace"]))
+@click.argument("source", metavar="FILE|-")
+@click.pass_context
+def load_command(ctx: click.Context, mode: str, source: str) -> None:
+    """Load crm configuration text: 'update' merges by id, 'replace' replaces it all."""
+    path = _cib_path(ctx)
+    text, name = _read_source(source)
+    cib = load_cib_or_empty(path)
+    outcome = load_text(cib.configuration, text, name, mode, AgentCatalog.scan())
+    _print_warnings(outcome.warnings)
+    updated = cib.with_configuration(outcome.configuration)
+    if updated is not cib:
+        save_cib(path, updated)
+    click.echo(f"{mode}d configuration from {name} (epoch {updated.epoch})", err=True)
+
+
+@command.command("verify")
+@click.argument("source", metavar="FILE|-")
+@click.pass_context
+def verify_command(ctx: click.Context, source: str) -> None:
+    """Check crm configuration text as 'load update' would, changing nothing."""
+    text, name = _read_source(source)
+    base = load_cib_or_empty(ctx.obj).configuration if ctx.obj else Cib().configuration
+    outcome = load_text(base, text, name, "update", AgentCatalog.scan())
+    _print_warnings(outcome.warnings)
+    click.echo(f"{name}: configuration is valid")
+
+
+@command.command("show")
+@click.argument("ids", nargs=-1)
+@click.option("--xml", "as_xml", is_flag=True, help="Print the whole CIB as Pacemaker XML.")
+@click.pass_context
+def show_command(ctx: click.Context, ids: tuple[str, ...], as_xml: bool) -> None:
+    """Print the configuration (or the objects named) in canonical crm syntax."""
+    cib = load_cib(_cib_path(ctx))
+    if as_xml:
+        click.echo(cib_to_xml(cib), nl=False)
+        return
+    only = set(ids) if ids else None
+    if only:
+        flat = assemble.flatten(cib.configuration)
+        missing = sorted(
+            i for i in only
+            if i not in flat.resources and i not in flat.constraints and i not in flat.nodes
+        )
+        if missing:
+            raise ConfigError("no such object: " + ", ".join(missing))
+    click.echo(render_configuration(cib.configuration, only), nl=False)
+
+
+@command.command("delete")
+@click.argument("object_id", metavar="ID")
+@click.pass_context
+def delete_command(ctx: click.Context, object_id: str) -> None:
+    """Delete a resource, constraint or node (and the constraints naming a resource)."""
+    path = _cib_path(ctx)
+    cib = load_cib(path)
+    try:
+        flat, removed = assemble.delete(assemble.flatten(cib.configuration), object_id)
+    except KeyError:
+        raise ConfigError(f"no such object: {object_id}") from None
+    save_cib(path, cib.with_configuration(assemble.build(flat)))
+    for other in removed:
+        click.echo(f"also deleted {other}, which referred to {object_id}", err=True)
+
+
+@command.command("property")
+@click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE…")
+@click.pass_context
+def property_command(ctx: click.Context, assignments: tuple[str, ...]) -> None:
+    """Set cluster properties (as 'property NAME=VALUE' would)."""
+    path = _cib_path(ctx)
+    for index, assignment in enumerate(assignments, start=1):
+        if "=" not in assignment or assignment.startswith("="):
+            raise ConfigErrors([_argument_error(index, assignment)])
+    text = "property " + " ".join(_quote_assignment(a) for a in assignments)
+    cib = load_cib_or_empty(path)
+    outcome = load_text(cib.configuration, text, "<command line>", "update")
+    _print_warnings(outcome.warnings)
+    save_cib(path, cib.with_configuration(outcome.configuration))
+
+
+def _quote_assignment(assignment: str) -> str:
+    name, _, value = assignment.partition("=")
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{name}="{escaped}"'
+
+
+def _argument_error(index: int, text: str) -> ConfigSyntaxError:
+    return ConfigSyntaxError(
+        SourcePosition("<command line>", 1, index), "NAME=VALUE", repr(text)
+    )
