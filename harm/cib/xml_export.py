@@ -51,6 +51,7 @@ from harm.cib.config import (
 )
 from harm.cib.scores import format_score
 from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.errors import CibFormatError
 
 __all__ = ["cib_to_xml", "config_to_xml_element", "uses_new_role_names", "xml_id"]
 
@@ -117,7 +118,9 @@ def xml_id(text: str) -> str:
 
 
 def _place_raw(root: ET.Element, sections: Pairs) -> None:
-    """Put each raw XML section under its tag path (``configuration/resources`` …)."""
+    """Put each raw XML section under its tag path (``configuration/resources`` …).
+
+    Raises CibFormatError when a section is not well-formed XML."""
     for path, text in sections:
         parent = root
         for tag in path.split("/"):
@@ -127,7 +130,10 @@ def _place_raw(root: ET.Element, sections: Pairs) -> None:
             if found is None:
                 found = ET.SubElement(parent, tag)
             parent = found
-        parent.append(ET.fromstring(text))
+        try:
+            parent.append(ET.fromstring(text))
+        except ET.ParseError as exc:
+            raise CibFormatError(f"the raw section kept for {path} is not XML: {exc}") from None
 
 
 def _bool(value: bool) -> str:

@@ -1,0 +1,166 @@
+"""harm's CIB file: atomic saves that never leave a half-written or changed file on failure."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harm.cib.cib import Cib
+from harm.cib.config import AgentRef, Configuration, NvSet, Primitive
+from harm.cib.store import load_cib, load_cib_or_empty, save_cib
+from harm.cib.xml_import import parse_cib_xml
+from harm.errors import CibFormatError, CibStoreError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def small_cib(epoch: int = 1) -> Cib:
+    config = Configuration(
+        crm_config=(NvSet("cib-bootstrap-options", (("stonith-enabled", "false"),)),),
+        resources=(Primitive("vip", AgentRef("ocf", "heartbeat", "IPaddr2"),
+                             params=(NvSet("vip-params", (("ip", "10.0.0.1"),)),)),),
+    )
+    return Cib(configuration=config, epoch=epoch)
+
+
+def big_cib(resources: int = 400) -> Cib:
+    config = Configuration(resources=tuple(
+        Primitive(f"rsc{i}", AgentRef("ocf", "pacemaker", "Dummy"),
+                  params=(NvSet(f"rsc{i}-params", (("fake", "x" * 40),)),))
+        for i in range(resources)
+    ))
+    return Cib(configuration=config, epoch=2)
+
+
+def test_save_then_load_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "cib.xml"
+    save_cib(path, small_cib())
+    assert load_cib(path) == small_cib()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == ["cib.xml"]
+
+
+def test_the_file_is_pacemaker_xml(tmp_path: Path, corpus_dir: Path) -> None:
+    original = parse_cib_xml((corpus_dir / "xml" / "bug-lf-2613.xml").read_bytes())
+    path = tmp_path / "cib.xml"
+    save_cib(path, original)
+    assert path.read_text().startswith("<cib ")
+    assert load_cib(path) == original
+
+
+def test_save_replaces_and_resets_the_mode(tmp_path: Path) -> None:
+    path = tmp_path / "cib.xml"
+    path.write_text("old")
+    path.chmod(0o644)
+    save_cib(path, small_cib(epoch=9))
+    assert load_cib(path).epoch == 9
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_load_or_empty(tmp_path: Path) -> None:
+    assert load_cib_or_empty(tmp_path / "missing.xml") == Cib()
+    corrupt = tmp_path / "corrupt.xml"
+    corrupt.write_text("<cib><configuration>")
+    with pytest.raises(CibFormatError):
+        load_cib_or_empty(corrupt)  # a damaged file is an error, never an empty CIB
+
+
+def test_load_missing_file_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(CibStoreError, match=r"cannot read the CIB file .*missing\.xml"):
+        load_cib(tmp_path / "missing.xml")
+
+
+@pytest.fixture
+def saved() -> Iterator[tuple[Path, bytes]]:
+    """A directory holding one saved CIB file, and that file's bytes (removed afterwards)."""
+    directory = Path(tempfile.mkdtemp(prefix="harm-cibstore-"))
+    try:
+        path = directory / "cib.xml"
+        save_cib(path, small_cib())
+        yield path, path.read_bytes()
+    finally:
+        shutil.rmtree(directory)
+
+
+def test_serializer_failure_leaves_the_old_file(saved: tuple[Path, bytes]) -> None:
+    path, before = saved
+    broken = Cib(configuration=Configuration(extra_sections=(("configuration", "<tags>"),)))
+    with pytest.raises(CibFormatError, match="raw section kept for configuration"):
+        save_cib(path, broken)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(path.parent)) == ["cib.xml"]
+
+
+def run_save_elsewhere(path: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Save ``big_cib()`` to ``path`` in a child process first prepared by ``script``."""
+    code = (
+        "import sys\n"
+        f"{script}\n"
+        "from harm.cib.store import save_cib\n"
+        "from tests.cib.test_cib_store import big_cib\n"
+        "from harm.errors import HarmError\n"
+        "try:\n"
+        f"    save_cib({str(path)!r}, big_cib())\n"
+        "except HarmError as exc:\n"
+        "    print(f'{type(exc).__name__}: {exc}')\n"
+        "    sys.exit(3)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+        timeout=120, check=False,
+    )
+
+
+@contextlib.contextmanager
+def unwritable(directory: Path) -> Iterator[None]:
+    """No file can be created in ``directory``: root ignores modes, so root makes it
+    immutable instead. Undone on the way out, whatever happens."""
+    as_root = os.geteuid() == 0
+    if as_root:
+        result = subprocess.run(["chattr", "+i", str(directory)], capture_output=True,
+                                text=True, check=False, timeout=30)
+        if result.returncode != 0:
+            pytest.fail(f"cannot make {directory} immutable: {result.stderr.strip()}")
+    else:
+        directory.chmod(0o555)
+    try:
+        yield
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", str(directory)], check=True, timeout=30)
+        else:
+            directory.chmod(0o755)
+
+
+def test_unwritable_directory_leaves_the_old_file(saved: tuple[Path, bytes]) -> None:
+    path, before = saved
+    with unwritable(path.parent), pytest.raises(CibStoreError) as info:
+        save_cib(path, big_cib())
+    assert str(info.value).startswith("cannot create a file next to")
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(path.parent)) == ["cib.xml"]
+    save_cib(path, big_cib())  # the same save succeeds once the directory is writable
+    assert load_cib(path) == big_cib()
+
+
+def test_disk_full_during_the_write_leaves_the_old_file(saved: tuple[Path, bytes]) -> None:
+    """The write itself fails half-way (a file size limit stands in for a full disk)."""
+    path, before = saved
+    limit = 8192
+    assert len(before) < limit
+    script = f"import resource\nresource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))"
+    result = run_save_elsewhere(path, script)
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.startswith("CibStoreError: cannot save the CIB to")
+    assert "too large" in result.stdout
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(path.parent)) == ["cib.xml"]
