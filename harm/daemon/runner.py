@@ -123,7 +123,7 @@ class Runner:
     def turn(self, max_wait_ms: int = 1000) -> None:
         """One pass of the loop."""
         now = self.clock()
-        wait = max(0, min(self.membership.next_deadline(now) - now, max_wait_ms)) / 1000
+        wait = max(0, min(self.membership.next_deadline() - now, max_wait_ms)) / 1000
         for key, _mask in self._selector.select(wait):
             target = key.data
             if isinstance(target, UdpLink):
@@ -139,7 +139,9 @@ class Runner:
                 self._selector.unregister(conn)
                 if not self.control.readable(conn):
                     self._selector.register(conn, selectors.EVENT_READ, ("client", conn))
-        self._apply(self.membership.tick(self.clock()))
+        now = self.clock()
+        if now >= self.membership.next_deadline():
+            self._apply(self.membership.tick(now))
 
     def run(self, until: Callable[[], bool] | None = None) -> None:
         while not self.stopping and not (until and until()):

@@ -119,7 +119,9 @@ class Membership:
         self._view = View(0, frozenset((params.node,)), False)
         self._seen_all = len(params.votes) == 1
         self._next_heartbeat = now
+        self._last_tick = now
         self._ack_due = False
+        self._membership_changed = False
         self.dropped: Counter[DropReason] = Counter()
         self.received = 0
         self.sent = 0
@@ -212,6 +214,7 @@ class Membership:
     def tick(self, now: int) -> Step:
         """Timers: deaths, initdead, heartbeats, retransmissions."""
         events: list[Event] = []
+        self._last_tick = now
         deadtime = self.params.deadtime_ms
         for peer in self._peers.values():
             for nic in peer.nics:
@@ -221,6 +224,7 @@ class Membership:
                     events.append(LinkDead(peer.name, nic))
             if peer.alive and peer.last_heard is not None and now - peer.last_heard > deadtime:
                 peer.alive = False
+                self._membership_changed = True
                 self._outbox.forget(peer.name)
                 events.append(NodeDead(peer.name, now - peer.last_heard))
         if not self._initdead_over and now - self._started >= self.params.initdead_ms:
@@ -238,9 +242,12 @@ class Membership:
             frames.append(self._frame(MessageType.DATA, payload))
         return Step(tuple(events), tuple(frames))
 
-    def next_deadline(self, now: int) -> int:
-        """When ``tick`` has something to do next at the latest (ms, monotonic)."""
-        return min(self._next_heartbeat, now + max(10, self.params.keepalive_ms // 4))
+    def next_deadline(self) -> int:
+        """When ``tick`` should run next (ms, monotonic): deaths are checked every quarter
+        keepalive, heartbeats are due every keepalive, acknowledgements at once."""
+        if self._ack_due:
+            return self._last_tick
+        return min(self._next_heartbeat, self._last_tick + max(10, self.params.keepalive_ms // 4))
 
     # ------------------------------------------------------------------ internals
 
@@ -285,6 +292,7 @@ class Membership:
             peer.inbox = Inbox(peer.name, packet.generation)
         if not peer.alive:
             peer.alive = True
+            self._membership_changed = True
             events.append(NodeUp(peer.name))
 
     def _handle(self, peer: _Peer, packet: Packet, events: list[Event]) -> None:
@@ -327,6 +335,9 @@ class Membership:
         return View(view_id, members, quorate)
 
     def _update_view(self) -> list[Event]:
+        if not self._membership_changed:
+            return []
+        self._membership_changed = False
         new = self._compute_view(self._view.id + 1)
         if new.members == self._view.members and new.quorate == self._view.quorate:
             return []
