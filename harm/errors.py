@@ -74,7 +74,7 @@ class ConfigReferenceError(PositionedConfigError):
     """The text parses but is inconsistent: unknown or duplicate ids, bad values."""
 
 
-class ConfigErrors(ConfigError):
+class ConfigErrors(ConfigError):  # noqa: N818 - a collection of errors, named as such
     """Several configuration errors found in one pass, reported together."""
 
     def __init__(self, errors: list[PositionedConfigError]) -> None:

@@ -39,12 +39,12 @@ def parse_ms(text: str) -> int:
         unit = match.group(2).lower()
         if unit not in _UNITS_MS:
             raise ValueError(f"unknown time unit {match.group(2)!r} in {text!r}")
-        return int(round(float(match.group(1)) * _UNITS_MS[unit]))
+        return round(float(match.group(1)) * _UNITS_MS[unit])
     iso = _ISO.match(text.strip().upper())
     if iso and any(iso.groupdict().values()):
         parts = {k: float(v) if v else 0.0 for k, v in iso.groupdict().items()}
         seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
-        return int(round(seconds * 1000))
+        return round(seconds * 1000)
     raise ValueError(f"not a duration: {text!r}")
 
 
