@@ -13,7 +13,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,10 +196,8 @@ class PgLab:
                     [str(PG_BIN / "pg_ctl"), "stop", "-m", "immediate", "-D", str(node.pgdata)],
                     timeout=60,
                 )
-                try:
+                with suppress(OSError, ValueError):
                     node.kill()
-                except (OSError, ValueError):
-                    pass
         shutil.rmtree(self.base, ignore_errors=True)
 
 

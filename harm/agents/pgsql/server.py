@@ -101,8 +101,12 @@ def postmaster_pid(settings: PgSettings) -> int | None:
     except (OSError, ValueError):
         return None
     try:
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
+        return None
+    comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+    state = stat[stat.rfind(")") + 2 :][:1]
+    if state in {"Z", "X"}:  # dead, waiting to be reaped
         return None
     return pid if comm in {"postgres", "postmaster"} else None
 
@@ -129,18 +133,24 @@ def _write_owned(settings: PgSettings, path: Path, text: str) -> None:
 
 
 def ensure_include_line(settings: PgSettings) -> None:
-    """Add ``include_if_exists = '<pgdata>/harm-pgsql.conf'`` to the config file once."""
+    """Make ``include_if_exists = '<pgdata>/harm-pgsql.conf'`` the config file's one line
+    from harm, at its end (a line copied from another node by pg_basebackup is dropped)."""
     conf = settings.config_file
     try:
         text = conf.read_text(encoding="utf-8")
     except OSError as error:
         raise AgentError(f"cannot read {conf}: {error}") from None
-    line = f"include_if_exists = {_conf_value(str(settings.include_file))}"
-    if line in text:
+    line = f"include_if_exists = {_conf_value(str(settings.include_file))}  {INCLUDE_MARK}"
+    lines = text.splitlines()
+    kept = [x for x in lines if not x.rstrip().endswith(INCLUDE_MARK)]
+    if lines and lines[-1] == line and len(kept) == len(lines) - 1:
         return
-    with conf.open("a", encoding="utf-8") as handle:
-        newline = "" if text.endswith("\n") or not text else "\n"
-        handle.write(f"{newline}{line}  {INCLUDE_MARK}\n")
+    stat = conf.stat()
+    tmp = conf.with_name(f".{conf.name}.harm.tmp")
+    tmp.write_text("\n".join([*kept, line]) + "\n", encoding="utf-8")
+    os.chown(tmp, stat.st_uid, stat.st_gid)
+    os.chmod(tmp, stat.st_mode & 0o7777)
+    os.replace(tmp, conf)
 
 
 def conninfo_for_primary(settings: PgSettings) -> str:
