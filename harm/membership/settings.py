@@ -252,6 +252,13 @@ def _yaml_link(source: str, index: int, item: object, port: int) -> Link:
 def parse_yaml(text: str, source: str = "harm.yaml", default_node: str | None = None) -> Settings:
     """Settings from harm.yaml text; ``default_node`` (uname -n) is used when ``node`` is absent."""
     try:
+        return _parse_yaml(text, source, default_node)
+    except (ValueError, TypeError) as error:  # int("x") on votes, ttl …
+        raise _fail(source, f"bad value: {error}") from None
+
+
+def _parse_yaml(text: str, source: str, default_node: str | None) -> Settings:
+    try:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise _fail(source, f"not valid YAML: {error}") from None

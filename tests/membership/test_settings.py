@@ -55,6 +55,8 @@ def test_yaml_node_defaults_to_the_host_name() -> None:
         (("bcast: eth0", "bcast: eth1"), "interface 'eth1' is used by two links"),
         (("cluster: pg", "klaster: pg"), "unknown key(s): klaster"),
         (("- bcast: eth0", "- serial: ttyS0"), "unknown link kind 'serial'"),
+        (("ttl: 2", "ttl: many"), "bad value"),
+        (("votes: 1", "votes: lots"), "bad value"),
     ],
 )
 def test_yaml_nonsense_is_refused_clearly(change: tuple[str, str], message: str) -> None:
