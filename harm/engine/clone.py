@@ -17,7 +17,6 @@ instances' actions.
 
 from __future__ import annotations
 
-from harm.cib.config import Role
 from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import add_colocated_scores
 from harm.engine.primitive import sort_nodes
@@ -42,6 +41,8 @@ def assign_clone(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
 
     if not rsc.provisional or rsc.assigning:
         return None
+    if is_promotable(rsc):
+        add_promotion_scores(work, rsc)
     rsc.assigning = True
     for coloc in rsc.this_with:
         assign(work, coloc.primary, prefer)
@@ -53,21 +54,33 @@ def assign_clone(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     work.record_scores(rsc, "pcmk__clone_assign")
     nodes = sort_nodes(work, rsc.allowed, None)
     clone_max, per_node = _settings(rsc)
-    instances = sorted(rsc.children, key=lambda c: _instance_key(work, c))
+    instances = sorted(rsc.children, key=lambda c: instance_key(work, c))
     _distribute(work, rsc, instances, nodes, clone_max, per_node=per_node)
     if is_promotable(rsc):
-        add_promotion_scores(work, rsc)
         set_instance_roles(work, rsc)
     rsc.provisional = False
     rsc.assigning = False
     return None
 
 
-def _instance_key(work: Work, rsc: Rsc) -> tuple[int, int, int]:
+def instance_key(work: Work, rsc: Rsc) -> tuple[int, ...]:
+    """Pacemaker's ``pcmk__cmp_instance`` as a sort key (smaller sorts first)."""
     current = rsc.current_node
-    running = 0 if current is not None and work.available(current) else 1
-    role = 0 if rsc.role is Role.PROMOTED else 1
-    return (running, role, rsc.state.instance or 0)
+    allowed = current is None or rsc.allowed.get(current, -1) >= 0
+    active = current is not None
+    clone = rsc.clone_parent()
+    top_ok = clone is not None and current is not None and current in clone.allowed
+    failed = rsc.failed or any(p.failed for p in rsc.primitives())
+    return (
+        len(rsc.running_on) if active else 1,
+        0 if allowed else 1,
+        -rsc.priority,
+        0 if active else 1,
+        0 if (active and current is not None and work.available(current)) else 1,
+        0 if top_ok else 1,
+        1 if failed else 0,
+        rsc.state.instance or 0,
+    )
 
 
 def _distribute(work: Work, clone: Rsc, instances: list[Rsc], nodes: list[str],

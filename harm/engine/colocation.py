@@ -234,9 +234,11 @@ def add_colocated_scores(
                                    only_positive=only_positive)
         if any_available(work, result):
             multiplier = -1.0 if factor < 0 else 1.0
-            sources = rsc.with_this
-            if rsc.variant.value == "group" and rsc.children:
-                sources = rsc.children[-1].with_this
+            from harm.engine.placement import with_this_for
+
+            holder = rsc.children[-1] if (rsc.variant.value == "group" and rsc.children) \
+                else rsc
+            sources = with_this_for(holder)
             for coloc in sources:
                 if not coloc.influence:
                     continue

@@ -164,11 +164,12 @@ def apply_failure_bans(work: Work) -> None:
         banned = work.rsc(ban.rsc)
         if banned is None:
             continue
+        score = ban.score
         if ban.node is None:
             for node in work.nodes:
-                add_score(banned, node.name, -INFINITY)
+                add_score(banned, node.name, score)
         else:
-            add_score(banned, ban.node, -INFINITY)
+            add_score(banned, ban.node, score)
 
 
 def _failcount(work: Work, rsc: Rsc, node: str) -> int:

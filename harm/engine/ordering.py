@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from harm.cib.config import Order
+from harm.cib.config import Order, Role
 from harm.engine.state import Variant
 from harm.engine.transition import OrderKind as K
-from harm.engine.work import Rsc, Work
+from harm.engine.work import Act, Rsc, Work
 
 INVERSE = {"start": "stop", "stop": "start", "promote": "demote", "demote": "promote"}
 DONE = {"start": "running", "stop": "stopped", "promote": "promoted", "demote": "demoted"}
@@ -128,11 +128,23 @@ def _connect(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: 
         _interleave(work, first, first_action, then, then_action, kind=kind)
         return
     first_task = DONE.get(first_action, first_action) if _collective(first) else first_action
-    firsts = first.find_actions(first_task)
+    firsts = first.find_actions(first_task) or _missing_first(work, first, first_task)
     thens = then.find_actions(then_action)
     for a in firsts:
         for b in thens:
             work.order(a, b, kind)
+
+
+def _missing_first(work: Work, first: Rsc, task: str) -> list[Act]:
+    """An ordering after an action that will not happen still blocks what follows it:
+    Pacemaker creates the missing action (optional, on no node, so unrunnable)."""
+    if first.role is Role.STOPPED and task == "stop":
+        return []
+    if first.role is Role.UNPROMOTED and task == "demote":
+        return []
+    if first.variant is not Variant.PRIMITIVE:
+        return []
+    return [work.action(first, task, None, optional=True)]
 
 
 def _interleave(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: str,

@@ -155,11 +155,9 @@ def promote(work: Work, rsc: Rsc, node: str | None, optional: bool) -> None:
     if node is None:
         return
     starts = rsc.find_actions("start", node)
-    if all(s.runnable for s in starts):
-        work.action(rsc, "promote", node, optional=optional)
-    else:
-        for act in rsc.find_actions("promote", node):
-            act.runnable = False
+    act = work.action(rsc, "promote", node, optional=optional)
+    if not all(s.runnable for s in starts):
+        act.runnable = False
 
 
 def demote(work: Work, rsc: Rsc, optional: bool) -> None:

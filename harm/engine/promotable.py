@@ -17,6 +17,8 @@ not placed).
 
 from __future__ import annotations
 
+import re
+
 from harm.cib.config import Role
 from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import add_colocated_scores
@@ -26,21 +28,53 @@ from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
 
 
 def add_promotion_scores(work: Work, clone: Rsc) -> None:
-    """Nothing to add before placement: promotion scores only order promotion here."""
-    del work, clone
+    """Before placement, a positive promotion score also attracts the instance to the node,
+    and the best one becomes the instance's priority (Pacemaker's
+    ``pcmk__add_promotion_scores``)."""
+    for child in clone.children:
+        for node in list(child.allowed):
+            if not work.available(node):
+                continue
+            score = _promotion_score(work, child, node, placement=True) or 0
+            if score > 0:
+                child.allowed[node] = add(child.allowed[node], score)
+                for member in child.primitives():
+                    if member is not child and node in member.allowed:
+                        member.allowed[node] = add(member.allowed[node], score)
+            child.priority = max(child.priority, score)
 
 
-def _promotion_score(work: Work, rsc: Rsc, node: str) -> int | None:
+def _applies(work: Work, rsc: Rsc, node: str) -> bool:
+    """Whether a promotion score recorded for ``node`` counts (it was probed there)."""
+    clone = rsc.clone_parent()
+    unique = clone is not None and clone.state.clone is not None and clone.state.clone.unique
+    if not unique and clone is not None:
+        active = next((c for c in clone.primitives()
+                       if c.state.config_id == rsc.state.config_id and node in c.running_on),
+                      None)
+        if active is rsc:
+            return True
+        if active is None and any(node in c.state.known_on for c in clone.primitives()
+                                  if c.state.config_id == rsc.state.config_id):
+            return True
+    if not rsc.running_on and not rsc.state.known_on:
+        return True
+    return node in rsc.state.known_on or node in rsc.running_on
+
+
+def _promotion_score(work: Work, rsc: Rsc, node: str, *, placement: bool = False) -> int | None:
     if rsc.children:
         total = 0
         found = False
         for child in rsc.children:
-            score = _promotion_score(work, child, node)
+            score = _promotion_score(work, child, node, placement=placement)
             if score is not None:
                 found = True
                 total += score
         return total if found else None
-    names = [rsc.id]
+    if not _applies(work, rsc, node):
+        return 0
+    names = [_history_name(rsc), rsc.id]
     base = rsc.state.config_id
     if base not in names:
         names.append(base)
@@ -51,6 +85,22 @@ def _promotion_score(work: Work, rsc: Rsc, node: str) -> int | None:
 
             return score_of(value)
     return None
+
+
+def _history_name(rsc: Rsc) -> str:
+    """The name the instance's history was recorded under (Pacemaker's ``clone_name``):
+    an anonymous instance may be ``db:0`` here but ``db:1`` in the node's history."""
+    pattern = re.compile(re.escape(rsc.state.config_id) + r"(?:[:-](\d+))?_")
+    found = None
+    for entry in rsc.state.history:
+        if entry.node not in rsc.running_on:
+            continue
+        for record in entry.ops:
+            match = pattern.match(record.id)
+            if match and not (record.operation == "monitor" and record.interval_ms == 0):
+                number = match.group(1)
+                found = rsc.state.config_id + (f":{number}" if number else "")
+    return found or rsc.id
 
 
 def set_instance_roles(work: Work, clone: Rsc) -> None:
@@ -88,9 +138,13 @@ def set_instance_roles(work: Work, clone: Rsc) -> None:
             pass
         else:
             instance.sort_index = weights.get(instance.assigned, 0)
+    from harm.engine.clone import instance_key
+
+    for instance in clone.children:
+        instance.priority = instance.promotion_score
     ordered = sorted(
         clone.children,
-        key=lambda i: (-i.sort_index, -ROLE_RANK[i.role], i.state.instance or 0),
+        key=lambda i: (-i.sort_index, -ROLE_RANK[i.role], *instance_key(work, i)),
     )
     counts: dict[str, int] = {}
     promoted = 0

@@ -67,7 +67,7 @@ def schedule_cib(cib: Cib, now: int) -> Transition:
 
 
 def _fence_unclean_nodes(work: Work) -> None:
-    if not work.options.stonith_enabled:
+    if not work.can_fence:
         return
     for node in work.nodes:
         if not node.unclean:

@@ -181,6 +181,8 @@ class Work:
         self.has_fencing_device = any(
             r.agent is not None and r.agent.cls == "stonith" for r in state.resources
         )
+        self.can_fence = self.options.stonith_enabled and (
+            self.options.have_quorum or self.options.no_quorum_policy == "ignore")
         self._build_resources()
 
     # ------------------------------------------------------------------ resources
@@ -193,7 +195,9 @@ class Work:
             rsc.managed = rstate.managed and not self.options.maintenance_mode
             rsc.failed = rstate.failed
             rsc.blocked = rstate.blocked
-            rsc.next_role = rstate.next_role
+            # an explicit "Started" limits nothing (a promotable instance may still be
+            # promoted), so it counts as no next role yet
+            rsc.next_role = None if rstate.next_role is Role.STARTED else rstate.next_role
             try:
                 rsc.priority = int(rstate.meta.get("priority", "0"))
             except ValueError:
@@ -266,7 +270,7 @@ class Work:
         if info is None:
             act.runnable = False
             return
-        if info.unclean and task in ("stop", "demote") and self.options.stonith_enabled:
+        if info.unclean and task in ("stop", "demote") and self.can_fence:
             act.kind = ActionKind.PSEUDO  # implied by fencing the node
             return
         if not info.online or info.unclean:
@@ -276,14 +280,13 @@ class Work:
             if info.standby or info.shutdown or info.maintenance:
                 act.runnable = False
                 return
-            if not self.options.have_quorum and _needs_quorum(rsc):
+            if task == "start" and not self.options.have_quorum and _needs_quorum(rsc):
                 policy = self.options.no_quorum_policy
                 if policy in ("stop", "suicide", "demote") and not (
                         policy == "demote" and task == "start"):
                     act.runnable = False
                     act.reason = act.reason or "no quorum"
-                elif policy == "freeze" and (not rsc.running_on or task == "promote"
-                                             or node not in rsc.running_on):
+                elif policy == "freeze" and (not rsc.running_on or _elevating(rsc)):
                     act.runnable = False
                     act.reason = act.reason or "quorum freeze"
 
@@ -438,6 +441,11 @@ def _members(act: Act) -> list[Act]:
     for child in rsc.children:
         found.extend(child.find_actions(act.task))
     return found
+
+
+def _elevating(rsc: Rsc) -> bool:
+    nxt = rsc.next_role
+    return nxt is not None and ROLE_RANK[nxt] > ROLE_RANK[rsc.role]
 
 
 def _needs_quorum(rsc: Rsc) -> bool:
