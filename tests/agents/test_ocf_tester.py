@@ -1,0 +1,83 @@
+"""Debian's ocf-tester and the resource-agents DTD against every harm agent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .pgnode import pg_lab
+
+REPO = Path(__file__).resolve().parents[2]
+AGENTS = REPO / "agents"
+DTD = Path("/usr/share/resource-agents/ra-api-1.dtd")
+ALL = ("Dummy", "Stateful", "IPaddr2", "ping", "pingd", "pgsql")
+
+
+def ocf_tester(agent: str, name: str, params: dict[str, str], env: dict[str, str]) -> str:
+    argv = ["ocf-tester", "-v", "-n", name]
+    for key, value in params.items():
+        argv += ["-o", f"{key}={value}"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OCF_")}
+    done = subprocess.run(
+        [*argv, str(AGENTS / agent)], env={**clean, **env}, capture_output=True, text=True,
+        timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "passed all tests" in done.stdout
+    return done.stdout
+
+
+@pytest.mark.parametrize("agent", ALL)
+def test_meta_data_is_dtd_valid_and_readable_by_nobody(agent: str) -> None:
+    xml = subprocess.run(
+        ["su", "nobody", "-s", "/bin/sh", "-c", f"{AGENTS / agent} meta-data"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    done = subprocess.run(
+        ["xmllint", "--noout", "--dtdvalid", str(DTD), "-"], input=xml,
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "<resource-agent name=" in xml
+
+
+def test_unknown_action_and_usage() -> None:
+    done = subprocess.run([str(AGENTS / "Dummy"), "frobnicate"], capture_output=True, timeout=60)
+    assert done.returncode == 3
+    done = subprocess.run([str(AGENTS / "Dummy")], capture_output=True, timeout=60)
+    assert done.returncode == 2
+
+
+@pytest.mark.parametrize("agent", ["Dummy", "Stateful"])
+def test_ocf_tester_passes_for_test_agents(agent: str, tmp_path: Path) -> None:
+    env = {"HA_RSCTMP": str(tmp_path / "rsc"), "HARM_ATTRIBUTE_DIR": str(tmp_path / "attrs")}
+    ocf_tester(agent, f"t_{agent.lower()}", {}, env)
+    if agent == "Stateful":
+        # stopped at the end: its promotion score is gone
+        assert not list((tmp_path / "attrs").rglob("master-*"))
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_ocf_tester_passes_for_pgsql() -> None:
+    with pg_lab("n1", "n2") as lab:
+        node = lab.nodes["n1"]
+        lab.initdb(node)
+        env = node.env()
+        params = {
+            k[len("OCF_RESKEY_"):]: v
+            for k, v in env.items()
+            if k.startswith("OCF_RESKEY_") and "CRM_meta" not in k
+        }
+        meta = {k: v for k, v in env.items() if k.startswith("OCF_RESKEY_CRM_meta")}
+        out = ocf_tester(
+            "pgsql", "r_pgsql", params, {**meta, "HARM_ATTRIBUTE_DIR": str(lab.attrs)}
+        )
+        assert "Promoting resource" in out
+        assert not node.lock.exists()  # every demote was clean
+        assert node.attr("r_pgsql-status") == "STOP"
+
+
