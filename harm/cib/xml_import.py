@@ -70,11 +70,12 @@ _TRUE_WORDS = frozenset(("true", "on", "yes", "y", "1"))
 _FALSE_WORDS = frozenset(("false", "off", "no", "n", "0"))
 _ROOT_FIELDS = ("admin_epoch", "epoch", "num_updates", "validate-with", "have-quorum", "dc-uuid")
 _NODE_STATE_FIELDS = ("id", "uname", "in_ccm", "crmd", "join", "expected")
-_OP_RECORD_FIELDS = (
+_OP_RECORD_FIELDS = frozenset((
     "id", "operation", "interval", "rc-code", "op-status", "call-id", "last-rc-change",
     "last-run", "exec-time", "queue-time", "on_node", "exit-reason", "transition-key",
     "transition-magic", "op-digest",
-)
+))
+_LRM_RESOURCE_FIELDS = frozenset(("id", "class", "provider", "type"))
 _OP_FIELDS = ("id", "name", "interval", "role")
 
 
@@ -599,39 +600,55 @@ class _Reader:
         )
 
     def lrm_resource(self, elem: ET.Element) -> ResourceHistory:
-        known = ("id", "class", "provider", "type")
+        attrib = elem.attrib
         return ResourceHistory(
             id=self.need(elem, "id"),
-            cls=elem.get("class", ""),
-            provider=elem.get("provider"),
-            type=elem.get("type", ""),
-            ops=tuple(self.op_record(op) for op in elem if op.tag == "lrm_rsc_op"),
-            extra=tuple((k, v) for k, v in elem.attrib.items() if k not in known),
+            cls=attrib.get("class", ""),
+            provider=attrib.get("provider"),
+            type=attrib.get("type", ""),
+            ops=tuple([self.op_record(op) for op in elem if op.tag == "lrm_rsc_op"]),
+            extra=tuple([(k, v) for k, v in attrib.items() if k not in _LRM_RESOURCE_FIELDS]),
         )
 
     def op_record(self, elem: ET.Element) -> OpRecord:
-        get = elem.get
-        return OpRecord(
-            id=self.need(elem, "id"),
-            operation=self.need(elem, "operation"),
-            interval_ms=self.integer(elem, "interval") or 0,
-            rc=self._required_int(elem, "rc-code"),
-            status=self._required_int(elem, "op-status"),
-            call_id=self.integer(elem, "call-id") or 0,
-            last_rc_change=self.integer(elem, "last-rc-change"),
-            last_run=self.integer(elem, "last-run"),
-            exec_time=self.integer(elem, "exec-time"),
-            queue_time=self.integer(elem, "queue-time"),
-            on_node=get("on_node"),
-            exit_reason=get("exit-reason"),
-            transition_key=get("transition-key"),
-            transition_magic=get("transition-magic"),
-            op_digest=get("op-digest"),
-            extra=tuple((k, v) for k, v in elem.attrib.items() if k not in _OP_RECORD_FIELDS),
-        )
+        """One ``lrm_rsc_op``. This runs once per history entry (tens of thousands in a
+        large CIB), so the well-formed case reads the attributes directly; anything odd
+        goes through the checked path, which names the problem."""
+        attrib = elem.attrib
+        get = attrib.get
+        try:
+            return OpRecord(
+                id=attrib["id"],
+                operation=attrib["operation"],
+                interval_ms=int(get("interval") or 0),
+                rc=int(attrib["rc-code"]),
+                status=int(attrib["op-status"]),
+                call_id=int(get("call-id") or 0),
+                last_rc_change=_optional_int(get("last-rc-change")),
+                last_run=_optional_int(get("last-run")),
+                exec_time=_optional_int(get("exec-time")),
+                queue_time=_optional_int(get("queue-time")),
+                on_node=get("on_node"),
+                exit_reason=get("exit-reason"),
+                transition_key=get("transition-key"),
+                transition_magic=get("transition-magic"),
+                op_digest=get("op-digest"),
+                extra=tuple([(k, v) for k, v in attrib.items() if k not in _OP_RECORD_FIELDS]),
+            )
+        except (KeyError, ValueError):
+            self.check_op_record(elem)  # raises CibFormatError naming the problem
+            raise self.fail(elem, "cannot be read") from None
 
-    def _required_int(self, elem: ET.Element, name: str) -> int:
-        value = self.integer(elem, name)
-        if value is None:
-            raise self.fail(elem, f"attribute {name!r} is missing")
-        return value
+    def check_op_record(self, elem: ET.Element) -> None:
+        """Raise CibFormatError naming what is wrong with an ``lrm_rsc_op``."""
+        self.need(elem, "id")
+        self.need(elem, "operation")
+        for name in ("rc-code", "op-status"):
+            self.need(elem, name)
+        for name in ("interval", "rc-code", "op-status", "call-id", "last-rc-change",
+                     "last-run", "exec-time", "queue-time"):
+            self.integer(elem, name)
+
+
+def _optional_int(text: str | None) -> int | None:
+    return None if text is None else int(text)

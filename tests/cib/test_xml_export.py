@@ -305,3 +305,24 @@ def test_crm_verify_accepts_hand_built_models(tmp_path: Path, crm_verify_present
         path.write_text(cib_to_xml(pg_cluster(schema)))
         code, stderr = crm_verify(path)
         assert (code, stderr) == (0, ""), schema
+
+
+def test_special_characters_survive() -> None:
+    """Quotes, ampersands, angle brackets and line breaks in values, and text content in
+    raw sections, come back unchanged."""
+    odd = 'a "quoted" <value> & more\nnext line\ttab'
+    config = Configuration(
+        crm_config=(NvSet("opts", (("cluster-name", odd),)),),
+        resources=(Primitive("p", AgentRef("ocf", "heartbeat", "Dummy"), description=odd),),
+        extra_sections=(
+            ("configuration", "<acls><acl_role id=\"r\"><description>x &amp; y</description>"
+                              "</acl_role></acls>"),
+            ("configuration", "<mixed id=\"m\">text <b>bold</b> tail</mixed>"),
+        ),
+    )
+    cib = Cib(configuration=config)
+    text = cib_to_xml(cib)
+    assert parse_cib_xml(text) == cib
+    root = ET.fromstring(text)
+    assert root.find("configuration/crm_config/cluster_property_set/nvpair") is not None
+    assert "<mixed id=\"m\">text <b>bold</b> tail</mixed>" in text
