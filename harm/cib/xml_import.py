@@ -99,7 +99,7 @@ def _describe(elem: ET.Element) -> str:
     return f"<{elem.tag} id={ident!r}>" if ident else f"<{elem.tag}>"
 
 
-def raw_xml(elem: ET.Element) -> str:
+def _raw_xml(elem: ET.Element) -> str:
     """``elem`` as compact XML text: whitespace-only text and tails dropped, so that
     indenting it on export and reading it back gives the same text."""
     for sub in elem.iter():
@@ -228,14 +228,14 @@ class _Reader:
                 for child in section:
                     resource = self.resource(child)
                     if resource is None:
-                        extra.append(("configuration/resources", raw_xml(child)))
+                        extra.append(("configuration/resources", _raw_xml(child)))
                     else:
                         resources.append(resource)
             elif tag == "constraints":
                 for child in section:
                     constraint = self.constraint(child)
                     if constraint is None:
-                        extra.append(("configuration/constraints", raw_xml(child)))
+                        extra.append(("configuration/constraints", _raw_xml(child)))
                     else:
                         constraints.append(constraint)
             elif tag == "rsc_defaults":
@@ -243,7 +243,7 @@ class _Reader:
             elif tag == "op_defaults":
                 op_defaults += self.nvsets(section, ("meta_attributes",))
             else:
-                extra.append(("configuration", raw_xml(section)))
+                extra.append(("configuration", _raw_xml(section)))
         return Configuration(
             crm_config=tuple(crm_config),
             nodes=tuple(nodes),
@@ -257,7 +257,7 @@ class _Reader:
     def unknown(
         self, section: ET.Element, path: str, known: tuple[str, ...]
     ) -> list[tuple[str, str]]:
-        return [(path, raw_xml(child)) for child in section if child.tag not in known]
+        return [(path, _raw_xml(child)) for child in section if child.tag not in known]
 
     # ------------------------------------------------------------------ attribute sets
 
@@ -571,7 +571,7 @@ class _Reader:
             if child.tag == "node_state":
                 nodes.append(self.node_state(child))
             else:
-                extra.append(("status", raw_xml(child)))
+                extra.append(("status", _raw_xml(child)))
         return Status(nodes=tuple(nodes), extra_sections=tuple(extra))
 
     def node_state(self, elem: ET.Element) -> NodeState:
