@@ -261,6 +261,7 @@ class ResourceState:
     clone: CloneSettings | None = None
     instance: int | None = None  # the N of rsc:N inside a clone
     unique: bool = True  # False for anonymous clone instances (and their members)
+    needs_fencing: bool = True  # "requires=fencing": recovery waits for fencing
     running_on: tuple[str, ...] = ()
     role: Role = Role.STOPPED
     target_role: Role | None = None
@@ -273,6 +274,7 @@ class ResourceState:
     pending_task: str | None = None
     pending_node: str | None = None
     stickiness: int = 0
+    priority: int = 0
     migration_threshold: int = 1_000_000
     failure_timeout_ms: int = 0
     history: tuple[NodeHistory, ...] = ()
@@ -304,7 +306,7 @@ class ClusterState:
     options: ClusterOptions
     nodes: tuple[NodeInfo, ...]
     resources: tuple[ResourceState, ...]
-    top_level: tuple[str, ...]  # ids of top-level resources in configuration order
+    top_level: tuple[str, ...]  # top-level ids: by priority (stable), then orphans
     failcounts: tuple[FailCount, ...] = ()
     bans: tuple[Ban, ...] = ()
     clear_failcounts: tuple[ClearFailcount, ...] = ()

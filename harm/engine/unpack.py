@@ -35,16 +35,17 @@ from harm.cib.config import (
     Clone,
     Configuration,
     Group,
+    NvSet,
     Op,
     Primitive,
     Resource,
     Role,
     is_true,
-    merged,
 )
 from harm.cib.durations import parse_ms
-from harm.cib.scores import INFINITY, parse_score
+from harm.cib.scores import INFINITY
 from harm.cib.status import ExecStatus, NodeState, OcfRc, OpRecord, ResourceHistory
+from harm.engine.rules import RuleInput, rule_matches
 from harm.engine.state import (
     Ban,
     ClearFailcount,
@@ -147,6 +148,7 @@ class _Rsc:
     known_on: list[str] = field(default_factory=list)
     history: dict[str, _Hist] = field(default_factory=dict)
     stickiness: int = 0
+    priority: int = 0
     migration_threshold: int = INFINITY
     failure_timeout_s: int = 0
     needs_fencing: bool = True
@@ -203,7 +205,7 @@ class _Unpacker:
 
     def _options(self) -> ClusterOptions:
         config = self.config
-        props = merged(config.crm_config)
+        props = self._sets(config.crm_config)
 
         def flag(name: str, default: bool) -> bool:
             value = props.get(name)
@@ -216,7 +218,7 @@ class _Unpacker:
             policy = "stop"
         if policy == "suicide" and not stonith:
             policy = "stop"
-        defaults = merged(config.rsc_defaults)
+        defaults = self._sets(config.rsc_defaults)
         stickiness = 0
         sticky_text = defaults.get("resource-stickiness") or props.get(
             "default-resource-stickiness")
@@ -242,6 +244,27 @@ class _Unpacker:
             dc_uuid=self.cib.dc_uuid,
         )
 
+    def _sets(self, sets: tuple[NvSet, ...], agent: AgentRef | None = None) -> dict[str, str]:
+        """Name/value sets merged as Pacemaker does: highest score first, rules evaluated
+        at ``now``, the first set that defines a name wins."""
+        ordered = sorted(sets, key=lambda n: -(n.score or 0)) if len(sets) > 1 else sets
+        result: dict[str, str] = {}
+        given: RuleInput | None = None
+        for nvset in ordered:
+            if nvset.rule is not None:
+                if given is None:
+                    given = RuleInput(
+                        now=self.now,
+                        rsc_class=agent.cls if agent else None,
+                        rsc_provider=agent.provider if agent else None,
+                        rsc_type=agent.type if agent else None,
+                    )
+                if not rule_matches(nvset.rule, given):
+                    continue
+            for key, value in nvset.pairs:
+                result.setdefault(key, value)
+        return result
+
     # -- 2. nodes
 
     def _unpack_nodes(self) -> None:
@@ -252,7 +275,7 @@ class _Unpacker:
             node.unclean = self.options.startup_fencing
             node.unseen = True
             self._builtin_attrs(node, cluster_name)
-            for key, value in merged(configured.attributes).items():
+            for key, value in self._sets(configured.attributes).items():
                 node.attrs.setdefault(key, value)
             self.nodes[node.name] = node
             self.node_order.append(node.name)
@@ -282,11 +305,8 @@ class _Unpacker:
         return self.nodes.get(state.uname)
 
     def _unpack_node_state(self, node: _Node, state: NodeState) -> None:
-        for nvset in state.transient_attributes:
-            if nvset.rule is not None:
-                continue
-            for key, value in nvset.pairs:
-                node.attrs[key] = value
+        for key, value in self._sets(state.transient_attributes).items():
+            node.attrs[key] = value
         if "#site-name" not in node.attrs and "site-name" in node.attrs:
             node.attrs["#site-name"] = node.attrs["site-name"]
         if is_true(node.attrs.get("standby", "false")):
@@ -375,25 +395,26 @@ class _Unpacker:
     # -- 3. resources
 
     def _unpack_resources(self) -> None:
-        defaults = merged(self.config.rsc_defaults)
         for resource in self.config.resources:
-            rsc = self._build(resource, None, defaults)
+            rsc = self._build(resource, None)
             self.top.append(rsc)
+        # Pacemaker keeps resources sorted by priority, highest first (a stable sort).
+        self.top.sort(key=lambda r: -r.priority)
 
-    def _build(self, resource: Resource, parent: _Rsc | None, defaults: Mapping[str, str],
-               suffix: str = "") -> _Rsc:
-        own = merged(resource.meta)
+    def _build(self, resource: Resource, parent: _Rsc | None, suffix: str = "") -> _Rsc:
+        agent = resource.agent if isinstance(resource, Primitive) else None
+        own = self._sets(resource.meta, agent)
         meta = dict(own)
         if parent is not None:
             for key, value in parent.meta.items():
                 meta.setdefault(key, value)
-        for key, value in defaults.items():
+        for key, value in self._sets(self.config.rsc_defaults, agent).items():
             meta.setdefault(key, value)
         if isinstance(resource, Primitive):
             rsc = _Rsc(id=resource.id + suffix, config_id=resource.id,
                        variant=Variant.PRIMITIVE, parent=parent, agent=resource.agent,
                        meta=meta, ops=resource.ops)
-            params = merged(resource.params)
+            params = self._sets(resource.params, agent)
             node = parent
             while node is not None:
                 for key, value in node.params.items():
@@ -402,27 +423,27 @@ class _Unpacker:
             rsc.params = params
         elif isinstance(resource, Group):
             rsc = _Rsc(id=resource.id + suffix, config_id=resource.id, variant=Variant.GROUP,
-                       parent=parent, meta=meta, params=merged(resource.params))
+                       parent=parent, meta=meta, params=self._sets(resource.params))
         else:
             rsc = _Rsc(id=resource.id, config_id=resource.id, variant=Variant.CLONE,
-                       parent=parent, meta=meta, params=merged(resource.params))
+                       parent=parent, meta=meta, params=self._sets(resource.params))
         self._common_meta(rsc)
         self.by_id[rsc.id] = rsc
         if isinstance(resource, Group):
             for child in resource.children:
-                rsc.children.append(self._build(child, rsc, defaults, suffix))
+                rsc.children.append(self._build(child, rsc, suffix))
         elif isinstance(resource, Clone):
             rsc.clone = self._clone_settings(resource, meta)
+            rsc.unique = rsc.clone.unique
             count = rsc.clone.clone_max if rsc.clone.clone_max > 0 else 0
             for index in range(count):
-                self._new_instance(rsc, resource, defaults, index, orphan=False)
+                self._new_instance(rsc, resource, index, orphan=False)
             if count == 0:
-                self._new_instance(rsc, resource, defaults, 0, orphan=True)
+                self._new_instance(rsc, resource, 0, orphan=True)
         return rsc
 
-    def _new_instance(self, clone: _Rsc, resource: Clone, defaults: Mapping[str, str],
-                      index: int, orphan: bool) -> _Rsc:
-        instance = self._build(resource.child, clone, defaults, f":{index}")
+    def _new_instance(self, clone: _Rsc, resource: Clone, index: int, orphan: bool) -> _Rsc:
+        instance = self._build(resource.child, clone, f":{index}")
         for member in instance.walk():
             member.instance = index
             member.orphan = orphan
@@ -444,13 +465,27 @@ class _Unpacker:
 
         unique = is_true(meta.get("globally-unique", "false"))
         node_max = count(("clone-node-max",), 1)
+        clone_max = count(("clone-max",), max(1, len(self.config.nodes)))
+        if unique:
+            children = (resource.child.children if isinstance(resource.child, Group)
+                        else (resource.child,))
+            for child in children:
+                if child.agent.cls.lower() not in ("ocf", "stonith"):
+                    self.warnings.append(
+                        f"Ignoring globally-unique for {resource.id} because "
+                        f"{child.agent.cls} resources such as {child.id} can be used only "
+                        "as anonymous clones")
+                    unique = False
+                    node_max = 1
+                    clone_max = min(clone_max, len(self.config.nodes))
+                    break
         if not unique and node_max > 1:
             self.warnings.append(
                 f"Ignoring clone-node-max for {resource.id} because anonymous clones "
                 "support only one instance per node")
             node_max = 1
         return CloneSettings(
-            clone_max=count(("clone-max",), max(1, len(self.config.nodes))),
+            clone_max=clone_max,
             clone_node_max=node_max,
             promotable=promotable,
             promoted_max=count(("promoted-max", "master-max"), 1) if promotable else 0,
@@ -475,9 +510,12 @@ class _Unpacker:
             top = top.parent
         if top.variant is Variant.CLONE or (rsc.parent is not None and _in_clone(rsc)):
             rsc.unique = is_true(meta.get("globally-unique", "false"))
+            if top.clone is not None:
+                rsc.unique = top.clone.unique
             rsc.promotable = _is_promotable(meta) or _parent_promotable(rsc)
         else:
             rsc.unique = True
+        rsc.priority = _score(meta.get("priority", "0"))
         rsc.stickiness = self.options.default_stickiness
         sticky = meta.get("resource-stickiness")
         if sticky is not None and sticky.lower() != "default":
@@ -525,6 +563,8 @@ class _Unpacker:
         self._history_id = history.id
         rsc = self._find_resource(node, history.id)
         if rsc is None:
+            if history.id in self.by_id:
+                return
             rsc = self._orphan(history)
         hist = rsc.history.get(node.name)
         if hist is None:
@@ -557,6 +597,8 @@ class _Unpacker:
                 rsc = zero
                 parent = zero.top()
         elif rsc.variant is not Variant.PRIMITIVE:
+            self.warnings.append(f"Ignoring history of {rsc_id} on {node.name}: "
+                                 "it is no longer a primitive")
             return None
         else:
             parent = rsc.top()
@@ -598,9 +640,7 @@ class _Unpacker:
     def _anonymous_orphan(self, parent: _Rsc, base: str) -> _Rsc:
         resource = self.config.find_resource(parent.config_id)
         assert isinstance(resource, Clone)
-        defaults = merged(self.config.rsc_defaults)
-        instance = self._new_instance(parent, resource, defaults, parent.total_clones,
-                                      orphan=True)
+        instance = self._new_instance(parent, resource, parent.total_clones, orphan=True)
         member = _find_member(instance, base)
         return member if member is not None else instance
 
@@ -608,7 +648,7 @@ class _Unpacker:
         agent = AgentRef(history.cls, history.provider, history.type)
         rsc = _Rsc(id=history.id, config_id=history.id, variant=Variant.PRIMITIVE,
                    agent=agent, orphan=True)
-        rsc.meta = dict(merged(self.config.rsc_defaults))
+        rsc.meta = self._sets(self.config.rsc_defaults, agent)
         self._common_meta(rsc)
         if self.options.stop_orphan_resources:
             self.bans.append(Ban(rsc.id, None, "__orphan_do_not_run__"))
@@ -735,6 +775,8 @@ class _Unpacker:
         return rc, status
 
     def _record_failed(self, node: _Node, record: OpRecord) -> None:
+        if not node.online:
+            return
         for failed in self.failed_ops:
             if failed.node == node.name and failed.record.id == record.id:
                 return
@@ -827,7 +869,7 @@ class _Unpacker:
         op = _find_op(rsc.ops, task, record.interval_ms)
         value = op.attr("on-fail") if op is not None else None
         if value is None:
-            value = merged(self.config.op_defaults).get("on-fail")
+            value = self._sets(self.config.op_defaults).get("on-fail")
         if value is not None:
             value = value.strip().lower()
         if task == "stop" and value in ("standby", "demote", "stop"):
@@ -991,6 +1033,12 @@ class _Unpacker:
             elif recovery == "block":
                 rsc.managed = False
                 rsc.blocked = True
+                group = rsc.parent
+                if (group is not None and group.variant is Variant.GROUP
+                        and (group.meta.get("multiple-active") or "").lower() == "block"):
+                    for member in group.children:
+                        member.managed = False
+                        member.blocked = True
         if rsc.parent is not None:
             self._add_running(rsc.parent, node)
 
@@ -1058,6 +1106,7 @@ class _Unpacker:
             clone=rsc.clone,
             instance=rsc.instance,
             unique=rsc.unique,
+            needs_fencing=rsc.needs_fencing,
             running_on=tuple(rsc.running_on),
             role=_ROLE_OF.get(role, Role.STOPPED),
             target_role=rsc.target_role,
@@ -1070,6 +1119,7 @@ class _Unpacker:
             pending_task=rsc.pending_task,
             pending_node=rsc.pending_node,
             stickiness=rsc.stickiness,
+            priority=rsc.priority,
             migration_threshold=rsc.migration_threshold,
             failure_timeout_ms=rsc.failure_timeout_s * 1000,
             history=histories,
@@ -1262,14 +1312,41 @@ def _interval(op: Op) -> int:
     try:
         return op.interval_ms
     except ValueError:
+        pass
+    text = op.interval.strip().upper()
+    if text.startswith("P") and "T" not in text and text[-1:] in ("H", "S"):
+        try:
+            return parse_ms("PT" + text[1:])
+        except ValueError:
+            return 0
+    return 0
+
+
+_LEADING_INT = re.compile(r"^\s*([+-]?\d+)")
+
+
+def char2score(text: str | None) -> int:
+    """Pacemaker's lenient score reading: ``INFINITY`` words, else the leading integer
+    (``2.0`` is 2, ``abc`` is 0), clamped to ±INFINITY."""
+    if text is None:
         return 0
+    word = text.strip().lower()
+    if word in ("-inf", "-infinity"):
+        return -INFINITY
+    if word in ("inf", "+inf", "infinity", "+infinity"):
+        return INFINITY
+    if word == "red":
+        return -INFINITY
+    if word in ("yellow", "green"):
+        return 0
+    match = _LEADING_INT.match(text)
+    if match is None:
+        return 0
+    return max(-INFINITY, min(INFINITY, int(match.group(1))))
 
 
 def _score(text: str) -> int:
-    try:
-        return parse_score(text)
-    except ValueError:
-        return 0
+    return char2score(text)
 
 
 def _add(a: int, b: int) -> int:
