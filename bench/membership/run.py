@@ -3,7 +3,7 @@
     .venv/bin/python bench/membership/run.py [--sizes 3,8,16] [--window 10] [--trials 10]
 
 For each lab size: build a lab (2 links, keepalive 200 ms, deadtime 2 s), let it settle,
-then measure every harmd's CPU time (/proc/PID/stat) and bytes sent + received (its link
+then measure every harmd's CPU time (/proc/PID/schedstat) and bytes sent + received (its link
 counters) over ``--window`` seconds. On the smallest lab, repeat ``--trials`` times: kill a
 whole node / cut one link, and take the time from the fault to the moment the observer's
 harmd logged the death (both on CLOCK_MONOTONIC, which all namespaces share).
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from typing import Any
@@ -23,13 +22,11 @@ from harm.daemon.client import request
 from harm.lab import faults, lab
 from harm.lab.spec import LabSpec
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
 
 def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """CPU time of ``pid`` from the scheduler's own accounting (ns precise, user + system)."""
+    with open(f"/proc/{pid}/schedstat", encoding="ascii") as handle:
+        return int(handle.read().split()[0]) / 1e9
 
 
 def status(spec: LabSpec, node: str) -> dict[str, Any]:

@@ -243,11 +243,13 @@ class Membership:
         return Step(tuple(events), tuple(frames))
 
     def next_deadline(self) -> int:
-        """When ``tick`` should run next (ms, monotonic): deaths are checked every quarter
-        keepalive, heartbeats are due every keepalive, acknowledgements at once."""
-        if self._ack_due:
-            return self._last_tick
-        return min(self._next_heartbeat, self._last_tick + max(10, self.params.keepalive_ms // 4))
+        """When ``tick`` should run next (ms, monotonic): every half keepalive, which is
+        when heartbeats go out, deaths are checked and acknowledgements are sent."""
+        return min(self._next_heartbeat, self._last_tick + self.check_interval_ms)
+
+    @property
+    def check_interval_ms(self) -> int:
+        return max(10, self.params.keepalive_ms // 2)
 
     # ------------------------------------------------------------------ internals
 
