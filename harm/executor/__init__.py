@@ -1,0 +1,32 @@
+"""harm's executor: runs OCF resource agents for harmd, like Pacemaker's pacemaker-execd.
+
+    lookup.py ........ agent name → executable (harm's agents first, then OCF_ROOT)
+    request.py ....... OpRequest, CloneInfo, NotifyInfo: what to run
+    environment.py ... the OCF environment of a call (pure)
+    process.py ....... one agent process in its own group; the whole group dies on timeout
+    result.py ........ OpResult and its OpRecord (lrm_rsc_op) form; ocf-exit-reason
+    digest.py ........ Pacemaker's op-digest of the parameters
+    recurring.py ..... which recurring results are reported (first, then changes; pure)
+    executor.py ...... Executor: queue, per-resource serialisation, parallel limit, recurring ops
+"""
+
+from harm.executor.environment import NodeContext, agent_environment
+from harm.executor.executor import Executor, OpHandle, ResultListener
+from harm.executor.lookup import AgentLocator, ResolvedAgent
+from harm.executor.request import CloneInfo, NotifyInfo, OpRequest, Peer
+from harm.executor.result import OpResult
+
+__all__ = [
+    "AgentLocator",
+    "CloneInfo",
+    "Executor",
+    "NodeContext",
+    "NotifyInfo",
+    "OpHandle",
+    "OpRequest",
+    "OpResult",
+    "Peer",
+    "ResolvedAgent",
+    "ResultListener",
+    "agent_environment",
+]
