@@ -9,17 +9,26 @@ members' starts and stops (Pacemaker's ``pcmk__group_internal_constraints``).
 
 from __future__ import annotations
 
-from harm.cib.config import is_true
+from harm.cib.config import Group, is_true
 from harm.engine.colocation import new_colocation
 from harm.engine.state import Variant
 from harm.engine.transition import OrderKind as K
 from harm.engine.work import Rsc, Work
 
 
-def group_flags(rsc: Rsc) -> tuple[bool, bool]:
-    """(ordered, colocated) from the group's meta-attributes (both default true)."""
+def group_flags(rsc: Rsc, work: Work | None = None) -> tuple[bool, bool]:
+    """(ordered, colocated) from the group's own meta-attributes (both default true).
+
+    A clone's ``ordered`` is about starting its instances in turn, so a cloned group
+    does not inherit it: only what is written on the group itself counts.
+    """
     ordered = rsc.state.meta.get("ordered")
     colocated = rsc.state.meta.get("collocated")
+    if work is not None:
+        own = work.state.configuration.find_resource(rsc.state.config_id)
+        if isinstance(own, Group):
+            ordered = own.meta_value("ordered")
+            colocated = own.meta_value("collocated")
     return (True if ordered is None else is_true(ordered),
             True if colocated is None else is_true(colocated))
 
@@ -28,7 +37,7 @@ def add_internal_colocations(work: Work) -> None:
     for rsc in work.rscs.values():
         if rsc.variant is not Variant.GROUP:
             continue
-        _, colocated = group_flags(rsc)
+        _, colocated = group_flags(rsc, work)
         if not colocated:
             continue
         for previous, member in zip(rsc.children, rsc.children[1:], strict=False):
@@ -56,7 +65,7 @@ def assign_group(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     rsc.assigned = first.assigned
     rsc.assigning = False
     rsc.provisional = False
-    _, colocated = group_flags(rsc)
+    _, colocated = group_flags(rsc, work)
     return rsc.assigned if colocated else None
 
 
@@ -83,7 +92,7 @@ def group_internal_orderings(work: Work, rsc: Rsc) -> None:
     order_rsc(work, rsc, "stop", rsc, "stopped", kind=K.RUNNABLE_LEFT)
     order_rsc(work, rsc, "stopped", rsc, "start", kind=K.OPTIONAL)
     order_rsc(work, rsc, "start", rsc, "running", kind=K.RUNNABLE_LEFT)
-    ordered, _ = group_flags(rsc)
+    ordered, _ = group_flags(rsc, work)
     promotable = _promotable(rsc)
     previous: Rsc | None = None
     last_active: Rsc | None = None

@@ -255,7 +255,7 @@ class Work:
                       interval_ms=interval_ms, kind=kind, name=name, meta=dict(meta or {}))
             self.actions.append(act)
             self._index[key] = act
-            if rsc is not None and name is None:
+            if rsc is not None:
                 rsc.actions.append(act)
             if kind is ActionKind.RESOURCE:
                 self._initial_flags(act)
@@ -341,7 +341,8 @@ class Work:
                 and first.runnable:
             then.optional = False
             _reason(then, first, "required")
-        if kind & OrderKind.IMPLIES_FIRST and not then.optional and first.optional:
+        if kind & OrderKind.IMPLIES_FIRST and not then.optional and first.optional \
+                and then.rsc is not None and then.rsc.role is Role.PROMOTED:
             first.optional = False
             _reason(first, then, "required")
         if kind & OrderKind.RUNNABLE_LEFT and not first.runnable and then.runnable:
