@@ -16,6 +16,7 @@ from harm.catalog import AgentCatalog
 from harm.cib.cib import Cib
 from harm.cib.store import load_cib, load_cib_or_empty, save_cib
 from harm.cib.xml_export import cib_to_xml
+from harm.cli.cibfile import cib_option, require_cib
 from harm.crmsh import assemble
 from harm.crmsh.ast import ConfigWarning
 from harm.crmsh.load import load_text
@@ -24,19 +25,13 @@ from harm.errors import (
     ConfigError,
     ConfigErrors,
     ConfigSyntaxError,
-    ControlError,
     SourcePosition,
 )
 
 
 def _cib_path(ctx: click.Context) -> Path:
     path: Path | None = ctx.obj
-    if path is None:
-        raise ControlError(
-            "no CIB to work on: give --cib FILE or set HARM_CIB_FILE "
-            "(talking to a running cluster is not available in this version)"
-        )
-    return path
+    return require_cib(path)
 
 
 def _read_source(source: str) -> tuple[str, str]:
@@ -57,13 +52,7 @@ def _print_warnings(warnings: tuple[ConfigWarning, ...]) -> None:
 
 
 @click.group(name="configure")
-@click.option(
-    "--cib",
-    "cib_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HARM_CIB_FILE",
-    help="Work on this CIB file (Pacemaker CIB XML). Also HARM_CIB_FILE.",
-)
+@cib_option
 @click.pass_context
 def command(ctx: click.Context, cib_file: Path | None) -> None:
     """Load, show, verify and edit the cluster configuration (crm shell syntax)."""

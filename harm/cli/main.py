@@ -10,7 +10,7 @@ import sys
 import click
 
 from harm import __version__
-from harm.cli import configure, lab, simulate
+from harm.cli import attribute, configure, lab, resource, simulate
 from harm.errors import ConfigErrors, HarmError
 
 
@@ -23,6 +23,9 @@ def cli() -> None:
 cli.add_command(configure.command, "configure")
 cli.add_command(simulate.command, "simulate")
 cli.add_command(lab.command, "lab")
+cli.add_command(resource.resource_command, "resource")
+cli.add_command(resource.node_command, "node")
+cli.add_command(attribute.command, "attribute")
 
 
 def main(argv: list[str] | None = None) -> int:

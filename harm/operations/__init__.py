@@ -1,0 +1,1 @@
+"""Operator actions as pure CIB transformations (what harm resource/node/attribute change)."""
