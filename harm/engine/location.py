@@ -187,7 +187,10 @@ def _failcount(work: Work, rsc: Rsc, node: str) -> int:
 
 def apply_node_criteria(work: Work) -> list[RoleLocation]:
     """All of the above, in Pacemaker's order; returns Promoted-only locations."""
+    from harm.engine.health import apply_node_health
+
     initial_scores(work)
+    apply_node_health(work)
     promoted = apply_locations(work)
     apply_stickiness(work)
     apply_failure_bans(work)

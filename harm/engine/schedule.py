@@ -69,10 +69,11 @@ def schedule_cib(cib: Cib, now: int) -> Transition:
 def _fence_unclean_nodes(work: Work) -> None:
     if not work.can_fence:
         return
-    for node in work.nodes:
+    # the DC is fenced last (Pacemaker orders every other fencing before it)
+    for node in sorted(work.nodes, key=lambda n: n.is_dc):
         if not node.unclean:
             continue
-        reason = node.fence_reason or "peer is no longer part of the cluster"
+        reason = node.fence_reason or "node is unclean"
         work.fencing.append(Fencing(node=node.name, action="reboot", reason=reason))
         fence = work.action(None, "stonith", node.name, optional=False,
                             kind=ActionKind.FENCE, name=f"stonith-{node.name}-reboot",
