@@ -65,10 +65,18 @@ def _unpack(constraint: Order, work: Work) -> None:
         assert first is not None and then is not None
         first_action = constraint.first_action or "start"
         then_action = constraint.then_action or first_action
+        needed = _relaxed_minimum(first, constraint)
+        if needed:
+            members = [(child, first_action) for child in first.children]
+            _one_or_more(work, f"clone-one-or-more:{constraint.id}", members, needed,
+                         [(then, then_action)], _forward(kind, first_action, symmetrical))
+            return
         order_pair(work, first, first_action, then, then_action, kind=kind, symmetrical=symmetrical)
         return
     previous: list[tuple[Rsc, str]] | None = None
     previous_sequential = True
+    previous_id = ""
+    previous_require_all = True
     for rset in constraint.sets:
         members = [work.rsc(n) for n in rset.resources]
         if any(m is None for m in members):
@@ -87,11 +95,63 @@ def _unpack(constraint: Order, work: Work) -> None:
         if previous is not None:
             firsts = previous[-1:] if previous_sequential else previous
             thens = rscs[:1] if sequential else rscs
-            for a, act_a in firsts:
-                for b, act_b in thens:
-                    order_pair(work, a, act_a, b, act_b, kind=kind, symmetrical=symmetrical)
+            if not previous_require_all:
+                _one_or_more(work, f"one-or-more:{previous_id}", previous, 1, thens,
+                             _forward(kind, previous[0][1] if previous else "start",
+                                      symmetrical))
+            else:
+                for a, act_a in firsts:
+                    for b, act_b in thens:
+                        order_pair(work, a, act_a, b, act_b, kind=kind,
+                                   symmetrical=symmetrical)
         previous = rscs
         previous_sequential = sequential
+        previous_id = rset.id
+        previous_require_all = rset.require_all is not False or sequential
+
+
+def _relaxed_minimum(first: Rsc, constraint: Order) -> int:
+    """How many ``first`` instances must be runnable when not all are required:
+    ``clone-min`` of a first clone, or 1 with ``require-all=false``; 0 when all are."""
+    if first.variant is not Variant.CLONE:
+        return 0
+    clone_min = first.state.meta.get("clone-min")
+    try:
+        minimum = int(clone_min) if clone_min is not None else 0
+    except ValueError:
+        minimum = 0
+    if minimum > 0:
+        return minimum
+    return 1 if constraint.require_all is False else 0
+
+
+def _forward(kind: str, first_action: str, symmetrical: bool) -> K:
+    if kind == "optional":
+        return K.OPTIONAL
+    if kind == "serialize":
+        return K.SERIALIZE
+    if not symmetrical:
+        return K.ASYMMETRIC
+    flags = K.IMPLIES_THEN
+    if first_action in ("start", "promote"):
+        flags |= K.RUNNABLE_LEFT
+    return flags
+
+
+def _one_or_more(work: Work, name: str, firsts: list[tuple[Rsc, str]], needed: int,
+                 thens: list[tuple[Rsc, str]], kind: K) -> None:
+    """Order ``thens`` after a pseudo-action that is runnable once ``needed`` of ``firsts``
+    are (Pacemaker's ``clone-one-or-more:`` / ``one-or-more:`` actions)."""
+    pseudo = work.pseudo(name, "one-or-more")
+    pseudo.meta["key"] = name
+    pseudo.meta["required_runnable"] = str(needed)
+    for rsc, action in firsts:
+        task = DONE.get(action, action) if _collective(rsc) else action
+        for act in rsc.find_actions(task) or _missing_first(work, rsc, task):
+            work.order(act, pseudo, K.ONE_OR_MORE)
+    for rsc, action in thens:
+        for act in rsc.find_actions(action):
+            work.order(pseudo, act, kind | K.RUNNABLE_LEFT)
 
 
 def order_pair(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: str,

@@ -60,7 +60,11 @@ class Action:
 
     @property
     def key(self) -> str:
-        """Pacemaker's operation key, e.g. ``db:1_monitor_7000``."""
+        """Pacemaker's operation key, e.g. ``db:1_monitor_7000`` (or a fixed name such as
+        ``clone-one-or-more:order-id`` for a synchronisation pseudo-action)."""
+        fixed = self.meta_value("key")
+        if fixed is not None:
+            return fixed
         owner = self.rsc if self.rsc is not None else self.node or "cluster"
         return f"{owner}_{self.task}_{self.interval_ms}"
 

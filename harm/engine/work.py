@@ -76,7 +76,7 @@ class Act:
 
     @property
     def uuid(self) -> str:
-        return f"{self.owner}_{self.task}_{self.interval_ms}"
+        return self.meta.get("key") or f"{self.owner}_{self.task}_{self.interval_ms}"
 
 
 @dataclass(eq=False)
@@ -322,12 +322,15 @@ class Work:
                 changed = True
 
     def _one_or_more(self) -> bool:
+        """A pseudo-action needing "one or more" (or ``clone-min``) runnable firsts."""
         changed = False
         for act in self.actions:
             firsts = [f for f, k in act.before if k & OrderKind.ONE_OR_MORE]
-            if firsts and act.runnable and not any(f.runnable for f in firsts):
+            if not firsts or not act.runnable:
+                continue
+            needed = int(act.meta.get("required_runnable", "1"))
+            if sum(1 for f in firsts if f.runnable) < needed:
                 act.runnable = False
-                _reason(act, firsts[0], "unrunnable")
                 changed = True
         return changed
 
