@@ -76,7 +76,8 @@ def make_executor(
 
 @pytest.fixture
 def pidfiles(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
-    """Paths for agents to write child pids into; any pid still alive is killed at the end."""
+    """Paths for agents to write child pids into; a pid still alive at the end is killed
+    with its whole process group."""
     made: list[Path] = []
 
     def pidfile(name: str) -> Path:
@@ -89,7 +90,7 @@ def pidfiles(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
         if path.exists():
             text = path.read_text().strip()
             if text.isdigit() and process_alive(int(text)):
-                os.kill(int(text), signal.SIGKILL)
+                os.killpg(os.getpgid(int(text)), signal.SIGKILL)
 
 
 def process_alive(pid: int) -> bool:
