@@ -10,9 +10,9 @@ import time
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
-from harm.agents.pgsql.rejoin import rejoin
-from harm.agents.pgsql.settings import settings_from_params
+from harm.agents.pgsql import cli as pgsql_cli
 
 from .pgnode import RESOURCE, PgLab, PgNode, pg_lab, wait_for
 
@@ -198,13 +198,17 @@ def test_crashed_primary_is_refused_until_rejoined() -> None:
         assert "PGSQL.lock" in refused.reason
         assert "harm pgsql rejoin" in refused.reason
         assert n1.agent("monitor").rc == 7
-        settings = settings_from_params(
-            {k[len("OCF_RESKEY_"):]: v for k, v in n1.env().items()
-             if k.startswith("OCF_RESKEY_") and "CRM_meta" not in k},
-            RESOURCE, "n1",
-        )
-        how = rejoin(settings, "127.0.0.1", n2.port)
-        assert how in {"pg_rewind", "pg_basebackup"}
+        params = [
+            f"{k[len('OCF_RESKEY_'):]}={v}"
+            for k, v in n1.env().items()
+            if k.startswith("OCF_RESKEY_") and "CRM_meta" not in k
+        ]
+        argv = ["rejoin", "-r", RESOURCE, "-N", "n1", "--primary", f"127.0.0.1:{n2.port}"]
+        for item in params:
+            argv += ["-p", item]
+        done = CliRunner().invoke(pgsql_cli.command, argv)
+        assert done.exit_code == 0, done.output + repr(done.exception)
+        assert "with pg_basebackup" in done.output or "with pg_rewind" in done.output
         assert not n1.lock.exists()
         result = n1.agent("start")
         assert result.rc == 0, result.stderr
