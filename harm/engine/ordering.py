@@ -142,7 +142,7 @@ def _one_or_more(work: Work, name: str, firsts: list[tuple[Rsc, str]], needed: i
                  thens: list[tuple[Rsc, str]], kind: K) -> None:
     """Order ``thens`` after a pseudo-action that is runnable once ``needed`` of ``firsts``
     are (Pacemaker's ``clone-one-or-more:`` / ``one-or-more:`` actions)."""
-    pseudo = work.pseudo(name, "one-or-more")
+    pseudo = work.pseudo(name, name)
     pseudo.meta["key"] = name
     pseudo.meta["required_runnable"] = str(needed)
     for rsc, action in firsts:

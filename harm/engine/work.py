@@ -198,6 +198,10 @@ class Work:
             # an explicit "Started" limits nothing (a promotable instance may still be
             # promoted), so it counts as no next role yet
             rsc.next_role = None if rstate.next_role is Role.STARTED else rstate.next_role
+            target = self._target_role(rstate)
+            if target is not None and (rsc.next_role is None
+                                       or ROLE_RANK[target] < ROLE_RANK[rsc.next_role]):
+                rsc.next_role = None if target is Role.STARTED else target
             try:
                 rsc.priority = int(rstate.meta.get("priority", "0"))
             except ValueError:
@@ -208,6 +212,22 @@ class Work:
                 rsc.parent = self.rscs[rsc.state.parent]
             rsc.children = [self.rscs[c] for c in rsc.state.children if c in self.rscs]
         self.top = [self.rscs[r] for r in self.state.top_level if r in self.rscs]
+
+    def _target_role(self, rstate: ResourceState) -> Role | None:
+        """``target-role`` as a limit: roles above Started only for promotable clones."""
+        target = rstate.target_role
+        if target is None:
+            return None
+        if ROLE_RANK[target] > ROLE_RANK[Role.STARTED]:
+            top = rstate
+            while top.parent is not None:
+                parent = self.state.resource(top.parent)
+                if parent is None:
+                    break
+                top = parent
+            if top.clone is None or not top.clone.promotable:
+                return None
+        return target
 
     def rsc(self, rsc_id: str) -> Rsc | None:
         return self.rscs.get(rsc_id)
