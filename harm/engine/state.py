@@ -260,6 +260,7 @@ class ResourceState:
     ops: tuple[Op, ...] = ()
     clone: CloneSettings | None = None
     instance: int | None = None  # the N of rsc:N inside a clone
+    history_name: str | None = None  # the name its history uses, when not ``id`` (clone_name)
     unique: bool = True  # False for anonymous clone instances (and their members)
     needs_fencing: bool = True  # "requires=fencing": recovery waits for fencing
     running_on: tuple[str, ...] = ()

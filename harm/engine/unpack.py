@@ -145,6 +145,7 @@ class _Rsc:
     blocked: bool = False
     pending_task: str | None = None
     pending_node: str | None = None
+    clone_name: str | None = None
     known_on: list[str] = field(default_factory=list)
     history: dict[str, _Hist] = field(default_factory=dict)
     stickiness: int = 0
@@ -566,6 +567,8 @@ class _Unpacker:
             if history.id in self.by_id:
                 return
             rsc = self._orphan(history)
+        if history.id != rsc.id:
+            rsc.clone_name = history.id
         hist = rsc.history.get(node.name)
         if hist is None:
             hist = _Hist(node=node.name)
@@ -1012,6 +1015,8 @@ class _Unpacker:
             if on_fail is not OnFail.IGNORE:
                 rsc.failed = True
             hist.failed = on_fail is not OnFail.IGNORE
+        elif rsc.clone_name is not None and ":" in rsc.clone_name:
+            rsc.clone_name = None
 
     def _add_running(self, rsc: _Rsc, node: _Node) -> None:
         if node.name in rsc.running_on:
@@ -1105,6 +1110,7 @@ class _Unpacker:
             ops=rsc.ops,
             clone=rsc.clone,
             instance=rsc.instance,
+            history_name=rsc.clone_name,
             unique=rsc.unique,
             needs_fencing=rsc.needs_fencing,
             running_on=tuple(rsc.running_on),
