@@ -8,10 +8,12 @@
     digest.py ........ Pacemaker's op-digest of the parameters
     recurring.py ..... which recurring results are reported (first, then changes; pure)
     executor.py ...... Executor: queue, per-resource serialisation, parallel limit, recurring ops
+    inbox.py ......... ResultInbox: results handed to a selectors loop through a pipe
 """
 
 from harm.executor.environment import NodeContext, agent_environment
 from harm.executor.executor import Executor, OpHandle, ResultListener
+from harm.executor.inbox import ResultInbox
 from harm.executor.lookup import AgentLocator, ResolvedAgent
 from harm.executor.request import CloneInfo, NotifyInfo, OpRequest, Peer
 from harm.executor.result import OpResult
@@ -27,6 +29,7 @@ __all__ = [
     "OpResult",
     "Peer",
     "ResolvedAgent",
+    "ResultInbox",
     "ResultListener",
     "agent_environment",
 ]

@@ -11,6 +11,8 @@ What an OCF agent finds in its environment (Pacemaker's executor sets the same n
     HA_RSCTMP                          the agents' scratch directory (lock and state files)
     HA_NODENAME                        this node's name
     PATH                               a fixed system PATH (agents never see harmd's)
+    NodeContext.extra_env              node-wide settings harmd gives every agent (where
+                                       agents publish node attributes, for instance)
 
 Meta attribute names have ``-`` turned into ``_`` (``clone-max`` → ``CRM_meta_clone_max``),
 as Pacemaker does. Nothing of the daemon's own environment leaks in except the names in
@@ -41,6 +43,7 @@ class NodeContext:
     rsctmp: Path
     ocf_root: Path = Path("/usr/lib/ocf")
     path: str = SYSTEM_PATH
+    extra_env: tuple[tuple[str, str], ...] = ()  # node-wide settings, e.g. HARM_ATTRIBUTE_DIR
 
 
 def meta_name(name: str) -> str:
@@ -60,6 +63,7 @@ def agent_environment(
     """
     source = os.environ if inherited is None else inherited
     env = {name: source[name] for name in PASSED_THROUGH if name in source}
+    env.update(node.extra_env)
     env.update(
         {
             "PATH": node.path,

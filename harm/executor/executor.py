@@ -28,6 +28,7 @@ Rules, as in Pacemaker's executor:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from harm.executor.request import OpRequest
 from harm.executor.result import OpResult, exit_reason, rc_for_status
 
 ResultListener = Callable[[OpResult], None]
+log = logging.getLogger(__name__)
 DEFAULT_KILL_GRACE = 5.0
 
 
@@ -267,7 +269,14 @@ class Executor:
             self._cond.wait(max(0.0, min(waits)) if waits else None)
 
     def _run_job(self, job: _Job) -> None:
-        result = self._execute(job)
+        try:
+            result = self._execute(job)
+        except Exception as error:  # a bug or a kernel refusal must not lose the request
+            log.exception("executing %s failed", job.request.key)
+            result = self._result(
+                job.request, job.call_id, rc_for_status(ExecStatus.ERROR), ExecStatus.ERROR,
+                f"executor error: {error}", started=int(self._wall()),
+            )
         rec = job.recurring
         if rec is None:
             job.handle._resolve(result)
@@ -365,5 +374,9 @@ class Executor:
         )
 
     def _report(self, result: OpResult) -> None:
-        if self._listener is not None:
+        if self._listener is None:
+            return
+        try:
             self._listener(result)
+        except Exception:  # the listener's failure must not stop a worker
+            log.exception("the result listener failed on %s", result.describe())
