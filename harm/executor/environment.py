@@ -2,7 +2,7 @@
 
 What an OCF agent finds in its environment (Pacemaker's executor sets the same names):
 
-    OCF_ROOT, OCF_RA_VERSION_MAJOR=1, OCF_RA_VERSION_MINOR=1
+    OCF_ROOT, OCF_RA_VERSION_MAJOR=1, OCF_RA_VERSION_MINOR=1, OCF_EXIT_REASON_PREFIX
     OCF_RESOURCE_INSTANCE, OCF_RESOURCE_TYPE, OCF_RESOURCE_PROVIDER
     OCF_RESKEY_<param>                 instance (and op-level) parameters
     OCF_RESKEY_CRM_meta_<name>         op meta: timeout and interval in ms, name, role,
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harm.executor.request import OpRequest
+from harm.executor.result import EXIT_REASON_PREFIX
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PASSED_THROUGH = ("LANG", "LC_ALL", "TZ", "HARM_PYTHON", "HARM_AGENTS_DIR", "PYTHONPATH")
@@ -70,6 +71,7 @@ def agent_environment(
             "OCF_ROOT": str(node.ocf_root),
             "OCF_RA_VERSION_MAJOR": "1",
             "OCF_RA_VERSION_MINOR": "1",
+            "OCF_EXIT_REASON_PREFIX": EXIT_REASON_PREFIX,
             "OCF_RESOURCE_INSTANCE": request.rsc,
             "OCF_RESOURCE_TYPE": request.agent.type,
             "OCF_RESOURCE_PROVIDER": request.agent.provider or "",

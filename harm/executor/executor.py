@@ -39,10 +39,10 @@ from harm.errors import AgentError
 from harm.executor.digest import op_digest
 from harm.executor.environment import NodeContext, agent_environment
 from harm.executor.lookup import AgentLocator
-from harm.executor.process import run_in_group
+from harm.executor.process import AgentExecError, run_in_group
 from harm.executor.recurring import Observed, observe
 from harm.executor.request import OpRequest
-from harm.executor.result import OpResult, exit_reason, rc_for_status
+from harm.executor.result import OpResult, exec_error, exit_reason, rc_for_status
 
 ResultListener = Callable[[OpResult], None]
 log = logging.getLogger(__name__)
@@ -319,22 +319,20 @@ class Executor:
                 grace=self._kill_grace,
                 clock=self._clock,
             )
-        except AgentError as error:
+        except AgentExecError as error:
+            status, rc = exec_error(error.errno)
             return self._result(
-                request, job.call_id, rc_for_status(ExecStatus.ERROR), ExecStatus.ERROR,
-                str(error), started=started, queue_ms=queue_ms,
+                request, job.call_id, rc, status, str(error), started=started, queue_ms=queue_ms
             )
         reason = exit_reason(outcome.stderr)
         if outcome.timed_out:
             status = ExecStatus.TIMEOUT
             rc = rc_for_status(status)
-            reason = f"{request.action} timed out after {request.timeout_ms}ms" + (
-                f" ({reason})" if reason else ""
-            )
+            reason = f"{request.action} did not exit within {request.timeout_ms}ms"
         elif outcome.returncode is not None and outcome.returncode < 0:
             status = ExecStatus.ERROR
             rc = rc_for_status(status)
-            reason = reason or f"agent killed by signal {-outcome.returncode}"
+            reason = f"agent interrupted by signal {-outcome.returncode}"
         else:
             status = ExecStatus.DONE
             rc = outcome.returncode or 0

@@ -29,6 +29,14 @@ OUTPUT_LIMIT = 256 * 1024  # bytes kept per stream; the rest is read and dropped
 _CHUNK = 65536
 
 
+class AgentExecError(AgentError):
+    """The agent program could not be started; ``errno`` says why (ENOENT, EACCES …)."""
+
+    def __init__(self, program: str, errno: int | None, text: str) -> None:
+        self.errno = errno
+        super().__init__(f"cannot run {program}: {text}")
+
+
 @dataclass(frozen=True)
 class ProcessOutcome:
     """How one agent process ended.
@@ -54,8 +62,8 @@ def run_in_group(
 ) -> ProcessOutcome:
     """Run ``argv`` with ``env`` for at most ``timeout`` seconds (see the module doc).
 
-    Raises AgentError when the program cannot be started at all (missing, not executable,
-    not a valid executable).
+    Raises AgentExecError when the program cannot be started at all (missing, not
+    executable, not a valid executable).
     """
     started = clock()
     try:
@@ -70,7 +78,7 @@ def run_in_group(
             close_fds=True,
         )
     except OSError as error:
-        raise AgentError(f"cannot run {argv[0]}: {error.strerror or error}") from None
+        raise AgentExecError(argv[0], error.errno, error.strerror or str(error)) from None
     assert proc.stdout is not None and proc.stderr is not None
     pgid = proc.pid
     streams = _Streams(proc.stdout.fileno(), proc.stderr.fileno())

@@ -12,6 +12,7 @@ names its ``lrm_rsc_op`` entries:
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 from harm.cib.status import ExecStatus, OcfRc, OpRecord, rc_text
@@ -22,13 +23,13 @@ EXIT_REASON_MAX = 128  # characters kept, as Pacemaker's executor does
 
 
 def exit_reason(stderr: str) -> str | None:
-    """The text of the first ``ocf-exit-reason:`` line of an agent's stderr, if any."""
-    for line in stderr.splitlines():
-        index = line.find(EXIT_REASON_PREFIX)
-        if index >= 0:
-            text = line[index + len(EXIT_REASON_PREFIX) :].strip()
-            return text[:EXIT_REASON_MAX] or None
-    return None
+    """The agent's exit reason: the rest of the line after the last ``ocf-exit-reason:``
+    on its stderr (the last one wins, as in Pacemaker), at most 128 characters."""
+    index = stderr.rfind(EXIT_REASON_PREFIX)
+    if index < 0:
+        return None
+    text = stderr[index + len(EXIT_REASON_PREFIX) :].split("\n", 1)[0].strip()
+    return text[:EXIT_REASON_MAX] or None
 
 
 @dataclass(frozen=True)
@@ -127,3 +128,13 @@ def rc_for_status(status: ExecStatus) -> int:
     if status == ExecStatus.NOT_SUPPORTED:
         return int(OcfRc.ERR_UNIMPLEMENTED)
     return int(OcfRc.ERR_GENERIC)
+
+
+def exec_error(error: int | None) -> tuple[ExecStatus, int]:
+    """Status and rc when the agent program could not be executed (as Pacemaker maps errno):
+    a missing or invalid program is "not installed", a refused one "insufficient privileges"."""
+    if error in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EINVAL, errno.ENOEXEC):
+        return ExecStatus.NOT_INSTALLED, int(OcfRc.ERR_INSTALLED)
+    if error in (errno.EACCES, errno.EPERM):
+        return ExecStatus.ERROR, int(OcfRc.ERR_PERM)
+    return ExecStatus.ERROR, int(OcfRc.ERR_GENERIC)

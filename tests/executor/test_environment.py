@@ -29,6 +29,7 @@ def test_basic_names() -> None:
     assert env["OCF_ROOT"] == "/usr/lib/ocf"
     assert (env["OCF_RA_VERSION_MAJOR"], env["OCF_RA_VERSION_MINOR"]) == ("1", "1")
     assert env["OCF_RESOURCE_INSTANCE"] == "r_pgsql:0"
+    assert env["OCF_EXIT_REASON_PREFIX"] == "ocf-exit-reason:"
     assert env["OCF_RESOURCE_TYPE"] == "pgsql"
     assert env["OCF_RESOURCE_PROVIDER"] == "heartbeat"
     assert env["OCF_RESKEY_rep_mode"] == "sync"

@@ -141,7 +141,7 @@ def test_timeout_result_and_no_survivors(
     result = executor.run(request, WAIT)
     assert result.status == ExecStatus.TIMEOUT
     assert result.rc == OcfRc.ERR_GENERIC
-    assert result.exit_reason == "start timed out after 1000ms"
+    assert result.exit_reason == "start did not exit within 1000ms"
     assert result.failed
     assert not process_alive(int(pidfile.read_text()))
     assert recorder.wait_for(1)[0].status == ExecStatus.TIMEOUT

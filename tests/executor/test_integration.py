@@ -109,7 +109,7 @@ def test_recurring_monitor_timeout_is_reported_as_a_change(
                      params=(("delay", "30"),))
     timed_out = executor.run(slow, WAIT)
     assert timed_out.status == ExecStatus.TIMEOUT
-    assert timed_out.exit_reason == "monitor timed out after 500ms"
+    assert timed_out.exit_reason == "monitor did not exit within 500ms"
     reported = recorder.wait_for(3)
     assert [r.status for r in reported] == [ExecStatus.DONE, ExecStatus.DONE, ExecStatus.TIMEOUT]
     executor.cancel_resource("t1")
