@@ -47,6 +47,8 @@ from harm.membership.replay import ReplayGuard, Verdict
 from harm.membership.settings import Settings
 from harm.membership.stream import Inbox, Message, Outbox, decode_data
 
+RECENT_PACKETS = 512  # authenticated packets remembered to recognise their copies
+
 
 @dataclass(frozen=True)
 class Params:
@@ -114,6 +116,7 @@ class Membership:
         self._initdead_over = False
         self._seq = 0
         self._guard = ReplayGuard()
+        self._recent: dict[bytes, Packet] = {}
         self._outbox = Outbox()
         self._peers = {p: _Peer(p, params.nics) for p in params.peers}
         self._view = View(0, frozenset((params.node,)), False)
@@ -192,7 +195,7 @@ class Membership:
         self.received += 1
         events: list[Event] = []
         try:
-            packet = decode(data, self._keys, self.params.cluster)
+            packet = self._authenticate(data)
             if packet.sender == self.params.node:
                 raise PacketError(DropReason.OWN)
             peer = self._peers.get(packet.sender)
@@ -253,6 +256,17 @@ class Membership:
 
     # ------------------------------------------------------------------ internals
 
+    def _authenticate(self, data: bytes) -> Packet:
+        """Decode ``data``; the copy of a packet already authenticated on another link is
+        recognised by its bytes and not verified twice (the replay window still applies)."""
+        packet = self._recent.get(data)
+        if packet is None:
+            packet = decode(data, self._keys, self.params.cluster)
+            self._recent[data] = packet
+            if len(self._recent) > RECENT_PACKETS:
+                del self._recent[next(iter(self._recent))]
+        return packet
+
     def _frame(self, kind: MessageType, payload: bytes) -> bytes:
         self._seq += 1
         self.sent += 1
@@ -261,10 +275,10 @@ class Membership:
         return encode(packet, self._keys.signing)
 
     def _heartbeat_payload(self) -> bytes:
-        acks = {
+        acks = {  # only what a sender can use: a stream with something delivered
             p.name: [p.inbox.generation, p.inbox.acked]
             for p in self._peers.values()
-            if p.inbox is not None and p.alive
+            if p.inbox is not None and p.alive and p.inbox.acked > 0
         }
         return json.dumps({"b": self._outbox.base, "a": acks}, separators=(",", ":")).encode()
 
@@ -309,12 +323,11 @@ class Membership:
         try:
             data = json.loads(packet.payload)
             base = int(data["b"])
-            acks = {str(k): (int(v[0]), int(v[1])) for k, v in dict(data["a"]).items()}
+            mine = dict(data["a"]).get(self.params.node)
+            if mine is not None and int(mine[0]) == self.params.generation:
+                self._outbox.acked(peer.name, int(mine[1]))
         except (ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
             raise PacketError(DropReason.MALFORMED, f"heartbeat payload: {error}") from None
-        mine = acks.get(self.params.node)
-        if mine is not None and mine[0] == self.params.generation:
-            self._outbox.acked(peer.name, mine[1])
         messages, gap = inbox.on_base(base)
         if gap is not None:
             events.append(Lost(gap))

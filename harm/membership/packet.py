@@ -23,7 +23,6 @@ tell a copy on another NIC (a sign of life of that link) from a replay on the sa
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
 import struct
 from dataclasses import dataclass
@@ -84,7 +83,7 @@ class Packet:
 
 
 def _mac(key: Key, data: bytes) -> bytes:
-    return hmac.new(key.secret, data, getattr(hashlib, key.algorithm)).digest()
+    return hmac.digest(key.secret, data, key.algorithm)
 
 
 def encode(packet: Packet, key: Key) -> bytes:
