@@ -102,10 +102,12 @@ class NotifyInfo:
     all_unames: tuple[str, ...] = ()
 
     def meta(self) -> Pairs:
-        """``notify_*`` names (without ``CRM_meta_``) and their space-separated lists.
-
+        """``notify_*`` names (without ``CRM_meta_``) and their values, as Pacemaker 2.1's
+        scheduler builds them: each list sorted by instance id (then node), one entry per
+        instance, words separated by one space, and an empty list given as a single space.
         ``promoted``/``unpromoted`` are also given under their old names ``master``/``slave``,
-        which pgsql and most agents of the resource-agents era read.
+        which pgsql and most agents of the resource-agents era read; the inactive list has
+        no node names.
         """
         pairs: list[tuple[str, str]] = [
             ("notify_type", self.kind),
@@ -114,24 +116,42 @@ class NotifyInfo:
             ("notify_key_operation", self.operation),
         ]
         lists = (
-            ("start", self.start),
             ("stop", self.stop),
-            ("promote", self.promote),
+            ("start", self.start),
             ("demote", self.demote),
+            ("promote", self.promote),
             ("active", self.active),
-            ("inactive", self.inactive),
-            ("promoted", self.promoted),
             ("unpromoted", self.unpromoted),
-            ("master", self.promoted),
             ("slave", self.unpromoted),
+            ("promoted", self.promoted),
+            ("master", self.promoted),
         )
         for name, peers in lists:
-            pairs.append((f"notify_{name}_resource", " ".join(p.resource for p in peers)))
-            pairs.append((f"notify_{name}_uname", " ".join(p.uname for p in peers)))
-        pairs.append(("notify_available_uname", " ".join(self.available_unames)))
-        pairs.append(("notify_all_uname", " ".join(self.all_unames)))
-        pairs.append(("notify_all_hosts", " ".join(self.all_unames)))
+            resources, unames = _expand(peers)
+            pairs.append((f"notify_{name}_resource", resources))
+            pairs.append((f"notify_{name}_uname", unames))
+        pairs.append(("notify_inactive_resource", _expand(self.inactive)[0]))
+        pairs.append(("notify_available_uname", _words(self.available_unames)))
+        pairs.append(("notify_all_uname", _words(self.all_unames)))
         return tuple(pairs)
+
+
+def _expand(peers: tuple[Peer, ...]) -> tuple[str, str]:
+    """Instance ids and their nodes as two word lists (sorted, one entry per instance)."""
+    seen: set[str] = set()
+    resources: list[str] = []
+    unames: list[str] = []
+    for peer in sorted(peers, key=lambda p: (p.resource, p.uname)):
+        if peer.resource in seen:
+            continue
+        seen.add(peer.resource)
+        resources.append(peer.resource)
+        unames.append(peer.uname)
+    return _words(resources), _words(unames)
+
+
+def _words(words: tuple[str, ...] | list[str]) -> str:
+    return " ".join(words) if words else " "
 
 
 @dataclass(frozen=True)

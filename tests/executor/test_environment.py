@@ -76,7 +76,8 @@ def test_notify_variables() -> None:
         kind="pre",
         operation="promote",
         promote=(Peer("r_pgsql:1", "osspc31"),),
-        active=(Peer("r_pgsql:0", "osspc30"), Peer("r_pgsql:1", "osspc31")),
+        active=(Peer("r_pgsql:1", "osspc31"), Peer("r_pgsql:0", "osspc30")),
+        inactive=(Peer("r_pgsql:2", ""),),
         unpromoted=(Peer("r_pgsql:1", "osspc31"),),
         available_unames=("osspc30", "osspc31"),
         all_unames=("osspc30", "osspc31"),
@@ -91,8 +92,10 @@ def test_notify_variables() -> None:
     assert env[prefix + "active_resource"] == "r_pgsql:0 r_pgsql:1"
     assert env[prefix + "active_uname"] == "osspc30 osspc31"
     assert env[prefix + "slave_resource"] == env[prefix + "unpromoted_resource"] == "r_pgsql:1"
-    assert env[prefix + "master_resource"] == env[prefix + "promoted_resource"] == ""
-    assert env[prefix + "start_uname"] == env[prefix + "stop_uname"] == ""
+    assert env[prefix + "master_resource"] == env[prefix + "promoted_resource"] == " "
+    assert env[prefix + "start_uname"] == env[prefix + "stop_uname"] == " "
+    assert env[prefix + "inactive_resource"] == "r_pgsql:2"
+    assert prefix + "inactive_uname" not in env
     assert env[prefix + "available_uname"] == "osspc30 osspc31"
     assert env[prefix + "all_uname"] == "osspc30 osspc31"
 
