@@ -62,11 +62,13 @@ class AgentLocator:
                 raise AgentError(f"{agent}: {name!r} is not a valid agent name part")
         tried: list[Path] = []
         if agent.provider in HARM_PROVIDERS:
-            own = self.agents_dir / agent.type
+            # absolute (agents run with cwd /) but not resolved: harm's agents are symbolic
+            # links whose own name says which agent runs
+            own = self.agents_dir.absolute() / agent.type
             if _runnable(own):
                 return ResolvedAgent(agent, own, "harm")
             tried.append(own)
-        stock = self.ocf_root / "resource.d" / agent.provider / agent.type
+        stock = self.ocf_root.absolute() / "resource.d" / agent.provider / agent.type
         if _runnable(stock):
             return ResolvedAgent(agent, stock, "ocf")
         tried.append(stock)

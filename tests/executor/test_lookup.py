@@ -78,3 +78,11 @@ def test_non_executable_file_is_not_an_agent(tmp_path: Path) -> None:
 def test_errors(agent: AgentRef, message: str) -> None:
     with pytest.raises(AgentError, match=message):
         AgentLocator(HARM_AGENTS, STOCK_OCF_ROOT).resolve(agent)
+
+
+def test_relative_directories_give_absolute_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agents run with cwd /, so a path relative to the daemon's cwd would not be found."""
+    monkeypatch.chdir(TEST_AGENTS.parent)
+    resolved = AgentLocator(Path("agents"), STOCK_OCF_ROOT).resolve(ocf("harm", "Slow"))
+    assert resolved.path == TEST_AGENTS / "Slow"
+    assert resolved.path.is_absolute()
