@@ -127,18 +127,31 @@ def _known_on(rsc: Rsc, node: str) -> bool:
 
 
 def _discovery_never(work: Work, rsc: Rsc, node: str) -> bool:
-    from harm.cib.config import Location
-
-    names = {rsc.id, rsc.state.config_id}
-    parent = rsc.parent
-    while parent is not None:
-        names.add(parent.id)
-        parent = parent.parent
-    for constraint in work.state.configuration.constraints:
-        if isinstance(constraint, Location) and constraint.rsc in names \
-                and constraint.resource_discovery == "never" and constraint.node == node:
+    never = _never_discover(work)
+    if not never:
+        return False
+    current: Rsc | None = rsc
+    while current is not None:
+        if (current.id, node) in never or (current.state.config_id, node) in never:
             return True
+        current = current.parent
     return False
+
+
+def _never_discover(work: Work) -> set[tuple[str, str]]:
+    """(resource, node) pairs with ``resource-discovery=never`` (computed once per run)."""
+    cached: set[tuple[str, str]] | None = work.cache.get("never_discover")
+    if cached is None:
+        from harm.cib.config import Location
+
+        cached = {
+            (c.rsc, c.node)
+            for c in work.state.configuration.constraints
+            if isinstance(c, Location) and c.rsc is not None and c.node is not None
+            and c.resource_discovery == "never"
+        }
+        work.cache["never_discover"] = cached
+    return cached
 
 
 # ----------------------------------------------------------------------------- monitors

@@ -67,8 +67,8 @@ def _unpack(constraint: Order, work: Work) -> None:
         then_action = constraint.then_action or first_action
         needed = _relaxed_minimum(first, constraint)
         if needed:
-            members = [(child, first_action) for child in first.children]
-            _one_or_more(work, f"clone-one-or-more:{constraint.id}", members, needed,
+            instances = [(child, first_action) for child in first.children]
+            _one_or_more(work, f"clone-one-or-more:{constraint.id}", instances, needed,
                          [(then, then_action)], _forward(kind, first_action, symmetrical))
             return
         order_pair(work, first, first_action, then, then_action, kind=kind, symmetrical=symmetrical)
@@ -78,15 +78,15 @@ def _unpack(constraint: Order, work: Work) -> None:
     previous_id = ""
     previous_require_all = True
     for rset in constraint.sets:
-        members = [work.rsc(n) for n in rset.resources]
-        if any(m is None for m in members):
+        listed = [work.rsc(n) for n in rset.resources]
+        if any(m is None for m in listed):
             work.warnings.append(
                 f"Ignoring constraint '{constraint.id}' because set '{rset.id}' names a "
                 f"resource that does not exist"
             )
             return
         action = rset.action or "start"
-        rscs = [(m, action) for m in members if m is not None]
+        rscs = [(m, action) for m in listed if m is not None]
         set_kind = (rset.kind or "").lower() or kind
         sequential = rset.sequential is not False
         if sequential:
@@ -145,6 +145,8 @@ def _one_or_more(work: Work, name: str, firsts: list[tuple[Rsc, str]], needed: i
     pseudo = work.pseudo(name, name)
     pseudo.meta["key"] = name
     pseudo.meta["required_runnable"] = str(needed)
+    if pseudo not in work.relaxed:
+        work.relaxed.append(pseudo)
     for rsc, action in firsts:
         task = DONE.get(action, action) if _collective(rsc) else action
         for act in rsc.find_actions(task) or _missing_first(work, rsc, task):

@@ -15,6 +15,7 @@ properties (see :meth:`Work.propagate`).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,8 +66,9 @@ class Act:
     reason: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     name: str | None = None  # overrides the resource id in the key (pseudo/cluster)
-    before: list[tuple[Act, OrderKind]] = field(default_factory=list)
-    after: list[tuple[Act, OrderKind]] = field(default_factory=list)
+    before: list[tuple[Act, int]] = field(default_factory=list)  # (action, OrderKind value)
+    after: list[tuple[Act, int]] = field(default_factory=list)
+    touching: list[int] = field(default_factory=list)  # indexes of orderings it is in
 
     @property
     def owner(self) -> str:
@@ -102,6 +104,7 @@ class Rsc:
     this_with: list[Coloc] = field(default_factory=list)
     with_this: list[Coloc] = field(default_factory=list)
     actions: list[Act] = field(default_factory=list)
+    by_task: dict[str, list[Act]] = field(default_factory=dict)
     promotion_score: int = 0
     next_role_reason: str | None = None
     all_coloc: bool = False
@@ -148,8 +151,8 @@ class Rsc:
         return found
 
     def find_actions(self, task: str, node: str | None = None) -> list[Act]:
-        return [a for a in self.actions
-                if a.task == task and a.interval_ms == 0 and (node is None or a.node == node)]
+        return [a for a in self.by_task.get(task, ())
+                if a.interval_ms == 0 and (node is None or a.node == node)]
 
     def find_action(self, task: str, node: str | None = None) -> Act | None:
         found = self.find_actions(task, node)
@@ -169,7 +172,9 @@ class Work:
         self.top: list[Rsc] = []
         self.colocations: list[Coloc] = []
         self.actions: list[Act] = []
-        self.orderings: list[tuple[Act, Act, OrderKind]] = []
+        self.orderings: list[tuple[Act, Act, int]] = []
+        self.relaxed: list[Act] = []  # one-or-more pseudo-actions
+        self.cache: dict[str, Any] = {}  # values computed once per run
         self.decisions: list[Decision] = []
         self.fencing: list[Fencing] = []
         self.scores: list[Score] = []
@@ -277,6 +282,7 @@ class Work:
             self._index[key] = act
             if rsc is not None:
                 rsc.actions.append(act)
+                rsc.by_task.setdefault(task, []).append(act)
             if kind is ActionKind.RESOURCE:
                 self._initial_flags(act)
         if not optional:
@@ -319,64 +325,84 @@ class Work:
     def order(self, first: Act | None, then: Act | None, kind: OrderKind) -> None:
         if first is None or then is None or first is then:
             return
+        value = kind.value
         for existing, existing_kind in then.before:
-            if existing is first and existing_kind == kind:
+            if existing is first and existing_kind == value:
                 return
-        first.after.append((then, kind))
-        then.before.append((first, kind))
-        self.orderings.append((first, then, kind))
+        index = len(self.orderings)
+        first.after.append((then, value))
+        then.before.append((first, value))
+        first.touching.append(index)
+        then.touching.append(index)
+        self.orderings.append((first, then, value))
 
     # ------------------------------------------------------------------ propagation
 
     def propagate(self) -> None:
-        """Spread "required" and "unrunnable" along orderings until nothing changes."""
-        changed = True
-        rounds = 0
-        while changed and rounds < 50:
-            changed = False
-            rounds += 1
-            for first, then, kind in self.orderings:
-                if self._apply(first, then, kind):
-                    changed = True
-            if self._one_or_more():
-                changed = True
+        """Spread "required" and "unrunnable" along orderings until nothing changes.
 
-    def _one_or_more(self) -> bool:
+        A work list of orderings: whenever an action's flags change, every ordering
+        touching it (or, for a collective pseudo-action, its members) is looked at again.
+        """
+        queue = deque(range(len(self.orderings)))
+        queued = [True] * len(self.orderings)
+        while True:
+            while queue:
+                index = queue.popleft()
+                queued[index] = False
+                first, then, kind = self.orderings[index]
+                changed: list[Act] = []
+                self._apply(first, then, kind, changed)
+                for act in changed:
+                    for other in act.touching:
+                        if not queued[other]:
+                            queued[other] = True
+                            queue.append(other)
+            blocked = self._one_or_more()
+            if not blocked:
+                return
+            for act in blocked:
+                for other in act.touching:
+                    if not queued[other]:
+                        queued[other] = True
+                        queue.append(other)
+
+    def _one_or_more(self) -> list[Act]:
         """A pseudo-action needing "one or more" (or ``clone-min``) runnable firsts."""
-        changed = False
-        for act in self.actions:
-            firsts = [f for f, k in act.before if k & OrderKind.ONE_OR_MORE]
-            if not firsts or not act.runnable:
+        changed = []
+        for act in self.relaxed:
+            if not act.runnable:
                 continue
+            firsts = [f for f, k in act.before if k & _ONE_OR_MORE]
             needed = int(act.meta.get("required_runnable", "1"))
             if sum(1 for f in firsts if f.runnable) < needed:
                 act.runnable = False
-                changed = True
+                changed.append(act)
         return changed
 
-    def _apply(self, first: Act, then: Act, kind: OrderKind) -> bool:
-        changed = False
-        for member in _members(then):
-            if self._apply(first, member, kind & _DOWNWARD):
-                changed = True
+    def _apply(self, first: Act, then: Act, kind: int, changed: list[Act]) -> None:
+        if then.kind is ActionKind.PSEUDO and kind & _DOWNWARD:
+            for member in _members(then):
+                self._apply(first, member, kind & _DOWNWARD, changed)
         before = (first.optional, first.runnable, then.optional, then.runnable)
-        if kind & OrderKind.IMPLIES_THEN and not first.optional and then.optional \
-                and first.runnable:
+        if kind & _IMPLIES_THEN and not first.optional and then.optional and first.runnable:
             then.optional = False
             _reason(then, first, "required")
-        if kind & OrderKind.IMPLIES_FIRST and not then.optional and first.optional \
+        if kind & _IMPLIES_FIRST and not then.optional and first.optional \
                 and then.rsc is not None and then.rsc.role is Role.PROMOTED:
             first.optional = False
             _reason(first, then, "required")
-        if kind & OrderKind.RUNNABLE_LEFT and not first.runnable and then.runnable:
+        if kind & _RUNNABLE_LEFT and not first.runnable and then.runnable:
             then.runnable = False
             _reason(then, first, "unrunnable")
-        if kind & OrderKind.RESTART:
+        if kind & _RESTART:
             self._restart(first, then)
-        if kind & OrderKind.ASYMMETRIC:
+        if kind & _ASYMMETRIC:
             self._asymmetric(first, then)
-        return changed or before != (first.optional, first.runnable, then.optional,
-                                     then.runnable)
+        if before[0] != first.optional or before[1] != first.runnable:
+            changed.append(first)
+        if before[2] != then.optional or before[3] != then.runnable:
+            changed.append(then)
 
     @staticmethod
     def _restart(first: Act, then: Act) -> None:
@@ -434,7 +460,7 @@ class Work:
             for act in self.actions
         )
         orderings = tuple(
-            Ordering(first=f.id, then=t.id, kind=k) for f, t, k in self.orderings
+            Ordering(first=f.id, then=t.id, kind=OrderKind(k)) for f, t, k in self.orderings
         )
         placements = tuple(
             (r.id, r.assigned, r.next_role or Role.STOPPED)
@@ -452,7 +478,13 @@ class Work:
         )
 
 
-_DOWNWARD = OrderKind.IMPLIES_THEN | OrderKind.RUNNABLE_LEFT
+_IMPLIES_THEN = OrderKind.IMPLIES_THEN.value
+_IMPLIES_FIRST = OrderKind.IMPLIES_FIRST.value
+_RUNNABLE_LEFT = OrderKind.RUNNABLE_LEFT.value
+_RESTART = OrderKind.RESTART.value
+_ASYMMETRIC = OrderKind.ASYMMETRIC.value
+_ONE_OR_MORE = OrderKind.ONE_OR_MORE.value
+_DOWNWARD = _IMPLIES_THEN | _RUNNABLE_LEFT
 
 
 def _members(act: Act) -> list[Act]:
