@@ -48,6 +48,7 @@ from harm.membership.settings import Settings
 from harm.membership.stream import Inbox, Message, Outbox, decode_data
 
 RECENT_PACKETS = 512  # authenticated packets remembered to recognise their copies
+OWN_FRAMES = 64  # frames we sent, to drop our own looped-back broadcasts cheaply
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Membership:
         self._seq = 0
         self._guard = ReplayGuard()
         self._recent: dict[bytes, Packet] = {}
+        self._own: dict[bytes, None] = {}  # our last frames: broadcasts come back to us
         self._outbox = Outbox()
         self._peers = {p: _Peer(p, params.nics) for p in params.peers}
         self._view = View(0, frozenset((params.node,)), False)
@@ -259,6 +261,8 @@ class Membership:
     def _authenticate(self, data: bytes) -> Packet:
         """Decode ``data``; the copy of a packet already authenticated on another link is
         recognised by its bytes and not verified twice (the replay window still applies)."""
+        if data in self._own:
+            raise PacketError(DropReason.OWN)
         packet = self._recent.get(data)
         if packet is None:
             packet = decode(data, self._keys, self.params.cluster)
@@ -272,7 +276,11 @@ class Membership:
         self.sent += 1
         packet = Packet(self.params.cluster, self.params.node, self.params.generation,
                         self._seq, kind, payload)
-        return encode(packet, self._keys.signing)
+        frame = encode(packet, self._keys.signing)
+        self._own[frame] = None
+        if len(self._own) > OWN_FRAMES:
+            del self._own[next(iter(self._own))]
+        return frame
 
     def _heartbeat_payload(self) -> bytes:
         acks = {  # only what a sender can use: a stream with something delivered
