@@ -21,7 +21,8 @@ Rules, as in Pacemaker's executor:
 - a recurring request runs at once, then ``interval`` after each run ends; its first result
   is reported, later ones only when rc or execution status change (:mod:`.recurring`);
   submitting it again with the same key reschedules it (new parameters, timeout, role);
-- :meth:`cancel` stops a recurring operation and reports it ``CANCELLED``; a ``stop``
+- :meth:`cancel` stops a recurring operation and reports it ``CANCELLED`` (a run in
+  flight is killed with its process group, as Pacemaker does); a ``stop``
   cancels the resource's recurring operations first (what Pacemaker's controller does
   before every stop), so a monitor never runs against a resource being stopped.
 """
@@ -34,12 +35,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from harm.cib.status import ExecStatus
+from harm.cib.status import ExecStatus, OcfRc
 from harm.errors import AgentError
 from harm.executor.digest import op_digest
 from harm.executor.environment import NodeContext, agent_environment
 from harm.executor.lookup import AgentLocator
-from harm.executor.process import AgentExecError, run_in_group
+from harm.executor.process import AgentExecError, CancelToken, run_in_group
 from harm.executor.recurring import Observed, observe
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult, exec_error, exit_reason, rc_for_status
@@ -83,6 +84,7 @@ class _Recurring:
     last: Observed | None = None
     queued: bool = False
     cancelled: bool = False
+    running: CancelToken | None = None  # the run in flight, killed on cancel
 
 
 @dataclass
@@ -152,6 +154,8 @@ class Executor:
             old = self._recurring.pop(request.key, None) if request.recurring else None
             if old is not None:  # reschedule: same call id, first result reported again
                 old.cancelled = True
+                if old.running is not None:
+                    old.running.cancel()
                 self._jobs = [job for job in self._jobs if job.recurring is not old]
                 call_id = old.call_id
             else:
@@ -202,6 +206,8 @@ class Executor:
             self._closing = True
             for rec in self._recurring.values():
                 rec.cancelled = True
+                if rec.running is not None:
+                    rec.running.cancel()
             self._recurring.clear()
             self._jobs = [job for job in self._jobs if job.recurring is None]
             self._cond.notify_all()
@@ -228,6 +234,8 @@ class Executor:
         for key in keys:
             rec = self._recurring.pop(key)
             rec.cancelled = True
+            if rec.running is not None:
+                rec.running.cancel()
             self._jobs = [job for job in self._jobs if job.recurring is not rec]
             last = rec.last
             rc = last.rc if last is not None else 0
@@ -311,21 +319,38 @@ class Executor:
                 started=started, queue_ms=queue_ms,
             )
         env = agent_environment(request, self.node)
+        token = CancelToken()
+        rec = job.recurring
         try:
+            if rec is not None:
+                with self._cond:
+                    rec.running = token
+                    if rec.cancelled:
+                        token.cancel()
             outcome = run_in_group(
                 [str(agent.path), request.action],
                 env,
                 timeout=request.timeout_ms / 1000.0,
                 grace=self._kill_grace,
                 clock=self._clock,
+                token=token,
             )
         except AgentExecError as error:
             status, rc = exec_error(error.errno)
             return self._result(
                 request, job.call_id, rc, status, str(error), started=started, queue_ms=queue_ms
             )
+        finally:
+            if rec is not None:
+                with self._cond:
+                    rec.running = None
+            token.close()
         reason = exit_reason(outcome.stderr)
-        if outcome.timed_out:
+        if outcome.cancelled:
+            status = ExecStatus.CANCELLED
+            rc = int(OcfRc.OK)
+            reason = None
+        elif outcome.timed_out:
             status = ExecStatus.TIMEOUT
             rc = rc_for_status(status)
             reason = f"{request.action} did not exit within {request.timeout_ms}ms"

@@ -19,6 +19,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,42 @@ class AgentExecError(AgentError):
         super().__init__(f"cannot run {program}: {text}")
 
 
+class CancelToken:
+    """Lets another thread end a running call early (the group is killed as on timeout).
+
+    Backed by an eventfd, so a call waiting in ``select`` wakes at once; cancelling before
+    the call starts, or after it ended, is harmless.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fd: int | None = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            if self._fd is not None:
+                os.eventfd_write(self._fd, 1)
+
+    @property
+    def cancelled(self) -> bool:
+        with self._lock:
+            return self._cancelled
+
+    def fileno(self) -> int:
+        with self._lock:
+            if self._fd is None:
+                raise ValueError("the token is closed")
+            return self._fd
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 @dataclass(frozen=True)
 class ProcessOutcome:
     """How one agent process ended.
@@ -51,6 +88,7 @@ class ProcessOutcome:
     timed_out: bool
     exec_ms: int
     signals: tuple[str, ...] = ()
+    cancelled: bool = False
 
 
 def run_in_group(
@@ -59,8 +97,10 @@ def run_in_group(
     timeout: float,
     grace: float = 5.0,
     clock: Callable[[], float] = time.monotonic,
+    token: CancelToken | None = None,
 ) -> ProcessOutcome:
-    """Run ``argv`` with ``env`` for at most ``timeout`` seconds (see the module doc).
+    """Run ``argv`` with ``env`` for at most ``timeout`` seconds (see the module doc);
+    ``token`` can end it earlier from another thread.
 
     Raises AgentExecError when the program cannot be started at all (missing, not
     executable, not a valid executable).
@@ -88,15 +128,19 @@ def run_in_group(
         selector.register(pidfd, selectors.EVENT_READ, "exit")
         for fd in streams.fds():
             selector.register(fd, selectors.EVENT_READ, "out")
+        if token is not None:
+            selector.register(token.fileno(), selectors.EVENT_READ, "cancel")
         deadline = started + timeout
-        exited = False
-        while not exited:
+        exited = cancelled = False
+        while not exited and not cancelled:
             remaining = deadline - clock()
             if remaining <= 0:
                 break
             for key, _ in selector.select(remaining):
                 if key.data == "exit":
                     exited = True
+                elif key.data == "cancel":
+                    cancelled = True
                 elif not streams.read(key.fd):
                     selector.unregister(key.fd)
         signals: tuple[str, ...] = ()
@@ -111,9 +155,10 @@ def run_in_group(
             returncode=returncode,
             stdout=streams.text(0),
             stderr=streams.text(1),
-            timed_out=not exited,
+            timed_out=not exited and not cancelled,
             exec_ms=exec_ms,
             signals=signals,
+            cancelled=cancelled and not exited,
         )
     finally:
         selector.close()

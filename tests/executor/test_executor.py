@@ -272,3 +272,23 @@ def test_close_drops_recurring_ops_and_refuses_new_work(make_executor: Make) -> 
     assert executor.recurring() == []
     with pytest.raises(AgentError, match="shutting down"):
         executor.submit(OpRequest("c", SLOW, "start"))
+
+
+def test_stop_kills_a_hung_monitor_in_flight(make_executor: Make, tmp_path: Path) -> None:
+    """The stop does not wait for a monitor stuck in its agent: the monitor is cancelled
+    and its process group killed, as Pacemaker's executor does."""
+    executor, recorder = make_executor(kill_grace=0.5)
+    log = tmp_path / "hung.log"
+    executor.run(OpRequest("hm", SLOW, "start", params=(("log", str(log)),)), WAIT)
+    hung = OpRequest("hm", SLOW, "monitor", interval_ms=60_000, timeout_ms=120_000,
+                     params=(("log", str(log)), ("delay", "100")))
+    handle = executor.submit(hung)
+    eventually(lambda: log.exists() and "begin hm monitor" in log.read_text())
+    stop = executor.run(OpRequest("hm", SLOW, "stop", params=(("log", str(log)),)), WAIT)
+    assert stop.rc == OcfRc.OK
+    assert handle.result(0).status == ExecStatus.CANCELLED
+    assert stop.queue_ms < 100_000  # it did not wait for the monitor's 100 s
+    lines = log.read_text().splitlines()
+    assert not any(line.startswith("end hm monitor") for line in lines)
+    reported = [(r.request.action, r.status) for r in recorder.wait_for(3)]
+    assert reported == [("start", 0), ("monitor", ExecStatus.CANCELLED), ("stop", 0)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harm.errors import AgentError
-from harm.executor.process import group_alive, run_in_group
+from harm.executor.process import CancelToken, group_alive, run_in_group
 
 from .conftest import TEST_AGENTS, process_alive
 
@@ -87,3 +88,34 @@ def test_unrunnable_program(tmp_path: Path) -> None:
     text.write_text("hello\n")
     with pytest.raises(AgentError, match="cannot run"):
         run_in_group([str(text)], BASE_ENV, timeout=5)
+
+
+def test_cancel_token_ends_the_call_and_the_group(pidfiles: Callable[[str], Path]) -> None:
+    pidfile = pidfiles("cancelled")
+    env = {**BASE_ENV, "OCF_RESKEY_pidfile": str(pidfile)}
+    token = CancelToken()
+    timer = threading.Timer(0.3, token.cancel)
+    timer.start()
+    try:
+        outcome = run_in_group(
+            [str(TEST_AGENTS / "Forker"), "monitor"], env, timeout=600, grace=0.5, token=token
+        )
+    finally:
+        timer.cancel()
+        token.close()
+    assert outcome.cancelled and not outcome.timed_out
+    assert outcome.returncode is None
+    assert outcome.signals == ("SIGTERM", "SIGKILL")
+    assert not process_alive(int(wait_for_file(pidfile)))
+    token.cancel()  # after close: harmless
+
+
+def test_token_cancelled_before_the_call_starts() -> None:
+    token = CancelToken()
+    token.cancel()
+    try:
+        outcome = run_in_group([str(TEST_AGENTS / "Hang"), "start"], BASE_ENV, timeout=600,
+                               token=token)
+    finally:
+        token.close()
+    assert outcome.cancelled
