@@ -10,6 +10,7 @@ LSB scripts are looked up in /etc/init.d; systemd units and fencing agents are n
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +21,15 @@ DEFAULT_OCF_ROOT = Path("/usr/lib/ocf")
 
 
 def default_agents_dir() -> Path:
-    """harm's own agents: $HARM_AGENTS_DIR, else ``agents/`` beside the package."""
+    """harm's own agents: $HARM_AGENTS_DIR, else ``agents/`` of the source checkout harm runs
+    from, else ``share/harm/agents`` of the installation (``pip install`` puts them there)."""
     env = os.environ.get("HARM_AGENTS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "agents"
+    checkout = Path(__file__).resolve().parent.parent / "agents"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "harm" / "agents"
 
 
 @dataclass(frozen=True)
