@@ -1,0 +1,23 @@
+"""One moment of the cluster, frozen: the CIB read, its unpacked state, and the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harm.cib.cib import Cib
+from harm.engine.state import ClusterState
+from harm.engine.unpack import unpack
+
+
+@dataclass(frozen=True)
+class MonSnapshot:
+    """What every renderer takes: ``now`` (seconds since the epoch) is "Last updated"."""
+
+    cib: Cib
+    state: ClusterState
+    now: int
+
+
+def take_snapshot(cib: Cib, now: int) -> MonSnapshot:
+    """Unpack ``cib`` as the scheduler would at ``now`` (the one unpacker harm has)."""
+    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now)

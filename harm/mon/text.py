@@ -1,0 +1,119 @@
+"""The whole text page, in crm_mon 2.1's order and layout.
+
+    Cluster Summary · Node List · Active/Full List of Resources · Node Attributes (-A)
+    · Migration Summary (-f) or Operations (-o) · Failed Resource Actions
+
+Sections are separated by one blank line. "Node List" and the resource list come from
+:mod:`harm.view`, the same renderer ``harm simulate`` uses; this module only decides which
+resources go in (active only, unless -r) and adds the sections around them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from harm.engine.state import ClusterState, ResourceState, Variant
+from harm.mon.attributes import attribute_lines, node_attributes
+from harm.mon.failures import failure_lines, history_lines, node_history
+from harm.mon.options import MonOptions
+from harm.mon.snapshot import MonSnapshot
+from harm.mon.summary import summarize, summary_lines
+from harm.view.nodes import node_health, node_list, node_status_text
+from harm.view.resources import _View, resource_list
+from harm.view.text import Lines
+
+_CLONE_STOPPED = re.compile(r"^ +\* Stopped(?: \([^)]*\))?: \[ .* \]$")
+
+
+def render_text(snap: MonSnapshot, options: MonOptions) -> str:
+    """The page as crm_mon -1 prints it, one newline after each line."""
+    return "".join(f"{line}\n" for line in text_lines(snap, options))
+
+
+def text_lines(snap: MonSnapshot, options: MonOptions) -> list[str]:
+    """The page as lines."""
+    state = snap.state
+    sections: list[list[str]] = [summary_lines(summarize(snap))]
+    if options.by_node:
+        sections.append(nodes_by_node(state))
+    else:
+        lines = Lines()
+        node_list(state, lines, 0)
+        sections.append(lines.render())
+    sections.append(resource_lines(state, options))
+    if options.attributes:
+        sections.append(attribute_lines(node_attributes(state)))
+    if options.node_history:
+        sections.append(history_lines(node_history(snap, options.operations),
+                                      options.operations))
+    sections.append(failure_lines(state))
+    out: list[str] = []
+    for section in sections:
+        if not section:
+            continue
+        if out:
+            out.append("")
+        out += section
+    return out
+
+
+def resource_lines(state: ClusterState, options: MonOptions) -> list[str]:
+    """"Full List of Resources" (-r), "Active Resources", or with -n "Inactive Resources"."""
+    if options.by_node:
+        if not options.inactive:
+            return []
+        keep = [r.id for r in state.top_resources() if not fully_active(state, r)]
+        title, empty = "Inactive Resources", "No inactive resources"
+    elif options.inactive:
+        keep = list(state.top_level)
+        title, empty = "Full List of Resources", "No resources"
+    else:
+        keep = [r.id for r in state.top_resources() if partially_active(state, r)]
+        title, empty = "Active Resources", "No active resources"
+    lines = Lines()
+    resource_list(replace(state, top_level=tuple(keep)), lines, 0)
+    rendered = lines.render()
+    rendered[0] = f"{title}:"
+    result = []
+    for line in rendered:
+        if line == "  * No resources":
+            result.append(f"  * {empty}")
+        elif options.inactive or not _CLONE_STOPPED.match(line):
+            result.append(line)  # crm_mon lists a clone's stopped instances only with -r
+    return result
+
+
+def nodes_by_node(state: ClusterState) -> list[str]:
+    """-n: every node on its own line with the primitives it runs below it."""
+    if not state.nodes:
+        return []
+    view = _View(state, Lines(), True)
+    strategy = (state.configuration.property("node-health-strategy") or "none").lower()
+    lines = ["Node List:"]
+    for node in state.nodes:
+        running = [r for r in state.primitives() if node.name in r.running_on]
+        text = f"Node {node.name}: {node_status_text(node, bool(running))}"
+        health = node_health(state, node) if strategy != "none" else 1
+        if health < 0:
+            text += " (health is RED)"
+        elif health == 0:
+            text += " (health is YELLOW)"
+        lines.append(f"  * {text}:")
+        lines.append("    * Resources:")
+        for rsc in running:
+            lines.append(f"      * {view.primitive_text(rsc, None)}")
+    return lines
+
+
+def partially_active(state: ClusterState, rsc: ResourceState) -> bool:
+    if rsc.variant is Variant.PRIMITIVE:
+        return bool(rsc.running_on)
+    return any(partially_active(state, c) for c in state.children_of(rsc.id))
+
+
+def fully_active(state: ClusterState, rsc: ResourceState) -> bool:
+    if rsc.variant is Variant.PRIMITIVE:
+        return bool(rsc.running_on)
+    children = state.children_of(rsc.id)
+    return bool(children) and all(fully_active(state, c) for c in children)

@@ -1,0 +1,156 @@
+"""The live screen: ``harm_mon`` without ``-1`` on a terminal.
+
+Split in two: :func:`screen` decides *what* to show (pure: the page, a banner while the
+source is unavailable, a colour class per line), :func:`run_live` drives curses (reads
+keys, polls the source, redraws). The loop
+
+* polls ``source.token()`` every ``POLL_S`` and re-reads at once when it changes, and in
+  any case every ``interval_s``;
+* keeps the last good state on screen under a red banner while reads fail, and drops the
+  banner as soon as a read succeeds again;
+* redraws on ``KEY_RESIZE`` and clips every line to the window, so resizing never breaks it;
+* quits on ``q`` (or ``Q``, or Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import curses
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harm.mon.options import MonOptions
+from harm.mon.snapshot import MonSnapshot, take_snapshot
+from harm.mon.source import StatusSource, Token
+from harm.mon.text import text_lines
+
+POLL_S = 0.2
+
+
+class Tone(enum.Enum):
+    """How a line is drawn."""
+
+    NORMAL = "normal"
+    BAD = "bad"  # failed, offline, unclean, blocked: red
+    WARN = "warn"  # stopped, standby, maintenance: yellow
+    BANNER = "banner"  # the source is unavailable: white on red
+    HEADING = "heading"  # section titles: bold
+
+
+_BAD_WORDS = ("FAILED", "OFFLINE", "UNCLEAN", "(blocked)", "WITHOUT quorum",
+              "Connectivity is lost", "returned '", "could not be executed", "fail-count=")
+_WARN_WORDS = ("Stopped", "standby", "maintenance", "(disabled)", "(unmanaged)",
+               "Connectivity is degraded", ": down")
+
+
+@dataclass(frozen=True)
+class Screen:
+    lines: tuple[tuple[str, Tone], ...]
+
+
+def screen(snap: MonSnapshot | None, options: MonOptions, *, source: str,
+           error: str | None, since: int | None, interval_s: float) -> Screen:
+    """What the live view shows: an optional banner, then the page with tones."""
+    out: list[tuple[str, Tone]] = []
+    if error is not None:
+        when = time.strftime("%H:%M:%S", time.localtime(since)) if since else "never"
+        out.append((f"*** {source} unavailable: {error} ***", Tone.BANNER))
+        shown = "showing the last state read at " + when if snap else "no state read yet"
+        out.append((f"*** {shown}; retrying every {interval_s:g}s ***", Tone.BANNER))
+        out.append(("", Tone.NORMAL))
+    if snap is not None:
+        for line in text_lines(snap, options):
+            out.append((line, tone_of(line)))
+    return Screen(tuple(out))
+
+
+def tone_of(line: str) -> Tone:
+    if line and not line.startswith(" ") and line.endswith(":"):
+        return Tone.HEADING
+    if any(word in line for word in _BAD_WORDS):
+        return Tone.BAD
+    if any(word in line for word in _WARN_WORDS):
+        return Tone.WARN
+    return Tone.NORMAL
+
+
+@dataclass
+class _Live:
+    """The loop's memory (local to one run, not shared)."""
+
+    snap: MonSnapshot | None = None
+    error: str | None = None
+    since: int | None = None
+    token: Token = None
+    next_read: float = 0.0
+
+
+def run_live(source: StatusSource, options: MonOptions, interval_s: float,
+             clock: Callable[[], float] = time.time) -> int:
+    """Run the full-screen view until the user quits; returns the exit status."""
+    try:
+        return curses.wrapper(_loop, source, options, interval_s, clock)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _loop(stdscr: curses.window, source: StatusSource, options: MonOptions,
+          interval_s: float, clock: Callable[[], float]) -> int:
+    curses.curs_set(0)
+    stdscr.timeout(int(POLL_S * 1000))
+    tones = _colours()
+    live = _Live()
+    dirty = True
+    while True:
+        now = clock()
+        token = source.token()
+        if token != live.token or now >= live.next_read:
+            reading = source.read()
+            live.token = token
+            live.next_read = now + interval_s
+            if reading.cib is not None:
+                live.snap = take_snapshot(reading.cib, int(now))
+                live.error = None
+                live.since = int(now)
+            else:
+                live.error = reading.error or "unavailable"
+            dirty = True
+        if dirty:
+            _draw(stdscr, screen(live.snap, options, source=source.describe(),
+                                 error=live.error, since=live.since,
+                                 interval_s=interval_s), tones)
+            dirty = False
+        key = stdscr.getch()
+        if key in (ord("q"), ord("Q")):
+            return 0
+        if key == curses.KEY_RESIZE:
+            curses.update_lines_cols()
+            dirty = True
+
+
+def _colours() -> dict[Tone, int]:
+    tones = {tone: curses.A_NORMAL for tone in Tone}
+    tones[Tone.HEADING] = curses.A_BOLD
+    tones[Tone.BANNER] = curses.A_REVERSE | curses.A_BOLD
+    if curses.has_colors():
+        curses.start_color()
+        curses.use_default_colors()
+        curses.init_pair(1, curses.COLOR_RED, -1)
+        curses.init_pair(2, curses.COLOR_YELLOW, -1)
+        curses.init_pair(3, curses.COLOR_WHITE, curses.COLOR_RED)
+        tones[Tone.BAD] = curses.color_pair(1) | curses.A_BOLD
+        tones[Tone.WARN] = curses.color_pair(2)
+        tones[Tone.BANNER] = curses.color_pair(3) | curses.A_BOLD
+    return tones
+
+
+def _draw(stdscr: curses.window, shown: Screen, tones: dict[Tone, int]) -> None:
+    stdscr.erase()
+    height, width = stdscr.getmaxyx()
+    for row, (text, tone) in enumerate(shown.lines[:height]):
+        clipped = text.expandtabs(8)[: max(width - 1, 0)]
+        with contextlib.suppress(curses.error):  # the last cell of a tiny window
+            stdscr.addstr(row, 0, clipped, tones[tone])
+    stdscr.refresh()
