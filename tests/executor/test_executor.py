@@ -136,12 +136,12 @@ def test_timeout_result_and_no_survivors(
 ) -> None:
     executor, recorder = make_executor(kill_grace=0.5)
     pidfile = pidfiles("timeout")
-    request = OpRequest("f1", FORKER, "start", timeout_ms=1000,
+    request = OpRequest("f1", FORKER, "start", timeout_ms=2000,
                         params=(("pidfile", str(pidfile)),))
     result = executor.run(request, WAIT)
     assert result.status == ExecStatus.TIMEOUT
     assert result.rc == OcfRc.ERR_GENERIC
-    assert result.exit_reason == "start did not exit within 1000ms"
+    assert result.exit_reason == "start did not exit within 2000ms"
     assert result.failed
     assert not process_alive(int(pidfile.read_text()))
     assert recorder.wait_for(1)[0].status == ExecStatus.TIMEOUT
@@ -181,7 +181,7 @@ def test_actions_of_one_resource_never_overlap(make_executor: Make, tmp_path: Pa
 
 def test_resources_run_in_parallel_up_to_the_limit(make_executor: Make, tmp_path: Path) -> None:
     log = tmp_path / "parallel.log"
-    params = (("delay", "1"), ("log", str(log)))
+    params = (("delay", "2"), ("log", str(log)))
     executor, _ = make_executor(max_parallel=3)
     for handle in [executor.submit(OpRequest(f"p{n}", SLOW, "start", params=params))
                    for n in range(3)]:

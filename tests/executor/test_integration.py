@@ -116,9 +116,10 @@ def test_recurring_monitor_timeout_is_reported_as_a_change(
 
 
 def test_a_hung_agent_does_not_hold_other_resources(make_executor: Make) -> None:
-    executor, _ = make_executor(max_parallel=2, kill_grace=0.2)
-    hung = executor.submit(OpRequest("h1", HANG, "start", timeout_ms=3000))
+    executor, recorder = make_executor(max_parallel=2, kill_grace=0.2)
+    hung = executor.submit(OpRequest("h1", HANG, "start", timeout_ms=5000))
     quick = executor.run(OpRequest("h2", SLOW, "start"), WAIT)
     assert quick.rc == OcfRc.OK
-    assert not hung.done()  # still running while the other resource was served
     assert hung.result(WAIT).status == ExecStatus.TIMEOUT
+    # the other resource was served while the hung agent still held its worker
+    assert [r.request.rsc for r in recorder.wait_for(2)] == ["h2", "h1"]

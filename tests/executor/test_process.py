@@ -54,7 +54,7 @@ def test_timeout_kills_the_whole_group(
     """The agent and its child both ignore SIGTERM: SIGKILL after the grace ends them."""
     pidfile = pidfiles("forker")
     env = {**BASE_ENV, "OCF_RESKEY_pidfile": str(pidfile)}
-    outcome = run_in_group([str(TEST_AGENTS / "Forker"), "start"], env, timeout=1.0, grace=0.5)
+    outcome = run_in_group([str(TEST_AGENTS / "Forker"), "start"], env, timeout=2.0, grace=0.5)
     child = int(wait_for_file(pidfile))
     assert outcome.timed_out
     assert outcome.returncode is None
@@ -94,14 +94,19 @@ def test_cancel_token_ends_the_call_and_the_group(pidfiles: Callable[[str], Path
     pidfile = pidfiles("cancelled")
     env = {**BASE_ENV, "OCF_RESKEY_pidfile": str(pidfile)}
     token = CancelToken()
-    timer = threading.Timer(0.3, token.cancel)
-    timer.start()
+
+    def cancel_once_forked() -> None:
+        wait_for_file(pidfile, timeout=60)
+        token.cancel()
+
+    canceller = threading.Thread(target=cancel_once_forked)
+    canceller.start()
     try:
         outcome = run_in_group(
             [str(TEST_AGENTS / "Forker"), "monitor"], env, timeout=600, grace=0.5, token=token
         )
     finally:
-        timer.cancel()
+        canceller.join()
         token.close()
     assert outcome.cancelled and not outcome.timed_out
     assert outcome.returncode is None
