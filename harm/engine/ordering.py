@@ -199,6 +199,19 @@ def _connect(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: 
             work.order(a, b, kind)
 
 
+def _inhibit(instance: Rsc) -> None:
+    """No instance to depend on runs on its node: the instance is kept from running
+    (Pacemaker reassigns it to no node)."""
+    for member in [instance, *instance.primitives()]:
+        if member.assigned is None:
+            continue
+        member.assigned = None
+        member.next_role = Role.STOPPED
+        for task in ("start", "promote"):
+            for act in member.find_actions(task):
+                act.runnable = False
+
+
 def _missing_first(work: Work, first: Rsc, task: str) -> list[Act]:
     """An ordering after an action that will not happen still blocks what follows it:
     Pacemaker creates the missing action (optional, on no node, so unrunnable)."""
@@ -223,9 +236,8 @@ def _interleave(work: Work, first: Rsc, first_action: str, then: Rsc, then_actio
                 break
         thens = child.find_actions(then_action)
         if partner is None:
-            if kind & (K.RUNNABLE_LEFT | K.ASYMMETRIC) and then_action in ("start", "promote"):
-                for act in thens:
-                    act.runnable = False
+            if kind & (K.RUNNABLE_LEFT | K.IMPLIES_THEN):
+                _inhibit(child)
             continue
         first_task = DONE.get(first_action, first_action) if _collective(partner) \
             else first_action

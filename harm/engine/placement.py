@@ -9,7 +9,8 @@ not every node gets an instance, else only mandatory and negative ones).
 
 from __future__ import annotations
 
-from harm.cib.scores import INFINITY
+from harm.cib.config import Role
+from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import affects_location, apply_to_weights
 from harm.engine.state import Variant
 from harm.engine.work import Coloc, Rsc, Work
@@ -80,6 +81,11 @@ def _interleaved(work: Work, dependent: Rsc, primary: Rsc, coloc: Coloc) -> bool
 def _apply_clone_primary(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -> None:
     if clone.provisional:
         return
+    settings = clone.state.clone
+    if settings is not None and settings.promotable and coloc.primary_role is not None \
+            and dependent.provisional:
+        _with_promotable_role(work, dependent, clone, coloc)
+        return
     if _interleaved(work, dependent, clone, coloc):
         instance = _compatible_instance(work, dependent, clone, coloc)
         if instance is not None:
@@ -105,6 +111,30 @@ def _apply_clone_primary(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -
             continue
         if affects_location(dependent, instance, coloc, preview=False):
             apply_to_weights(work, dependent, instance, coloc)
+
+
+def _with_promotable_role(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -> None:
+    """Placing a dependent of ``clone:<role>``: score the nodes of instances in that role
+    (Pacemaker's ``pcmk__update_dependent_with_promotable``)."""
+    attr = coloc.node_attribute
+    affected: set[str] = set()
+    for instance in clone.children:
+        node = instance.assigned
+        if node is None or instance.next_role is not coloc.primary_role:
+            continue
+        affected.add(node)
+        if coloc.score >= INFINITY:
+            continue
+        value = work.attr(node, attr)
+        for other in dependent.allowed:
+            theirs = work.attr(other, attr)
+            if value is not None and theirs is not None and value.lower() == theirs.lower():
+                dependent.allowed[other] = add(dependent.allowed[other], coloc.score)
+    if coloc.score >= INFINITY and not (coloc.dependent_role is Role.PROMOTED
+                                        and coloc.primary_role is Role.PROMOTED):
+        for node in dependent.allowed:
+            if node not in affected:
+                dependent.allowed[node] = -INFINITY
 
 
 def _compatible_instance(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -> Rsc | None:
