@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+
+_TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ATTR_ESCAPES = {**_TEXT_ESCAPES, '"': "&quot;"}
+
+
+def escape(text: str) -> str:
+    """XML character data (xml.sax.saxutils would pull in urllib and http at start-up)."""
+    return "".join(_TEXT_ESCAPES.get(c, c) for c in text)
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes."""
+    return '"' + "".join(_ATTR_ESCAPES.get(c, c) for c in text) + '"'
 
 
 class ParamType(enum.Enum):
