@@ -121,10 +121,10 @@ class NodeState:
 
     id: str
     uname: str
-    in_ccm: bool = False
-    crmd: str = "offline"  # online | offline
-    join: str = "down"  # member | down | pending | banned
-    expected: str = "down"  # member | down
+    in_ccm: bool | None = False  # None: never seen by the membership layer (absent in XML)
+    crmd: str = "offline"  # online | offline ("" when absent in XML)
+    join: str = "down"  # member | down | pending | banned ("" when absent)
+    expected: str = "down"  # member | down ("" when absent)
     transient_attributes: tuple[NvSet, ...] = ()
     resources: tuple[ResourceHistory, ...] = ()
     extra: Pairs = ()  # shutdown, crm-debug-origin, … kept as read
@@ -132,7 +132,7 @@ class NodeState:
     @property
     def online(self) -> bool:
         """In the membership and its controller joined (what crm_mon calls Online)."""
-        return self.in_ccm and self.crmd == "online" and self.join == "member"
+        return self.in_ccm is True and self.crmd == "online" and self.join == "member"
 
     def attribute(self, name: str) -> str | None:
         for nvset in self.transient_attributes:

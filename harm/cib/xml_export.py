@@ -16,7 +16,8 @@ Choices the model leaves open, and how they are made:
   (same id, same content) occurs a second time, as an ``id-ref`` in the source XML makes
   it do, it is written as an ``id-ref`` again.
 - **Raw sections** (``extra_sections`` of configuration and status) are placed back at
-  their recorded tag path, verbatim.
+  their recorded tag path and position, verbatim: resource and constraint order matters
+  to Pacemaker.
 """
 
 from __future__ import annotations
@@ -160,10 +161,13 @@ def xml_id(text: str) -> str:
 
 
 def _place_raw(root: ET.Element, sections: Pairs) -> None:
-    """Put each raw XML section under its tag path (``configuration/resources`` …).
+    """Put each raw XML section back where it was read: ``configuration/resources@3`` is
+    child 3 (from 0) of ``<resources>``; without ``@N`` it goes last. Sections are placed
+    in the order given, so the recorded order among modeled elements comes back.
 
     Raises CibFormatError when a section is not well-formed XML."""
-    for path, text in sections:
+    for place, text in sections:
+        path, _, index = place.partition("@")
         parent = root
         for tag in path.split("/"):
             if tag == "cib" and parent is root:
@@ -173,9 +177,13 @@ def _place_raw(root: ET.Element, sections: Pairs) -> None:
                 found = ET.SubElement(parent, tag)
             parent = found
         try:
-            parent.append(ET.fromstring(text))
+            elem = ET.fromstring(text)
         except ET.ParseError as exc:
-            raise CibFormatError(f"the raw section kept for {path} is not XML: {exc}") from None
+            raise CibFormatError(f"the raw section kept for {place} is not XML: {exc}") from None
+        if index.isdigit():
+            parent.insert(min(int(index), len(parent)), elem)
+        else:
+            parent.append(elem)
 
 
 def _bool(value: bool) -> str:
@@ -487,13 +495,14 @@ class _Writer:
         return elem
 
     def node_state(self, state: NodeState) -> ET.Element:
-        """A node's state; empty crmd/join/expected (absent when read) stay absent."""
+        """A node's state; in_ccm None and empty crmd/join/expected stay absent."""
         elem = ET.Element("node_state")
         if state.id:
             elem.set("id", state.id)
         if state.uname:
             elem.set("uname", state.uname)
-        elem.set("in_ccm", _bool(state.in_ccm))
+        if state.in_ccm is not None:
+            elem.set("in_ccm", _bool(state.in_ccm))
         for name, value in (("crmd", state.crmd), ("join", state.join),
                             ("expected", state.expected)):
             if value:

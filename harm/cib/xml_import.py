@@ -113,6 +113,11 @@ def _raw_xml(elem: ET.Element) -> str:
     return text
 
 
+def _raw_section(path: str, index: int, elem: ET.Element) -> tuple[str, str]:
+    """``("configuration/resources@3", xml)``: the element was child 3 (from 0) there."""
+    return (f"{path}@{index}", _raw_xml(elem))
+
+
 class _Reader:
     """One pass over one document; holds the source name and a lazy id index for id-refs."""
 
@@ -222,20 +227,23 @@ class _Reader:
             if tag == "crm_config":
                 crm_config += self.nvsets(section, ("cluster_property_set",))
             elif tag == "nodes":
-                nodes += (self.node(n) for n in section if n.tag == "node")
-                extra += self.unknown(section, "configuration/nodes", ("node",))
+                for index, child in enumerate(section):
+                    if child.tag == "node":
+                        nodes.append(self.node(child))
+                    else:
+                        extra.append(_raw_section("configuration/nodes", index, child))
             elif tag == "resources":
-                for child in section:
+                for index, child in enumerate(section):
                     resource = self.resource(child)
                     if resource is None:
-                        extra.append(("configuration/resources", _raw_xml(child)))
+                        extra.append(_raw_section("configuration/resources", index, child))
                     else:
                         resources.append(resource)
             elif tag == "constraints":
-                for child in section:
+                for index, child in enumerate(section):
                     constraint = self.constraint(child)
                     if constraint is None:
-                        extra.append(("configuration/constraints", _raw_xml(child)))
+                        extra.append(_raw_section("configuration/constraints", index, child))
                     else:
                         constraints.append(constraint)
             elif tag == "rsc_defaults":
@@ -243,7 +251,7 @@ class _Reader:
             elif tag == "op_defaults":
                 op_defaults += self.nvsets(section, ("meta_attributes",))
             else:
-                extra.append(("configuration", _raw_xml(section)))
+                extra.append(("configuration", _raw_xml(section)))  # order is free here
         return Configuration(
             crm_config=tuple(crm_config),
             nodes=tuple(nodes),
@@ -253,11 +261,6 @@ class _Reader:
             op_defaults=tuple(op_defaults),
             extra_sections=tuple(extra),
         )
-
-    def unknown(
-        self, section: ET.Element, path: str, known: tuple[str, ...]
-    ) -> list[tuple[str, str]]:
-        return [(path, _raw_xml(child)) for child in section if child.tag not in known]
 
     # ------------------------------------------------------------------ attribute sets
 
@@ -575,7 +578,8 @@ class _Reader:
         return Status(nodes=tuple(nodes), extra_sections=tuple(extra))
 
     def node_state(self, elem: ET.Element) -> NodeState:
-        """A node's state; crmd/join/expected that are absent read as empty strings."""
+        """A node's state; an absent in_ccm reads as None (Pacemaker fences a node it has
+        never seen, but not one that left), absent crmd/join/expected as empty strings."""
         transient: list[NvSet] = []
         resources: list[ResourceHistory] = []
         for child in elem:
@@ -590,7 +594,7 @@ class _Reader:
         return NodeState(
             id=elem.get("id", ""),
             uname=elem.get("uname", ""),
-            in_ccm=bool(self.boolean(elem, "in_ccm")),
+            in_ccm=None if elem.get("in_ccm") is None else bool(self.boolean(elem, "in_ccm")),
             crmd=elem.get("crmd", ""),
             join=elem.get("join", ""),
             expected=elem.get("expected", ""),

@@ -176,7 +176,7 @@ def test_absent_node_state_fields_stay_absent() -> None:
     root = ET.fromstring(cib_to_xml(cib))
     pm02 = root.find("status/node_state[@uname='pm02']")
     assert pm02 is not None
-    assert pm02.attrib == {"id": "2", "uname": "pm02", "in_ccm": "false"}
+    assert pm02.attrib == {"id": "2", "uname": "pm02"}  # never seen: Pacemaker fences it
 
 
 def test_generated_ids_are_valid_and_dodge_model_ids() -> None:
@@ -230,14 +230,21 @@ def test_shared_content_is_written_as_id_ref() -> None:
 
 
 def test_raw_sections_go_back_to_their_place() -> None:
-    config = Configuration(extra_sections=(
-        ("configuration/resources", '<bundle id="b"><docker image="i" /></bundle>'),
-        ("configuration", '<tags><tag id="t"><obj_ref id="b" /></tag></tags>'),
-    ))
+    dummy = AgentRef("ocf", "pacemaker", "Dummy")
+    config = Configuration(
+        resources=(Primitive("first", dummy), Primitive("last", dummy)),
+        extra_sections=(
+            ("configuration/resources@1", '<bundle id="b"><docker image="i" /></bundle>'),
+            ("configuration", '<tags><tag id="t"><obj_ref id="b" /></tag></tags>'),
+        ),
+    )
     status = Status(extra_sections=(("status", '<tickets><ticket_state id="T" /></tickets>'),))
     cib = Cib(configuration=config, status=status)
     root = ET.fromstring(cib_to_xml(cib))
     assert root.find("configuration/resources/bundle/docker") is not None
+    resources = root.find("configuration/resources")
+    assert resources is not None
+    assert [e.get("id") for e in resources] == ["first", "b", "last"]  # order is kept
     assert root.find("configuration/tags/tag/obj_ref") is not None
     assert root.find("status/tickets/ticket_state") is not None
     assert parse_cib_xml(cib_to_xml(cib)) == cib

@@ -267,8 +267,9 @@ def test_configuration_constructs() -> None:
 
     kept = dict(config.extra_sections)
     paths = [path for path, _ in config.extra_sections]
-    assert paths == ["configuration/resources", "configuration/resources",
-                     "configuration/constraints", "configuration"]
+    # where each kept element stood among its siblings (resource order matters)
+    assert paths == ["configuration/resources@0", "configuration/resources@7",
+                     "configuration/constraints@7", "configuration"]
     assert kept["configuration"] == '<tags><tag id="tag1"><obj_ref id="ip" /></tag></tags>'
     assert any('<bundle id="bun">' in xml for _, xml in config.extra_sections)
 
@@ -295,6 +296,7 @@ STATUS = """
  </lrm_resources></lrm>
 </node_state>
 <node_state id="2" uname="pg2" in_ccm="false"/>
+<node_state id="3" uname="pg3" crmd="offline"/>
 <tickets><ticket_state id="T" granted="true"/></tickets>
 """
 
@@ -323,7 +325,10 @@ def test_status_constructs() -> None:
     assert monitor.interval_ms == 7000 and monitor.rc == 8 and monitor.last_run is None
     pg2 = status.node("pg2")
     assert pg2 is not None and not pg2.online
+    assert pg2.in_ccm is False
     assert (pg2.crmd, pg2.join, pg2.expected) == ("", "", "")  # absent stays absent
+    pg3 = status.node("pg3")
+    assert pg3 is not None and pg3.in_ccm is None  # never seen, unlike pg2 that left
     assert status.extra_sections == (
         ("status", '<tickets><ticket_state id="T" granted="true" /></tickets>'),)
 
