@@ -780,8 +780,9 @@ class _Unpacker:
     def _record_failed(self, node: _Node, record: OpRecord) -> None:
         if not node.online:
             return
+        key = _op_key(record)
         for failed in self.failed_ops:
-            if failed.node == node.name and failed.record.id == record.id:
+            if failed.node == node.name and _op_key(failed.record) == key:
                 return
         self.failed_ops.append(FailedOp(self._history_id, node.name, record))
 
@@ -1193,7 +1194,7 @@ def _base_name(rsc_id: str) -> str:
 
 def _op_key(record: OpRecord) -> str:
     extra = dict(record.extra)
-    return extra.get("operation_key") or f"{record.operation}_{record.interval_ms}"
+    return extra.get("operation_key") or record.id
 
 
 def _target_rc(record: OpRecord) -> int:

@@ -5,15 +5,18 @@
 
 For every case ``NAME`` of the corpus, ``harm simulate -x xml/NAME.xml -S`` is run
 (in-process) and compared with ``summary/NAME.summary`` the way Pacemaker's own runner
-compares (``diff --ignore-all-space --ignore-blank-lines``), three times:
+compares (``diff --ignore-all-space --ignore-blank-lines``), three times — plus a fourth
+verdict for the status view alone:
 
+* **current** — everything before "Transition Summary" (the unpacked status, as shown);
 * **transition** — the "Transition Summary" lines;
 * **revised** — the "Revised Cluster Status" block;
 * **whole** — the whole output.
 
 Cases whose input uses a feature outside harm's scope are counted separately. The rule is
 mechanical, on the input XML alone, and printed with the results (see :data:`SCOPE_RULE`).
-The family of a case is the letters its name starts with (``promoted-7`` → ``promoted``).
+The family of a case is the letters its name starts with (``promoted-7`` → ``promoted``,
+``1360`` → ``numbered``).
 
 ``--output`` writes one row per case (the checked-in list lives in
 ``docs/conformance/pacemaker-2.1.5.tsv``); ``--check`` compares a fresh run with such a
@@ -47,7 +50,7 @@ SCOPE_RULE = (
 )
 
 COLUMNS = ("name", "family", "in_scope", "scope_reason", "transition", "revised", "whole",
-           "error")
+           "current", "error")
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,14 @@ class CaseResult:
     transition: bool
     revised: bool
     whole: bool
+    current: bool = False
     error: str = ""
 
     def row(self) -> str:
         cells = (self.name, self.family, "yes" if self.in_scope else "no",
                  self.scope_reason, _word(self.transition), _word(self.revised),
-                 _word(self.whole), self.error.replace("\t", " ").replace("\n", " "))
+                 _word(self.whole), _word(self.current),
+                 self.error.replace("\t", " ").replace("\n", " "))
         return "\t".join(cells)
 
 
@@ -75,9 +80,10 @@ def _word(ok: bool) -> str:
 
 
 def family_of(name: str) -> str:
-    """The letters a case name starts with: ``promoted-7`` → ``promoted``."""
+    """The letters a case name starts with: ``promoted-7`` → ``promoted``; names that
+    start with a digit (``1360``, ``1-a-then-bm-move-b``) form the ``numbered`` family."""
     match = re.match(r"[A-Za-z]+", name)
-    return match.group(0).lower() if match else name
+    return match.group(0).lower() if match else "numbered"
 
 
 def scope_reason(xml_text: bytes) -> str:
@@ -138,6 +144,11 @@ def _section(lines: Sequence[str], start: str, end: str | None) -> list[str]:
 
 def compare(expected: str, got: str) -> tuple[bool, bool, bool]:
     """(transition summary, revised status, whole) identical, ignoring whitespace."""
+    return compare_all(expected, got)[:3]
+
+
+def compare_all(expected: str, got: str) -> tuple[bool, bool, bool, bool]:
+    """(transition, revised, whole, current status) identical, ignoring whitespace."""
     exp, out = expected.splitlines(), got.splitlines()
     transition = _meaningful(_section(exp, "Transition Summary:",
                                       "Executing Cluster Transition:")) == \
@@ -145,7 +156,14 @@ def compare(expected: str, got: str) -> tuple[bool, bool, bool]:
     revised = _meaningful(_section(exp, "Revised Cluster Status:", None)) == \
         _meaningful(_section(out, "Revised Cluster Status:", None))
     whole = _meaningful(exp) == _meaningful(out)
-    return transition, revised, whole
+    current = _meaningful(_before(exp, "Transition Summary:")) == \
+        _meaningful(_before(out, "Transition Summary:"))
+    return transition, revised, whole, current
+
+
+def _before(lines: Sequence[str], marker: str) -> list[str]:
+    items = list(lines)
+    return items[:items.index(marker)] if marker in items else items
 
 
 def run_case(corpus: str, name: str, clock_now: int) -> CaseResult:
@@ -164,10 +182,10 @@ def run_case(corpus: str, name: str, clock_now: int) -> CaseResult:
         cib = parse_cib_xml(data, f"{name}.xml")
         result = simulate(cib, SimulateOptions(simulate=True), clock_now)
     except Exception as error:  # a crash is a verdict, not the end of the run
-        return CaseResult(name, family, not reason, reason, False, False, False,
+        return CaseResult(name, family, not reason, reason, False, False, False, False,
                           f"{type(error).__name__}: {error}"[:200])
-    transition, revised, whole = compare(expected, result.text)
-    return CaseResult(name, family, not reason, reason, transition, revised, whole)
+    transition, revised, whole, current = compare_all(expected, result.text)
+    return CaseResult(name, family, not reason, reason, transition, revised, whole, current)
 
 
 def case_names(corpus: Path) -> list[str]:
@@ -216,7 +234,7 @@ def regressions(results: Sequence[CaseResult], baseline: dict[str, dict[str, str
         if row is None:
             continue
         for column, now in (("transition", result.transition), ("revised", result.revised),
-                            ("whole", result.whole)):
+                            ("whole", result.whole), ("current", result.current)):
             if row.get(column) == "pass" and not now:
                 lost.append(f"{result.name}: {column} no longer identical"
                             + (f" ({result.error})" if result.error else ""))
@@ -230,7 +248,8 @@ def report(results: Sequence[CaseResult]) -> list[str]:
     for result in results:
         if result.in_scope:
             families[result.family].append(result)
-    lines.append(f"{'family':<24} {'cases':>5} {'transition':>11} {'revised':>9} {'whole':>7}")
+    lines.append(f"{'family':<24} {'cases':>5} {'transition':>11} {'revised':>9} "
+                 f"{'whole':>9} {'current':>9}")
     for family in sorted(families):
         group = families[family]
         lines.append(_stat_line(family, group))
@@ -254,8 +273,9 @@ def _stat_line(label: str, group: Sequence[CaseResult]) -> str:
     t = sum(r.transition for r in group)
     v = sum(r.revised for r in group)
     w = sum(r.whole for r in group)
+    c = sum(r.current for r in group)
     return (f"{label:<24} {total:>5} {t:>4} {_pct(t, total)} {v:>3} {_pct(v, total)} "
-            f"{w:>3} {_pct(w, total)}")
+            f"{w:>3} {_pct(w, total)} {c:>3} {_pct(c, total)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -54,13 +54,13 @@ def test_compare_ignores_whitespace_and_blank_lines() -> None:
 
 def test_regressions_name_the_lost_verdict() -> None:
     baseline = {"a": {"name": "a", "transition": "pass", "revised": "fail", "whole": "fail"}}
-    now = [CaseResult("a", "a", True, "", False, True, False)]
+    now = [CaseResult("a", "a", True, "", False, True, False, True)]
     assert regressions(now, baseline) == ["a: transition no longer identical"]
 
 
 @pytest.mark.parametrize(("name", "family"), [
     ("promoted-7", "promoted"), ("simple1", "simple"), ("bug-lf-2574", "bug"),
-    ("colo_promoted_w_native", "colo"), ("1360", "1360"),
+    ("colo_promoted_w_native", "colo"), ("1360", "numbered"),
 ])
 def test_family(name: str, family: str) -> None:
     assert family_of(name) == family
