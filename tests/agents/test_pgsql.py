@@ -243,3 +243,32 @@ def test_election_ignores_stale_candidates_and_refuses_disconnected() -> None:
         refused = n1.agent("promote")
         assert refused.rc == 1
         assert "DISCONNECT" in refused.reason
+
+
+def test_single_server_without_replication() -> None:
+    with pg_lab("n1") as lab:
+        node = lab.nodes["n1"]
+        node.params.update({"rep_mode": "none", "node_list": "", "master_ip": ""})
+        lab.initdb(node)
+        assert node.agent("monitor").rc == 7
+        assert node.agent("start").rc == 0
+        assert node.agent("monitor", MONITOR_MS).rc == 0
+        node.sql("CREATE TABLE t (x int)")  # a plain read-write server
+        assert not (node.pgdata / "standby.signal").exists()
+        assert node.agent("promote").rc == 6
+        assert node.agent("stop").rc == 0
+        assert node.agent("monitor").rc == 7
+        assert node.attr(STATUS) is None  # no replication attributes
+
+
+def test_configuration_errors_are_rc_6_and_missing_binaries_rc_5() -> None:
+    with pg_lab("n1") as lab:
+        node = lab.nodes["n1"]
+        lab.initdb(node)
+        wrong_node = node.agent("start", node_list="osspec30 osspec31")
+        assert wrong_node.rc == 6
+        assert "node_list" in wrong_node.reason
+        assert node.agent("start", rep_mode="semi").rc == 6
+        assert node.agent("start", pgdata=str(lab.base / "nowhere")).rc == 6
+        assert node.agent("start", pgctl="/nonexistent/bin/pg_ctl").rc == 5
+        assert node.agent("validate-all").rc == 0
