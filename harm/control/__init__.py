@@ -1,0 +1,1 @@
+"""The coordinator side of harmd: election, attributes, CIB replication (pure state machines)."""
