@@ -235,6 +235,10 @@ def summarize_pseudo(work: Work) -> bool:
             continue
         members = [a for child in act.rsc.children for a in _member_actions(child, task)]
         if not members:
+            # a clone none of whose instances will do it cannot do it either
+            if act.rsc.variant is Variant.CLONE and act.runnable:
+                act.runnable = False
+                changed = True
             continue
         if act.optional and any(not m.optional for m in members):
             act.optional = False
@@ -249,6 +253,14 @@ def summarize_pseudo(work: Work) -> bool:
             act.runnable = False
             changed = True
     return changed
+
+
+def member_actions(act: Act) -> list[Act] | None:
+    """The member actions a collective pseudo-action stands for (None: it stands alone)."""
+    task = SUMMARY_TASK.get(act.task)
+    if task is None or act.rsc is None:
+        return None
+    return [a for child in act.rsc.children for a in _member_actions(child, task)]
 
 
 def _member_actions(rsc: Rsc, task: str) -> list[Act]:

@@ -280,3 +280,51 @@ def _add_matching(work: Work, nodes: dict[str, int], rsc: Rsc, attr: str, factor
 
 def role_rank(role: Role | None) -> int:
     return 0 if role is None else ROLE_RANK[role]
+
+
+# ----------------------------------------------------------------------------- blocking
+
+
+def block_dependents(work: Work) -> bool:
+    """A primary that cannot start (or be promoted) anywhere blocks the same action of
+    its mandatory dependents, "due to colocation with" it (Pacemaker's
+    ``pcmk__block_colocation_dependents``). True when something changed."""
+    from harm.engine.state import Variant
+
+    changed = False
+    for act in list(work.actions):
+        if act.runnable or act.rsc is None or act.task not in ("start", "promote"):
+            continue
+        top = act.rsc.top()
+        if top.variant is Variant.GROUP or not top.with_this:
+            continue
+        if any(_reachable(child, act.task) for child in top.children):
+            continue
+        for coloc in top.with_this:
+            if coloc.score < INFINITY:
+                continue
+            if act.task == "promote" and coloc.primary_role is not Role.PROMOTED:
+                continue
+            task = "promote" if coloc.dependent_role is Role.PROMOTED else "start"
+            if _mark_blocked(coloc.dependent, task, act.rsc.id):
+                changed = True
+    return changed
+
+
+def _reachable(child: Rsc, task: str) -> bool:
+    actions = child.by_task.get(task, [])
+    return not actions or actions[0].runnable
+
+
+def _mark_blocked(rsc: Rsc, task: str, reason: str) -> bool:
+    changed = False
+    for act in rsc.by_task.get(task, []):
+        if act.runnable:
+            act.runnable = False
+            if act.reason is None:
+                act.reason = f"colocation with {reason}"
+            changed = True
+    for child in rsc.children:
+        if _mark_blocked(child, task, reason):
+            changed = True
+    return changed

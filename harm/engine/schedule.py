@@ -23,7 +23,7 @@ from harm.engine.actions import (
     schedule_probes,
     summarize_pseudo,
 )
-from harm.engine.colocation import unpack_colocations
+from harm.engine.colocation import block_dependents, unpack_colocations
 from harm.engine.group import add_internal_colocations
 from harm.engine.location import apply_node_criteria
 from harm.engine.ordering import apply_order_constraints
@@ -53,7 +53,8 @@ def schedule(state: ClusterState, now: int) -> Transition:
     _fence_unclean_nodes(work)
     for _ in range(10):
         work.propagate()
-        if not summarize_pseudo(work):
+        pseudo_changed = summarize_pseudo(work)
+        if not block_dependents(work) and not pseudo_changed:
             break
     summarize(work)
     return work.freeze()

@@ -69,6 +69,7 @@ class Act:
     before: list[tuple[Act, int]] = field(default_factory=list)  # (action, OrderKind value)
     after: list[tuple[Act, int]] = field(default_factory=list)
     touching: list[int] = field(default_factory=list)  # indexes of orderings it is in
+    members: list[Act] | None = None  # for a collective pseudo-action: what it summarises
 
     @property
     def owner(self) -> str:
@@ -344,6 +345,7 @@ class Work:
         A work list of orderings: whenever an action's flags change, every ordering
         touching it (or, for a collective pseudo-action, its members) is looked at again.
         """
+        self._index_members()
         queue = deque(range(len(self.orderings)))
         queued = [True] * len(self.orderings)
         while True:
@@ -380,25 +382,50 @@ class Work:
                 changed.append(act)
         return changed
 
+    def _index_members(self) -> None:
+        """For each collective pseudo-action, the member actions it summarises."""
+        from harm.engine.actions import member_actions
+
+        for act in self.actions:
+            if act.kind is ActionKind.PSEUDO and act.rsc is not None and act.rsc.children:
+                act.members = member_actions(act)
+
+    @staticmethod
+    def _first_flags(first: Act) -> tuple[bool, bool]:
+        """(optional, runnable) of ``first`` as an ordering sees it: a collective
+        pseudo-action speaks for its members (Pacemaker's summary action flags)."""
+        members = first.members
+        if members is None or first.rsc is None:
+            return first.optional, first.runnable
+        optional = all(m.optional for m in members)
+        if first.rsc.variant is Variant.CLONE:
+            runnable = any(m.runnable for m in members)
+        else:
+            runnable = first.task in ("start", "stop", "promote", "demote") \
+                or all(m.runnable for m in members)
+        return optional, runnable
+
     def _apply(self, first: Act, then: Act, kind: int, changed: list[Act]) -> None:
-        if then.kind is ActionKind.PSEUDO and kind & _DOWNWARD:
+        if then.members is not None and kind & _PASSED_DOWN:
             for member in _members(then):
-                self._apply(first, member, kind & _DOWNWARD, changed)
+                if member.runnable:
+                    self._apply(first, member, kind & _PASSED_DOWN, changed)
         before = (first.optional, first.runnable, then.optional, then.runnable)
-        if kind & _IMPLIES_THEN and not first.optional and then.optional and first.runnable:
+        f_optional, f_runnable = self._first_flags(first)
+        if kind & _IMPLIES_THEN and not f_optional and then.optional and f_runnable:
             then.optional = False
             _reason(then, first, "required")
         if kind & _IMPLIES_FIRST and not then.optional and first.optional \
                 and then.rsc is not None and then.rsc.role is Role.PROMOTED:
             first.optional = False
             _reason(first, then, "required")
-        if kind & _RUNNABLE_LEFT and not first.runnable and then.runnable:
+        if kind & _RUNNABLE_LEFT and not f_runnable and then.runnable:
             then.runnable = False
             _reason(then, first, "unrunnable")
         if kind & _RESTART:
             self._restart(first, then)
         if kind & _ASYMMETRIC:
-            self._asymmetric(first, then)
+            self._asymmetric(first, then, f_runnable)
         if before[0] != first.optional or before[1] != first.runnable:
             changed.append(first)
         if before[2] != then.optional or before[3] != then.runnable:
@@ -422,17 +449,18 @@ class Work:
             _reason(then, first, "unrunnable")
 
     @staticmethod
-    def _asymmetric(first: Act, then: Act) -> None:
+    def _asymmetric(first: Act, then: Act, first_runnable: bool) -> None:
         rsc = then.rsc
         if rsc is None:
             return
-        if rsc.role is Role.STOPPED and then.task == "stop":
+        role = _current_role(rsc)
+        if role is Role.STOPPED and then.task == "stop":
             return
-        if (ROLE_RANK[rsc.role] >= ROLE_RANK[Role.STARTED] and then.optional
+        if (ROLE_RANK[role] >= ROLE_RANK[Role.STARTED] and then.optional
                 and then.task == "start" and len(rsc.running_on) == 1
                 and then.node == rsc.running_on[0]):
             return
-        if not first.runnable:
+        if not first_runnable:
             if then.optional:
                 then.optional = False
                 _reason(then, first, "required")
@@ -484,7 +512,19 @@ _RUNNABLE_LEFT = OrderKind.RUNNABLE_LEFT.value
 _RESTART = OrderKind.RESTART.value
 _ASYMMETRIC = OrderKind.ASYMMETRIC.value
 _ONE_OR_MORE = OrderKind.ONE_OR_MORE.value
-_DOWNWARD = _IMPLIES_THEN | _RUNNABLE_LEFT
+_PASSED_DOWN = _IMPLIES_THEN | _RUNNABLE_LEFT | _ASYMMETRIC
+
+
+def _current_role(rsc: Rsc) -> Role:
+    """The highest current role of a resource or of any of its descendants."""
+    if not rsc.children:
+        return rsc.role
+    best = Role.STOPPED
+    for child in rsc.children:
+        role = _current_role(child)
+        if ROLE_RANK[role] > ROLE_RANK[best]:
+            best = role
+    return best
 
 
 def _members(act: Act) -> list[Act]:
