@@ -272,3 +272,38 @@ def test_configuration_errors_are_rc_6_and_missing_binaries_rc_5() -> None:
         assert node.agent("start", pgdata=str(lab.base / "nowhere")).rc == 6
         assert node.agent("start", pgctl="/nonexistent/bin/pg_ctl").rc == 5
         assert node.agent("validate-all").rc == 0
+
+
+def test_diverged_standby_is_refused_and_old_primary_is_rewound() -> None:
+    with pg_lab("n1", "n2") as lab:
+        n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
+        primary(lab, n1)
+        standby_of(lab, n2, n1)
+        assert peer_status(n1, n2, "HS:sync")
+        n1.sql("CREATE TABLE t (x int)")
+        assert n2.agent("stop").rc == 0
+        assert n1.agent("monitor", MONITOR_MS).rc == 8  # falls back to async
+        n1.sql("INSERT INTO t SELECT generate_series(1, 100)")  # n2 never sees these
+        assert n1.agent("stop").rc == 0
+        assert n1.lock.exists()  # stopped as primary, not demoted: the lock stays
+        assert n2.agent("start").rc == 0
+        refused = n2.agent("promote")
+        assert refused.rc == 1
+        assert "DISCONNECT" in refused.reason
+        # the operator accepts the loss and forces n2 (the attribute a cluster tool would set)
+        (lab.attrs / "forever" / "n2" / f"{RESOURCE}-data-status").write_text("LATEST")
+        assert n2.agent("promote").rc == 0
+        assert n2.sql("SELECT count(*) FROM t") == [(0,)]
+        n2.sql("INSERT INTO t VALUES (-1)")
+        assert n1.agent("start").rc == 1  # diverged: refused by the lock
+        argv = ["rejoin", "-r", RESOURCE, "-N", "n1", "--method", "rewind",
+                "--primary", f"127.0.0.1:{n2.port}"]
+        for key, value in n1.env().items():
+            if key.startswith("OCF_RESKEY_") and "CRM_meta" not in key:
+                argv += ["-p", f"{key[len('OCF_RESKEY_'):]}={value}"]
+        done = CliRunner().invoke(pgsql_cli.command, argv)
+        assert done.exit_code == 0, done.output + repr(done.exception)
+        assert "with pg_rewind" in done.output
+        assert n1.agent("start").rc == 0
+        assert replicated(n1, -1)
+        assert n1.sql("SELECT count(*) FROM t") == [(1,)]  # the 100 diverged rows are gone

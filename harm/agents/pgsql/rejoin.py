@@ -42,6 +42,12 @@ def _stop_local(settings: PgSettings, timeout_s: float) -> None:
 
 
 def _rewind(settings: PgSettings, host: str, port: int, timeout_s: float) -> str | None:
+    # a just-promoted primary records its new timeline in pg_control only at its first
+    # checkpoint; before that pg_rewind sees one timeline and finds "no rewind required"
+    try:
+        server.query(settings, ["CHECKPOINT"], timeout=timeout_s, target=(host, port))
+    except AgentError as error:
+        return f"CHECKPOINT on the primary failed: {error}"
     source = f"host={host} port={port} user={settings.pgdba} dbname={settings.pgdb}"
     done = server.run(
         settings,
@@ -53,9 +59,9 @@ def _rewind(settings: PgSettings, host: str, port: int, timeout_s: float) -> str
     if done.returncode != 0:
         return output or f"exit status {done.returncode}"
     if "no rewind required" in output:
-        # pg_rewind found no divergence, but the crash recovery it ran first may have
-        # written a checkpoint past the fork point: not provably a copy, so re-seed
-        return "pg_rewind found nothing to rewind; not trusted after a crash"
+        # after the checkpoint above, this means the histories did not fork; still, the
+        # crash recovery pg_rewind runs first may have written past the fork point: re-seed
+        return "pg_rewind found nothing to rewind; not trusted, re-seeding instead"
     return None
 
 

@@ -317,11 +317,16 @@ def _conninfo(settings: PgSettings) -> dict[str, Any]:
     return info
 
 
-def _execute(settings: PgSettings, statements: Sequence[str]) -> list[list[Row]]:
+def _execute(
+    settings: PgSettings, statements: Sequence[str], target: tuple[str, int] | None = None
+) -> list[list[Row]]:
     import psycopg
 
+    info = _conninfo(settings)
+    if target is not None:
+        info.update(host=target[0], port=target[1], user=settings.pgdba)
     results: list[list[Row]] = []
-    with psycopg.connect(autocommit=True, **_conninfo(settings)) as conn:
+    with psycopg.connect(autocommit=True, **info) as conn:
         for statement in statements:
             cursor = conn.execute(statement)
             rows = cursor.fetchall() if cursor.description else []
@@ -330,13 +335,18 @@ def _execute(settings: PgSettings, statements: Sequence[str]) -> list[list[Row]]
 
 
 def query(
-    settings: PgSettings, statements: Sequence[str], timeout: float = 15.0
+    settings: PgSettings,
+    statements: Sequence[str],
+    timeout: float = 15.0,
+    target: tuple[str, int] | None = None,
 ) -> list[list[Row]]:
-    """Run SQL statements as pgdba (or monitor_user); each result is rows of strings."""
+    """Run SQL statements as pgdba (or monitor_user); each result is rows of strings.
+
+    ``target`` (host, port) queries another server as pgdba instead of the local one."""
     who = account(settings)
-    if who.is_current or settings.monitor_password:
+    if who.is_current or (settings.monitor_password and target is None):
         try:
-            return _execute(settings, statements)
+            return _execute(settings, statements, target)
         except Exception as error:
             raise AgentError(f"query failed: {error}") from None
     import psycopg  # imported before dropping privileges: the child may not read the stdlib
@@ -351,7 +361,7 @@ def query(
             os.setgroups([])
             os.setgid(who.gid)
             os.setuid(who.uid)
-            payload: dict[str, Any] = {"ok": _execute(settings, statements)}
+            payload: dict[str, Any] = {"ok": _execute(settings, statements, target)}
         except BaseException as error:
             payload = {"error": str(error) or type(error).__name__}
             code = 1
