@@ -142,14 +142,12 @@ class Executor:
 
     def submit(self, request: OpRequest) -> OpHandle:
         """Queue ``request``; the handle gives its result (the first one, if recurring)."""
-        cancelled: list[OpResult] = []
+        if request.action == "stop":
+            # reported before the stop is queued, so the listener sees them first
+            self.cancel_resource(request.rsc)
         with self._cond:
             if self._closing:
                 raise AgentError(f"{request.key}: the executor is shutting down")
-            if request.action == "stop":
-                cancelled = self._cancel_locked(
-                    [key for key, rec in self._recurring.items() if rec.request.rsc == request.rsc]
-                )
             now = self._clock()
             old = self._recurring.pop(request.key, None) if request.recurring else None
             if old is not None:  # reschedule: same call id, first result reported again
@@ -157,6 +155,7 @@ class Executor:
                 if old.running is not None:
                     old.running.cancel()
                 self._jobs = [job for job in self._jobs if job.recurring is not old]
+                old.handle._resolve(self._cancelled_result(old))
                 call_id = old.call_id
             else:
                 call_id = self._take_call_id()
@@ -168,8 +167,6 @@ class Executor:
             else:
                 self._jobs.append(_Job(request, call_id, now, handle))
             self._cond.notify_all()
-        for result in cancelled:
-            self._report(result)
         return handle
 
     def run(self, request: OpRequest, wait: float | None = None) -> OpResult:
@@ -230,21 +227,22 @@ class Executor:
 
     def _cancel_locked(self, keys: list[str]) -> list[OpResult]:
         results = []
-        now = int(self._wall())
         for key in keys:
             rec = self._recurring.pop(key)
             rec.cancelled = True
             if rec.running is not None:
                 rec.running.cancel()
             self._jobs = [job for job in self._jobs if job.recurring is not rec]
-            last = rec.last
-            rc = last.rc if last is not None else 0
-            result = self._result(
-                rec.request, rec.call_id, rc, ExecStatus.CANCELLED, None, started=now
-            )
+            result = self._cancelled_result(rec)
             rec.handle._resolve(result)
             results.append(result)
         return results
+
+    def _cancelled_result(self, rec: _Recurring) -> OpResult:
+        rc = rec.last.rc if rec.last is not None else 0
+        return self._result(
+            rec.request, rec.call_id, rc, ExecStatus.CANCELLED, None, started=int(self._wall())
+        )
 
     def _work(self) -> None:
         while True:

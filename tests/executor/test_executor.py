@@ -292,3 +292,15 @@ def test_stop_kills_a_hung_monitor_in_flight(make_executor: Make, tmp_path: Path
     assert not any(line.startswith("end hm monitor") for line in lines)
     reported = [(r.request.action, r.status) for r in recorder.wait_for(3)]
     assert reported == [("start", 0), ("monitor", ExecStatus.CANCELLED), ("stop", 0)]
+
+
+def test_rescheduling_before_the_first_run_resolves_the_old_handle(make_executor: Make) -> None:
+    executor, recorder = make_executor()
+    busy = executor.submit(OpRequest("rb", SLOW, "start", params=(("delay", "1"),)))
+    first = executor.submit(OpRequest("rb", SLOW, "monitor", interval_ms=60_000))
+    second = executor.submit(OpRequest("rb", SLOW, "monitor", interval_ms=60_000,
+                                       timeout_ms=9000))
+    assert first.result(0).status == ExecStatus.CANCELLED  # replaced before it ran
+    assert busy.result(WAIT).rc == OcfRc.OK
+    assert second.result(WAIT).rc == OcfRc.OK
+    assert [r.request.action for r in recorder.wait_for(2)] == ["start", "monitor"]
