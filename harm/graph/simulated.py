@@ -81,6 +81,8 @@ class SimulatedBackend:
         return ActionOutcome()
 
     def resource(self, action: Action) -> ActionOutcome:
+        if action.task == "probe_again":  # a re-probe request: no line, no history
+            return ActionOutcome()
         rsc = self.state.resource(action.rsc or "")
         node_name = action.node or ""
         task = _op_text(action)
