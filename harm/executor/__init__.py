@@ -2,6 +2,7 @@
 
     lookup.py ........ agent name → executable (harm's agents first, then OCF_ROOT)
     request.py ....... OpRequest, CloneInfo, NotifyInfo: what to run
+    build.py ......... request_for(): an OpRequest from the configuration
     environment.py ... the OCF environment of a call (pure)
     process.py ....... one agent process in its own group; the whole group dies on timeout
     result.py ........ OpResult and its OpRecord (lrm_rsc_op) form; ocf-exit-reason
