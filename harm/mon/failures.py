@@ -1,7 +1,8 @@
 """Per-node resource history and failures, as crm_mon shows them.
 
-* "Migration Summary" (-f): per online node (status order), each resource whose fail count
-  is above zero: ``rsc: migration-threshold=1 fail-count=1 last-failure='…'``;
+* "Migration Summary" (-f): per online node (status order), each resource whose recorded
+  fail count is above zero (crm_mon shows counts a failure-timeout has expired too):
+  ``rsc: migration-threshold=1 fail-count=1 last-failure='…'``;
 * "Operations" (-o): per online node, each resource's recorded operations by call id
   (probes that found it stopped and notifications left out);
 * "Failed Resource Actions": every failed operation (probes that only found an agent
@@ -92,9 +93,9 @@ def _resource_line(state: ClusterState, node: str, node_state: NodeState,
         if rsc is None:
             return None
         failcount = state.failcount(rsc.id, node)
-        if failcount is None or failcount.count <= 0:
+        if failcount is None or failcount.raw_count <= 0:
             return None
-        return ResourceLine(history.id, False, rsc.migration_threshold, failcount.count,
+        return ResourceLine(history.id, False, rsc.migration_threshold, failcount.raw_count,
                             failcount.last_failure)
     ops = []
     for record in sorted(history.ops, key=lambda r: r.call_id):
@@ -109,9 +110,8 @@ def _resource_line(state: ClusterState, node: str, node_state: NodeState,
     failcount = state.failcount(rsc.id, node)
     printable = rsc.config_id if not rsc.unique else rsc.id
     return ResourceLine(printable, False, rsc.migration_threshold,
-                        failcount.count if failcount else 0,
-                        failcount.last_failure if failcount and failcount.count else None,
-                        tuple(ops))
+                        failcount.raw_count if failcount else 0,
+                        failcount.last_failure if failcount else None, tuple(ops))
 
 
 def find_history_resource(state: ClusterState, rsc_id: str, node: str) -> ResourceState | None:

@@ -40,9 +40,10 @@ class Tone(enum.Enum):
 
 
 _BAD_WORDS = ("FAILED", "OFFLINE", "UNCLEAN", "(blocked)", "WITHOUT quorum",
-              "Connectivity is lost", "returned '", "could not be executed", "fail-count=")
+              "Connectivity is lost", "returned '", "could not be executed", "fail-count=",
+              "\t: dead", "\t: down")
 _WARN_WORDS = ("Stopped", "standby", "maintenance", "(disabled)", "(unmanaged)",
-               "Connectivity is degraded", ": down")
+               "Connectivity is degraded")
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,10 @@ def screen(snap: MonSnapshot | None, options: MonOptions, *, source: str,
     """What the live view shows: an optional banner, then the page with tones."""
     out: list[tuple[str, Tone]] = []
     if error is not None:
-        when = time.strftime("%H:%M:%S", time.localtime(since)) if since else "never"
-        out.append((f"*** {source} unavailable: {error} ***", Tone.BANNER))
-        shown = "showing the last state read at " + when if snap else "no state read yet"
+        when = time.strftime("%H:%M:%S", time.localtime(since)) if since else ""
+        out.append(("*** STATUS SOURCE UNAVAILABLE ***", Tone.BANNER))
+        out.append((f"*** {source}: {error} ***", Tone.BANNER))
+        shown = f"showing the state read at {when}" if snap else "no state read yet"
         out.append((f"*** {shown}; retrying every {interval_s:g}s ***", Tone.BANNER))
         out.append(("", Tone.NORMAL))
     if snap is not None:

@@ -74,14 +74,16 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
         if rsc.orphan and not _active(state, rsc):
             continue
         _resource(state, rsc, resources)
-    attributes = ET.SubElement(root, "node_attributes")
-    for block in node_attributes(state):
-        node_elem = ET.SubElement(attributes, "node", {"name": block.node})
-        for attr in block.attributes:
-            values = {"name": attr.name, "value": attr.value}
-            if attr.expected is not None:
-                values["expected"] = str(attr.expected)
-            ET.SubElement(node_elem, "attribute", values)
+    blocks = node_attributes(state)
+    if blocks:  # crm_mon leaves the element out when no node has any
+        attributes = ET.SubElement(root, "node_attributes")
+        for block in blocks:
+            node_elem = ET.SubElement(attributes, "node", {"name": block.node})
+            for attr in block.attributes:
+                values = {"name": attr.name, "value": attr.value}
+                if attr.expected is not None:
+                    values["expected"] = str(attr.expected)
+                ET.SubElement(node_elem, "attribute", values)
     history = node_history(snap, operations=True)
     if history is not None:
         history_elem = ET.SubElement(root, "node_history")
@@ -119,7 +121,7 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
                 "op_key" if key else "id": key or record.id,
                 "node": failed.node,
                 "exitstatus": exit_text(record.rc),
-                "exitreason": record.exit_reason or "none",
+                "exitreason": "none" if record.exit_reason is None else record.exit_reason,
                 "exitcode": str(max(record.rc, 0)),
                 "call": str(record.call_id),
                 "status": exec_status_text(record.status),
