@@ -101,7 +101,7 @@ def op_timeout(
     candidates = []
     if op is not None:
         candidates.append(op.attr("timeout"))
-    elif action == "monitor" and interval_ms == 0:
+    if action == "monitor" and interval_ms == 0:
         monitors = [m for m in primitive.ops if m.name == "monitor" and (_interval(m) or 0) > 0]
         if monitors:
             shortest = min(monitors, key=lambda m: _interval(m) or 0)
