@@ -109,11 +109,21 @@ def _probe(work: Work, rsc: Rsc, node: str) -> bool:
         return False
     probe = work.action(rsc, "monitor", node, optional=False)
     probe.meta["probe"] = "true"
-    for start in rsc.find_actions("start"):
-        work.order(probe, start, K.OPTIONAL)
-    for stop in rsc.find_actions("stop"):
-        work.order(probe, stop, K.OPTIONAL)
+    work.probes.append(probe)
     return True
+
+
+def order_probes(work: Work) -> None:
+    """Each probe comes before its resource's start and stop (created after the probes,
+    as Pacemaker creates them, so the graph lists them in the same order)."""
+    for probe in work.probes:
+        rsc = probe.rsc
+        if rsc is None:
+            continue
+        for start in rsc.find_actions("start"):
+            work.order(probe, start, K.OPTIONAL)
+        for stop in rsc.find_actions("stop"):
+            work.order(probe, stop, K.OPTIONAL)
 
 
 def _placed_on(rsc: Rsc, node: str) -> bool:

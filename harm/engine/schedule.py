@@ -20,6 +20,7 @@ from harm.cib.cib import Cib
 from harm.engine.actions import (
     create_resource_actions,
     internal_orderings,
+    order_probes,
     schedule_probes,
     summarize_pseudo,
 )
@@ -44,9 +45,10 @@ def schedule(state: ClusterState, now: int) -> Transition:
     add_internal_colocations(work)
     for rsc in work.top:
         assign(work, rsc, None)
+    schedule_probes(work)
     for rsc in work.top:
         create_resource_actions(work, rsc)
-    schedule_probes(work)
+    order_probes(work)
     for rsc in work.top:
         internal_orderings(work, rsc)
     apply_order_constraints(work)

@@ -175,6 +175,7 @@ class Work:
         self.actions: list[Act] = []
         self.orderings: list[tuple[Act, Act, int]] = []
         self.relaxed: list[Act] = []  # one-or-more pseudo-actions
+        self.probes: list[Act] = []
         self.cache: dict[str, Any] = {}  # values computed once per run
         self.decisions: list[Decision] = []
         self.fencing: list[Fencing] = []
