@@ -383,7 +383,8 @@ class Configuration:
     constraints: tuple[Constraint, ...] = ()
     rsc_defaults: tuple[NvSet, ...] = ()
     op_defaults: tuple[NvSet, ...] = ()
-    extra_sections: Pairs = field(default=())  # raw XML of sections harm keeps but ignores
+    # raw XML harm keeps but ignores, as (tag path[@position], xml): see harm.cib.xml_import
+    extra_sections: Pairs = field(default=())
 
     def property(self, name: str) -> str | None:
         """A cluster property (first set that has it), or None."""

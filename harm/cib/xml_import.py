@@ -16,6 +16,11 @@ What is read, element by element (the ``cib`` root's other attributes go to ``Ci
                   │   lrm_rsc_op) → Status.nodes
                   └─ anything else (tickets …) → Status.extra_sections, kept verbatim
 
+Kept sections are ``(path, xml)`` pairs. Under ``nodes``, ``resources`` and ``constraints``
+the path records the element's position among its siblings, ``configuration/resources@3``,
+because Pacemaker allocates resources in the order they are written; elsewhere order is
+free and the path is just ``configuration`` or ``status``.
+
 ``id-ref`` references (attribute sets, nvpairs, rules, operation sets) are resolved: the
 model holds the referenced content under the referenced id, and the exporter writes an
 ``id-ref`` again when it meets the same content twice. A ``primitive template="T"`` gets its
