@@ -58,7 +58,6 @@ __all__ = ["cib_to_xml", "config_to_xml_element", "uses_new_role_names", "xml_id
 
 _SCHEMA = re.compile(r"^pacemaker-(\d+)\.(\d+)$")
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.\-]")
-_ID_ATTR = re.compile(r'\bid="([^"]*)"')
 
 
 def cib_to_xml(cib: Cib) -> str:
@@ -85,7 +84,8 @@ def _render(elem: ET.Element, indent: str, lines: list[str]) -> None:
             lines.append(f"{head}>{_escape_text(text)}</{tag}>")
         else:
             lines.append(f"{head} />")
-    elif text and text.strip():  # mixed content (only in raw sections): keep it exact
+    elif (text and text.strip()) or any(c.tail and c.tail.strip() for c in elem):
+        # mixed content (only in raw sections): keep it exactly
         tail, elem.tail = elem.tail, None
         lines.append(indent + ET.tostring(elem, encoding="unicode"))
         elem.tail = tail

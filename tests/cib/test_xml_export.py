@@ -329,6 +329,7 @@ def test_special_characters_survive() -> None:
             ("configuration", "<acls><acl_role id=\"r\"><description>x &amp; y</description>"
                               "</acl_role></acls>"),
             ("configuration", "<mixed id=\"m\">text <b>bold</b> tail</mixed>"),
+            ("configuration", "<late id=\"l\"><b>bold</b> tail</late>"),
         ),
     )
     cib = Cib(configuration=config)
@@ -337,6 +338,7 @@ def test_special_characters_survive() -> None:
     root = ET.fromstring(text)
     assert root.find("configuration/crm_config/cluster_property_set/nvpair") is not None
     assert "<mixed id=\"m\">text <b>bold</b> tail</mixed>" in text
+    assert "<late id=\"l\"><b>bold</b> tail</late>" in text
 
 
 # Cases where harm once wrote a CIB that Pacemaker scheduled differently: a node_state
