@@ -786,8 +786,19 @@ class _Unpacker:
                 return
         self.failed_ops.append(FailedOp(self._history_id, node.name, record))
 
+    def _can_fence(self, node: _Node) -> bool:
+        """Pacemaker's ``pe_can_fence`` for a cluster node."""
+        if not self.options.stonith_enabled:
+            return False
+        has_device = any(p.agent.cls == "stonith" for p in self.config.primitives())
+        if not has_device and not is_true(self.config.property("have-watchdog") or "false"):
+            return False
+        if self.options.have_quorum or self.options.no_quorum_policy == "ignore":
+            return True
+        return node.online  # in our membership: fenceable without quorum
+
     def _check_recoverable(self, rsc: _Rsc, node: _Node, task: str) -> None:
-        if task != "stop" or self.options.stonith_enabled:
+        if task != "stop" or self._can_fence(node):
             return
         rsc.managed = False
         rsc.blocked = True
@@ -1032,7 +1043,7 @@ class _Unpacker:
                 parent.running_on.append(node.name)
                 parent = parent.parent
             return
-        if len(rsc.running_on) > 1:
+        if rsc.variant is Variant.PRIMITIVE and self._active_count(rsc) > 1:
             recovery = (rsc.meta.get("multiple-active") or "stop_start").lower()
             if recovery == "stop_only":
                 self.bans.append(Ban(rsc.id, None, "multiple-active=stop_only"))
@@ -1047,6 +1058,13 @@ class _Unpacker:
                         member.blocked = True
         if rsc.parent is not None:
             self._add_running(rsc.parent, node)
+
+    def _active_count(self, rsc: _Rsc) -> int:
+        """Nodes it is active on (only clean online ones unless it needs fencing)."""
+        if rsc.needs_fencing:
+            return len(rsc.running_on)
+        return sum(1 for name in rsc.running_on
+                   if self.nodes[name].online and not self.nodes[name].unclean)
 
     # -- 5. freeze
 

@@ -219,7 +219,11 @@ class _View:
                 continue
             if not (record.rc in (2, 5) or record.status == 7):
                 continue
-            if node is not None and failed.node.lower() != node.lower():
+            # Pacemaker matches the node the record itself names (on_node), so records
+            # without one never count
+            if record.on_node is None:
+                continue
+            if node is not None and record.on_node.lower() != node.lower():
                 continue
             key = dict(record.extra).get("operation_key") or record.id
             if _op_key_rsc(key) != rsc_id:
