@@ -1,11 +1,11 @@
 """harmd's event loop: sockets in, the pure Membership decides, datagrams and logs out.
 
 The loop owns every piece of I/O; :class:`~harm.membership.machine.Membership` owns every
-decision. The loop wakes at the Membership's deadlines (every half keepalive) and then
+decision. The loop wakes at the Membership's deadlines (once per keepalive) and then
 drains every link's socket, feeds what arrived, ticks, sends the frames on every link and
 logs the events; in between it only wakes for control requests. Handling datagrams in
 batches instead of one wake-up each keeps a 16-node cluster under 1% of a core per node
-(a wake-up costs more than decoding a packet); the price is at most half a keepalive of
+(a wake-up costs more than decoding a packet); the price is at most one keepalive of
 extra detection and delivery latency.
 """
 

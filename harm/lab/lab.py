@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from harm.errors import LabError
@@ -32,7 +33,7 @@ def load(name: str, run_root: Path = RUN_ROOT) -> LabSpec:
 def up(spec: LabSpec, start: bool = True) -> LabSpec:
     """Build the namespaces, bridges and files of ``spec`` and start harmd on every node."""
     if not spec.secret:
-        spec = LabSpec(**{**spec.__dict__, "secret": secrets.token_hex(24)})
+        spec = replace(spec, secret=secrets.token_hex(24))
     spec.validate()
     if os.geteuid() != 0:
         raise LabError("harm lab needs root (network namespaces)")

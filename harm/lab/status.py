@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from harm.daemon.client import request
@@ -19,12 +19,11 @@ class NodeReport:
     links: dict[str, str]  # eth0 -> "up" / "down" / "up (island 1)"
     status: dict[str, Any] | None = None  # harmd's answer to "status"
     error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def view(self) -> str:
         if self.status is None:
-            return "-"
+            return "no answer" if self.error else "-"
         view = self.status["view"]
         quorum = "quorate" if view["quorate"] else "NO QUORUM"
         return f"{view['id']}: {','.join(view['members'])} ({quorum})"

@@ -248,13 +248,10 @@ class Membership:
         return Step(tuple(events), tuple(frames))
 
     def next_deadline(self) -> int:
-        """When ``tick`` should run next (ms, monotonic): every half keepalive, which is
-        when heartbeats go out, deaths are checked and acknowledgements are sent."""
-        return min(self._next_heartbeat, self._last_tick + self.check_interval_ms)
-
-    @property
-    def check_interval_ms(self) -> int:
-        return max(10, self.params.keepalive_ms // 2)
+        """When ``tick`` should run next (ms, monotonic): once per keepalive, when the
+        heartbeat goes out; deaths are checked and acknowledgements sent at the same time,
+        so a death is seen at most one keepalive after ``deadtime`` expired."""
+        return min(self._next_heartbeat, self._last_tick + self.params.keepalive_ms)
 
     # ------------------------------------------------------------------ internals
 
