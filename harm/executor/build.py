@@ -11,6 +11,7 @@ For ``request_for(config, "r_pgsql:1", "monitor", 7000, …)``:
                 ``op_defaults``; then 20 s
     role        the op's role (``op monitor interval=7s role=Master``) unless given
     meta        the op's other attributes (``on-fail`` → ``CRM_meta_on_fail`` …)
+    start delay the op's ``start-delay``, waited by the executor before the (first) run
     clone       for an instance of a clone: instance number, clone-max (default: the number
                 of nodes), clone-node-max, promoted-max / master-max, promoted-node-max /
                 master-node-max, notify, globally-unique
@@ -76,7 +77,18 @@ def request_for(
         transition_key=transition_key,
         target_rc=target_rc,
         op_params=tuple(merged(op.params).items()) if op is not None else (),
+        start_delay_ms=_start_delay(primitive, op),
     )
+
+
+def _start_delay(primitive: Primitive, op: Op | None) -> int:
+    text = op.attr("start-delay") if op is not None else None
+    if not text:
+        return 0
+    try:
+        return parse_ms(text)
+    except ValueError:
+        raise ConfigError(f"{primitive.id}: start-delay {text!r} is not a duration") from None
 
 
 def find_op(primitive: Primitive, action: str, interval_ms: int, role: Role | None) -> Op | None:

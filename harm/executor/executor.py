@@ -18,6 +18,7 @@ Rules, as in Pacemaker's executor:
 
 - each request gets the next call id of this node; a recurring operation keeps its call id
   for its whole life;
+- a request waits its ``start_delay_ms`` first (Pacemaker's ``start-delay``);
 - a recurring request runs at once, then ``interval`` after each run ends; its first result
   is reported, later ones only when rc or execution status change (:mod:`.recurring`);
   submitting it again with the same key reschedules it (new parameters, timeout, role);
@@ -128,6 +129,7 @@ class Executor:
         self._jobs: list[_Job] = []
         self._busy: set[str] = set()
         self._recurring: dict[str, _Recurring] = {}
+        self._delayed: list[tuple[float, _Job]] = []  # one-shot jobs waiting out start-delay
         self._next_call_id = first_call_id
         self._closing = False
         node.rsctmp.mkdir(parents=True, exist_ok=True)
@@ -160,10 +162,14 @@ class Executor:
             else:
                 call_id = self._take_call_id()
             handle = OpHandle(request, call_id)
+            delay = request.start_delay_ms / 1000.0
             if request.recurring:
-                rec = _Recurring(request, call_id, handle, due=now, queued=True)
+                rec = _Recurring(request, call_id, handle, due=now + delay, queued=delay == 0)
                 self._recurring[request.key] = rec
-                self._jobs.append(_Job(request, call_id, now, handle, rec))
+                if delay == 0:
+                    self._jobs.append(_Job(request, call_id, now, handle, rec))
+            elif delay:
+                self._delayed.append((now + delay, _Job(request, call_id, now, handle)))
             else:
                 self._jobs.append(_Job(request, call_id, now, handle))
             self._cond.notify_all()
@@ -266,12 +272,19 @@ class Executor:
                 if not rec.queued and rec.due <= now:
                     rec.queued = True
                     self._jobs.append(_Job(rec.request, rec.call_id, now, rec.handle, rec))
+            ready = [job for due, job in self._delayed if due <= now]
+            if ready:
+                self._delayed = [(due, job) for due, job in self._delayed if due > now]
+                for job in ready:
+                    job.queued_at = now
+                    self._jobs.append(job)
             for index, job in enumerate(self._jobs):
                 if job.rsc not in self._busy:
                     return self._jobs.pop(index)
-            if self._closing and not self._jobs:
+            if self._closing and not self._jobs and not self._delayed:
                 return None
             waits = [rec.due - now for rec in self._recurring.values() if not rec.queued]
+            waits += [due - now for due, _ in self._delayed]
             self._cond.wait(max(0.0, min(waits)) if waits else None)
 
     def _run_job(self, job: _Job) -> None:

@@ -178,12 +178,15 @@ class OpRequest:
     transition_key: str | None = None
     target_rc: int = 0  # the rc the coordinator expects; 7 for a probe of a stopped resource
     op_params: Pairs = field(default=())  # op-level instance attributes (OCF_CHECK_LEVEL …)
+    start_delay_ms: int = 0  # the op's start-delay: wait this long before the (first) run
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
             raise ValueError(f"unknown agent action {self.action!r}")
-        if self.interval_ms < 0 or self.timeout_ms <= 0:
-            raise ValueError("interval must be >= 0 and timeout > 0 (milliseconds)")
+        if self.interval_ms < 0 or self.timeout_ms <= 0 or self.start_delay_ms < 0:
+            raise ValueError(
+                "interval and start delay must be >= 0 and timeout > 0 (milliseconds)"
+            )
         if self.action == "notify" and self.notify is None:
             raise ValueError("a notify action needs its NotifyInfo")
 

@@ -76,6 +76,13 @@ def test_plain_clone_gets_the_node_count(config: Configuration) -> None:
     assert request_for(config, "r_pingd:1", "start").clone.clone_max == 2  # type: ignore[union-attr]
 
 
+def test_start_delay(config: Configuration) -> None:
+    text = "primitive d ocf:heartbeat:Dummy op monitor interval=10s start-delay=5s\n"
+    delayed = parse_configuration(text, "delay.crm")
+    assert request_for(delayed, "d", "monitor", 10_000).start_delay_ms == 5000
+    assert request_for(config, "r_pgsql:0", "start").start_delay_ms == 0
+
+
 def test_unknown_or_non_primitive_ids(config: Configuration) -> None:
     with pytest.raises(ConfigError, match="no primitive"):
         request_for(config, "nope", "start")

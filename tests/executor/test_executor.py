@@ -304,3 +304,20 @@ def test_rescheduling_before_the_first_run_resolves_the_old_handle(make_executor
     assert busy.result(WAIT).rc == OcfRc.OK
     assert second.result(WAIT).rc == OcfRc.OK
     assert [r.request.action for r in recorder.wait_for(2)] == ["start", "monitor"]
+
+
+def test_start_delay_holds_a_request_back(make_executor: Make, tmp_path: Path) -> None:
+    executor, _ = make_executor()
+    log = tmp_path / "delay.log"
+    params = (("log", str(log)),)
+    delayed_start = executor.submit(
+        OpRequest("sd1", SLOW, "start", params=params, start_delay_ms=3000))
+    delayed_monitor = executor.submit(
+        OpRequest("sd2", SLOW, "monitor", interval_ms=60_000, params=params, start_delay_ms=3000))
+    prompt = executor.run(OpRequest("sd3", SLOW, "start", params=params), WAIT)
+    assert delayed_start.result(WAIT).rc == OcfRc.OK
+    assert delayed_monitor.result(WAIT).rc == OcfRc.NOT_RUNNING
+    order = [call[0] for call in sorted(spans(log), key=lambda call: call[2])]
+    assert order[0] == "sd3"
+    assert sorted(order[1:]) == ["sd1", "sd2"]
+    assert prompt.rc == OcfRc.OK
