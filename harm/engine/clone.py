@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import add_colocated_scores
+from harm.engine.notify import create_pseudo_ops, notifies
 from harm.engine.primitive import sort_nodes
 from harm.engine.transition import OrderKind as K
 from harm.engine.work import Rsc, Work
@@ -182,6 +183,8 @@ def create_clone_actions(work: Work, rsc: Rsc) -> None:
     if is_promotable(rsc):
         for task in ("promote", "promoted", "demote", "demoted"):
             work.pseudo(rsc.id, task, rsc=rsc)
+    if notifies(rsc):
+        create_pseudo_ops(work, rsc)
 
 
 def clone_internal_orderings(work: Work, rsc: Rsc) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from harm.cib.config import Order, Role
+from harm.engine.notify import confirmed_post, notifies
 from harm.engine.state import Variant
 from harm.engine.transition import OrderKind as K
 from harm.engine.work import Act, Rsc, Work
@@ -193,6 +194,10 @@ def _connect(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: 
         return
     first_task = DONE.get(first_action, first_action) if _collective(first) else first_action
     firsts = first.find_actions(first_task) or _missing_first(work, first, first_task)
+    if first.variant is Variant.CLONE and notifies(first) and first_action in DONE:
+        confirmed = confirmed_post(work, first, first_action)
+        if confirmed is not None:
+            firsts = [confirmed]
     thens = then.find_actions(then_action)
     for a in firsts:
         for b in thens:

@@ -27,6 +27,7 @@ from harm.engine.actions import (
 from harm.engine.colocation import block_dependents, unpack_colocations
 from harm.engine.group import add_internal_colocations
 from harm.engine.location import apply_node_criteria
+from harm.engine.notify import create_notifications
 from harm.engine.ordering import apply_order_constraints
 from harm.engine.placement import assign
 from harm.engine.state import ClusterState
@@ -58,6 +59,7 @@ def schedule(state: ClusterState, now: int) -> Transition:
         pseudo_changed = summarize_pseudo(work)
         if not block_dependents(work) and not pseudo_changed:
             break
+    create_notifications(work)
     summarize(work)
     return work.freeze()
 

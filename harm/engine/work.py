@@ -275,7 +275,8 @@ class Work:
     ) -> Act:
         """Find or create an action; asking for a required one makes it required."""
         owner = name if name is not None else (rsc.id if rsc is not None else "")
-        key = (owner, task, node, interval_ms)
+        fixed = (meta or {}).get("key")
+        key = (fixed or owner, task, node, interval_ms)
         act = self._index.get(key)
         if act is None:
             act = Act(id=len(self.actions), task=task, rsc=rsc, node=node,
