@@ -52,7 +52,9 @@ def assign_clone(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
             rsc.allowed = add_colocated_scores(
                 work, coloc.dependent, rsc.allowed, coloc.node_attribute,
                 coloc.score / INFINITY, only_positive=True, select_active=True)
-    work.record_scores(rsc, "pcmk__clone_assign")
+    work.record_scores(rsc, "pcmk__clone_allocate")
+    for child in rsc.children:
+        work.record_scores(child, "pcmk__clone_allocate")
     nodes = sort_nodes(work, rsc.allowed, None)
     clone_max, per_node = _settings(rsc)
     instances = sorted(rsc.children, key=lambda c: instance_key(work, c))

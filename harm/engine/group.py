@@ -57,6 +57,9 @@ def assign_group(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
         rsc.provisional = False
         return None
     rsc.assigning = True
+    for member in rsc.children:
+        work.record_scores(member, "pcmk__group_assign")
+    work.record_scores(rsc, "pcmk__group_assign")
     first = rsc.children[0]
     rsc.role = first.role
     for member in rsc.children:

@@ -209,8 +209,9 @@ class Fencing:
 class Score:
     """One allocation or promotion score as ``crm_simulate -s`` prints it.
 
-    ``kind`` is ``allocation`` (``pcmk__primitive_assign: rsc allocation score on node: N``),
-    ``clone`` (``pcmk__clone_assign: …``), ``group`` or ``promotion``.
+    ``kind`` is ``allocation`` (``pcmk__primitive_assign: rsc allocation score on node: N``;
+    ``function`` is ``pcmk__group_assign`` or ``pcmk__clone_allocate`` for the scores a
+    group or clone saw) or ``promotion``.
     """
 
     kind: str
