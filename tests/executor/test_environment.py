@@ -105,7 +105,8 @@ def test_notify_variables() -> None:
     [
         ({"action": "explode"}, "unknown agent action"),
         ({"action": "notify"}, "needs its NotifyInfo"),
-        ({"action": "monitor", "interval_ms": -1}, "interval must be"),
+        ({"action": "monitor", "interval_ms": -1}, "interval and start delay must be"),
+        ({"action": "start", "start_delay_ms": -5}, "interval and start delay must be"),
         ({"action": "start", "timeout_ms": 0}, "timeout > 0"),
     ],
 )
