@@ -62,6 +62,27 @@ from harm.engine.state import (
     node_name_key,
 )
 
+# Plain ints for the hot path (IntEnum comparisons are slow)
+_ST_CANCELLED = int(ExecStatus.CANCELLED)
+_ST_DONE = int(ExecStatus.DONE)
+_ST_ERROR = int(ExecStatus.ERROR)
+_ST_ERROR_FATAL = int(ExecStatus.ERROR_FATAL)
+_ST_ERROR_HARD = int(ExecStatus.ERROR_HARD)
+_ST_NOT_INSTALLED = int(ExecStatus.NOT_INSTALLED)
+_ST_NOT_SUPPORTED = int(ExecStatus.NOT_SUPPORTED)
+_ST_NO_FENCE_DEVICE = int(ExecStatus.NO_FENCE_DEVICE)
+_ST_NO_SECRETS = int(ExecStatus.NO_SECRETS)
+_ST_PENDING = int(ExecStatus.PENDING)
+_RC_ERR_ARGS = int(OcfRc.ERR_ARGS)
+_RC_ERR_CONFIGURED = int(OcfRc.ERR_CONFIGURED)
+_RC_ERR_INSTALLED = int(OcfRc.ERR_INSTALLED)
+_RC_ERR_PERM = int(OcfRc.ERR_PERM)
+_RC_ERR_UNIMPLEMENTED = int(OcfRc.ERR_UNIMPLEMENTED)
+_RC_FAILED_PROMOTED = int(OcfRc.FAILED_PROMOTED)
+_RC_NOT_RUNNING = int(OcfRc.NOT_RUNNING)
+_RC_OK = int(OcfRc.OK)
+_RC_RUNNING_PROMOTED = int(OcfRc.RUNNING_PROMOTED)
+
 # Pacemaker's role order (enum rsc_role_e): unknown < stopped < started < unpromoted < promoted
 _UNKNOWN, _STOPPED, _STARTED, _UNPROMOTED, _PROMOTED = range(5)
 _ROLE_OF = {_STOPPED: Role.STOPPED, _STARTED: Role.STARTED,
@@ -193,6 +214,7 @@ class _Unpacker:
         self.bans: list[Ban] = []
         self.clears: list[ClearFailcount] = []
         self.failed_ops: list[FailedOp] = []
+        self._failure_cache: dict[str, list[tuple[str, str]]] = {}
         self._history_id = ""
         self.options = self._options()
         self.nodes: dict[str, _Node] = {}
@@ -674,12 +696,12 @@ class _Unpacker:
         is_probe = task == "monitor" and record.interval_ms == 0
         ban_rsc = rsc if rsc.unique else rsc.top()
         expired = False
-        if status != ExecStatus.NOT_INSTALLED and self._expired(rsc, node, record, rc):
+        if status != _ST_NOT_INSTALLED and self._expired(rsc, node, record, rc):
             expired = True
+        masked = _masked_probe_failure(record)
         old_rc, old_target = rc, target_rc
         rc, status = self._remap(rsc, node, record, state, target_rc=target_rc, rc=rc,
                                  status=status, is_probe=is_probe)
-        masked = _masked_probe_failure(record)
         if expired and masked and old_rc != old_target:
             if rsc.role <= _STOPPED:
                 rsc.role = _UNKNOWN
@@ -694,9 +716,9 @@ class _Unpacker:
             self._record_failed(node, record)
             self.bans.append(Ban(ban_rsc.id, node.name, "masked-probe-failure"))
             return
-        if status == ExecStatus.CANCELLED:
+        if status == _ST_CANCELLED:
             return
-        if status == ExecStatus.PENDING:
+        if status == _ST_PENDING:
             if task == "start":
                 self._set_active(rsc)
             elif task == "promote":
@@ -706,10 +728,10 @@ class _Unpacker:
                 rsc.pending_node = node.name
             hist.pending = record
             return
-        if status == ExecStatus.DONE:
+        if status == _ST_DONE:
             self._update_state(rsc, record, task, rc, state)
             return
-        if status == ExecStatus.NOT_INSTALLED:
+        if status == _ST_NOT_INSTALLED:
             strategy, _ = self._on_fail(rsc, record)
             if strategy is OnFail.IGNORE:
                 state.on_fail = OnFail.MIGRATE
@@ -717,8 +739,8 @@ class _Unpacker:
             hist.not_installed = True
             self._op_failure(rsc, node, rc, record, state)
             return
-        if status in (ExecStatus.NO_FENCE_DEVICE, ExecStatus.NO_SECRETS):
-            status = ExecStatus.ERROR_HARD
+        if status in (_ST_NO_FENCE_DEVICE, _ST_NO_SECRETS):
+            status = _ST_ERROR_HARD
         strategy, _ = self._on_fail(rsc, record)
         if strategy is OnFail.IGNORE:
             self._update_state(rsc, record, task, target_rc, state)
@@ -726,11 +748,11 @@ class _Unpacker:
             self._record_failed(node, record)
             return
         self._op_failure(rsc, node, rc, record, state)
-        if status == ExecStatus.ERROR_HARD:
-            if rc == OcfRc.ERR_INSTALLED:
+        if status == _ST_ERROR_HARD:
+            if rc == _RC_ERR_INSTALLED:
                 hist.not_installed = True
             self.bans.append(Ban(ban_rsc.id, node.name, "hard-error"))
-        elif status == ExecStatus.ERROR_FATAL:
+        elif status == _ST_ERROR_FATAL:
             self.bans.append(Ban(ban_rsc.id, None, "fatal-error"))
 
     def _remap(self, rsc: _Rsc, node: _Node, record: OpRecord, state: _OpState, *,
@@ -738,43 +760,43 @@ class _Unpacker:
         """Pacemaker's ``remap_operation``: decide from the expected result whether it failed."""
         task = record.operation
         if task == "monitor" and rc in (190, 191):  # degraded results count as running
-            rc = OcfRc.OK if rc == 190 else OcfRc.RUNNING_PROMOTED
+            rc = _RC_OK if rc == 190 else _RC_RUNNING_PROMOTED
         if _masked_probe_failure(record):
-            return OcfRc.NOT_RUNNING, ExecStatus.DONE
-        if status not in (ExecStatus.DONE, ExecStatus.ERROR):
+            return _RC_NOT_RUNNING, _ST_DONE
+        if status not in (_ST_DONE, _ST_ERROR):
             return rc, status
-        status = ExecStatus.DONE
+        status = _ST_DONE
         if target_rc < 0 or target_rc != rc:
-            status = ExecStatus.ERROR
-        if rc == OcfRc.OK:
-            if is_probe and target_rc == OcfRc.NOT_RUNNING:
-                status = ExecStatus.DONE
-        elif rc == OcfRc.NOT_RUNNING:
+            status = _ST_ERROR
+        if rc == _RC_OK:
+            if is_probe and target_rc == _RC_NOT_RUNNING:
+                status = _ST_DONE
+        elif rc == _RC_NOT_RUNNING:
             if is_probe or target_rc == rc or not rsc.managed:
-                status = ExecStatus.DONE
+                status = _ST_DONE
                 rsc.role = _STOPPED
                 state.on_fail = OnFail.IGNORE
                 rsc.next_role = _UNKNOWN
-        elif rc == OcfRc.RUNNING_PROMOTED:
+        elif rc == _RC_RUNNING_PROMOTED:
             if is_probe and rc != target_rc:
-                status = ExecStatus.DONE
+                status = _ST_DONE
             rsc.role = _PROMOTED
-        elif rc == OcfRc.FAILED_PROMOTED:
+        elif rc == _RC_FAILED_PROMOTED:
             rsc.role = _PROMOTED
-            status = ExecStatus.ERROR
-        elif rc == OcfRc.ERR_CONFIGURED:
-            status = ExecStatus.ERROR_FATAL
-        elif rc == OcfRc.ERR_UNIMPLEMENTED:
+            status = _ST_ERROR
+        elif rc == _RC_ERR_CONFIGURED:
+            status = _ST_ERROR_FATAL
+        elif rc == _RC_ERR_UNIMPLEMENTED:
             if record.interval_ms == 0:
                 self._check_recoverable(rsc, node, task)
-                status = ExecStatus.ERROR_HARD
+                status = _ST_ERROR_HARD
             else:
-                status = ExecStatus.NOT_SUPPORTED
-        elif rc in (OcfRc.ERR_INSTALLED, OcfRc.ERR_ARGS, OcfRc.ERR_PERM):
+                status = _ST_NOT_SUPPORTED
+        elif rc in (_RC_ERR_INSTALLED, _RC_ERR_ARGS, _RC_ERR_PERM):
             self._check_recoverable(rsc, node, task)
-            status = ExecStatus.ERROR_HARD
-        elif status == ExecStatus.DONE:
-            status = ExecStatus.ERROR
+            status = _ST_ERROR_HARD
+        elif status == _ST_DONE:
+            status = _ST_ERROR
         return rc, status
 
     def _record_failed(self, node: _Node, record: OpRecord) -> None:
@@ -806,9 +828,9 @@ class _Unpacker:
     def _update_state(self, rsc: _Rsc, record: OpRecord, task: str, rc: int,
                       state: _OpState) -> None:
         clear = False
-        if rc == OcfRc.ERR_INSTALLED or _masked_probe_failure(record):
+        if rc == _RC_ERR_INSTALLED or _masked_probe_failure(record):
             rsc.role = _STOPPED
-        elif rc == OcfRc.NOT_RUNNING:
+        elif rc == _RC_NOT_RUNNING:
             clear = True
         elif task == "monitor":
             if state.last_failure is not None and _op_key(record) == _op_key(
@@ -849,7 +871,7 @@ class _Unpacker:
         task = record.operation
         is_probe = task == "monitor" and record.interval_ms == 0
         state.last_failure = record
-        if self.options.symmetric_cluster or rc != OcfRc.ERR_INSTALLED:
+        if self.options.symmetric_cluster or rc != _RC_ERR_INSTALLED:
             self._record_failed(node, record)
         action_on_fail, fail_role = self._on_fail(rsc, record)
         state.on_fail = max(state.on_fail, action_on_fail)
@@ -861,11 +883,11 @@ class _Unpacker:
             if action_on_fail is OnFail.BLOCK:
                 rsc.role = _PROMOTED
                 rsc.next_role = _STOPPED
-            elif rc == OcfRc.NOT_RUNNING:
+            elif rc == _RC_NOT_RUNNING:
                 rsc.role = _STOPPED
             else:
                 rsc.role = _UNPROMOTED
-        if is_probe and rc == OcfRc.ERR_INSTALLED:
+        if is_probe and rc == _RC_ERR_INSTALLED:
             rsc.role = _STOPPED
         elif rsc.role < _STARTED:
             self._set_active(rsc)
@@ -967,6 +989,9 @@ class _Unpacker:
         return expired
 
     def _failcount(self, rsc: _Rsc, node: _Node, effective: bool) -> tuple[int, int | None]:
+        relevant = self._failure_attrs(node)
+        if not relevant:
+            return 0, None
         name = rsc.id if rsc.unique else _base_name(rsc.id)
         instance = "" if rsc.unique else r"(:[0-9]+)?"
         op_pattern = "" if self.legacy_failcounts else r"#.+_[0-9]+"
@@ -974,7 +999,7 @@ class _Unpacker:
         last_re = re.compile(f"^last-failure-{re.escape(name)}{instance}{op_pattern}$")
         count = 0
         last = 0
-        for key, value in node.attrs.items():
+        for key, value in relevant:
             if count_re.match(key):
                 count = _add(count, _score(value))
             elif last_re.match(key):
@@ -984,6 +1009,15 @@ class _Unpacker:
                 and not self._blocks(rsc) and self.now > last + rsc.failure_timeout_s):
             count = 0
         return count, (last or None)
+
+    def _failure_attrs(self, node: _Node) -> list[tuple[str, str]]:
+        """The node's fail-count-* and last-failure-* attributes (cached per node)."""
+        cached = self._failure_cache.get(node.name)
+        if cached is None:
+            cached = [(k, v) for k, v in node.attrs.items()
+                      if k.startswith(("fail-count-", "last-failure-"))]
+            self._failure_cache[node.name] = cached
+        return cached
 
     def _blocks(self, rsc: _Rsc) -> bool:
         return any((op.attr("on-fail") or "").lower() == "block" for op in rsc.ops)
@@ -1246,8 +1280,8 @@ def _masked_probe_failure(record: OpRecord) -> bool:
     """Probes that report "not installed/configured" count as "not running" (not a failure)."""
     if record.operation != "monitor" or record.interval_ms != 0:
         return False
-    return record.rc in (OcfRc.ERR_INSTALLED, OcfRc.ERR_ARGS) or (
-        record.status == ExecStatus.NOT_INSTALLED)
+    return record.rc in (_RC_ERR_INSTALLED, _RC_ERR_ARGS) or (
+        record.status == _ST_NOT_INSTALLED)
 
 
 def _compare_ops(a: OpRecord, b: OpRecord) -> int:
@@ -1286,6 +1320,8 @@ def _compare_ops(a: OpRecord, b: OpRecord) -> int:
 
 def _sorted_ops(ops: tuple[OpRecord, ...]) -> list[OpRecord]:
     # Pacemaker prepends while reading, then runs a stable sort.
+    if len(ops) == 1:
+        return [ops[0]]
     return sorted(reversed(ops), key=functools.cmp_to_key(_compare_ops))
 
 
@@ -1295,7 +1331,7 @@ def _active_monitors(ops: list[OpRecord]) -> tuple[tuple[str, int], ...]:
     implied_monitor = implied_clone = -1
     for index, record in enumerate(ops):
         task = record.operation
-        if task == "stop" and record.status == ExecStatus.DONE:
+        if task == "stop" and record.status == _ST_DONE:
             stop = index
         elif task in ("start", "migrate_from"):
             start = index
@@ -1315,7 +1351,7 @@ def _active_monitors(ops: list[OpRecord]) -> tuple[tuple[str, int], ...]:
             continue
         if index < start:
             continue
-        if record.interval_ms == 0 or record.status == ExecStatus.PENDING:
+        if record.interval_ms == 0 or record.status == _ST_PENDING:
             continue
         key = (record.operation, record.interval_ms)
         if key not in active:
