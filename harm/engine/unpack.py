@@ -239,8 +239,9 @@ class _Unpacker:
         if policy not in ("ignore", "freeze", "stop", "demote", "suicide"):
             self.warnings.append(f"Ignoring invalid no-quorum-policy {policy!r}; using 'stop'")
             policy = "stop"
-        if policy == "suicide" and not stonith:
-            policy = "stop"
+        if policy == "suicide" and not (stonith and (
+                self.cib.have_quorum or is_true(self.cib.attr("no-quorum-panic") or "0"))):
+            policy = "stop"  # suicide needs fencing, and a cluster that once had quorum
         defaults = self._sets(config.rsc_defaults)
         stickiness = 0
         sticky_text = defaults.get("resource-stickiness") or props.get(

@@ -72,6 +72,9 @@ def simulate(cib: Cib, options: SimulateOptions, clock_now: int) -> SimulationRe
     result = SimulationResult()
     out = result.lines
     now, date_line = effective_now(cib, options, clock_now)
+    if cib.validate_with.strip().lower() == "none":
+        out.append("Schema validation of configuration is disabled (enabling is encouraged "
+                   "and prevents common misconfigurations)")
     if date_line:
         out.append(date_line)
     state = unpack(cib, now)
