@@ -36,7 +36,7 @@ def text_lines(snap: MonSnapshot, options: MonOptions) -> list[str]:
     state = snap.state
     sections: list[list[str]] = [summary_lines(summarize(snap))]
     if options.by_node:
-        sections.append(nodes_by_node(state))
+        sections.append(nodes_by_node(snap))
     else:
         lines = Lines()
         node_list(state, lines, 0)
@@ -84,15 +84,20 @@ def resource_lines(state: ClusterState, options: MonOptions) -> list[str]:
     return result
 
 
-def nodes_by_node(state: ClusterState) -> list[str]:
-    """-n: every node on its own line with the primitives it runs below it."""
+def nodes_by_node(snap: MonSnapshot) -> list[str]:
+    """-n: every node on its own line with the primitives it runs below it, in the order
+    their histories appear in the node's status (the order Pacemaker learns of them)."""
+    state = snap.state
     if not state.nodes:
         return []
     view = _View(state, Lines(), True)
     strategy = (state.configuration.property("node-health-strategy") or "none").lower()
     lines = ["Node List:"]
     for node in state.nodes:
-        running = [r for r in state.primitives() if node.name in r.running_on]
+        node_state = snap.cib.status.node(node.name)
+        seen = [h.id for h in node_state.resources] if node_state else []
+        running = sorted((r for r in state.primitives() if node.name in r.running_on),
+                         key=lambda r: _position(seen, r))
         text = f"Node {node.name}: {node_status_text(node, bool(running))}"
         health = node_health(state, node) if strategy != "none" else 1
         if health < 0:
@@ -104,6 +109,13 @@ def nodes_by_node(state: ClusterState) -> list[str]:
         for rsc in running:
             lines.append(f"      * {view.primitive_text(rsc, None)}")
     return lines
+
+
+def _position(seen: list[str], rsc: ResourceState) -> int:
+    for name in (rsc.id, rsc.config_id):
+        if name in seen:
+            return seen.index(name)
+    return len(seen)
 
 
 def partially_active(state: ClusterState, rsc: ResourceState) -> bool:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import curses
 import enum
+import os
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,6 +94,10 @@ class _Live:
 def run_live(source: StatusSource, options: MonOptions, interval_s: float,
              clock: Callable[[], float] = time.time) -> int:
     """Run the full-screen view until the user quits; returns the exit status."""
+    # curses would take a stale $LINES/$COLUMNS over the window's real size, and then
+    # never follow a resize; this process draws only to its own terminal, so drop them.
+    for name in ("LINES", "COLUMNS"):
+        os.environ.pop(name, None)
     try:
         return curses.wrapper(_loop, source, options, interval_s, clock)
     except KeyboardInterrupt:
@@ -151,8 +157,14 @@ def _colours() -> dict[Tone, int]:
 def _draw(stdscr: curses.window, shown: Screen, tones: dict[Tone, int]) -> None:
     stdscr.erase()
     height, width = stdscr.getmaxyx()
-    for row, (text, tone) in enumerate(shown.lines[:height]):
-        clipped = text.expandtabs(8)[: max(width - 1, 0)]
+    usable = max(width - 1, 1)
+    rows: list[tuple[str, Tone]] = []
+    for text, tone in shown.lines:
+        if tone is Tone.BANNER:  # the banner wraps: it must be read whole
+            rows += [(part, tone) for part in textwrap.wrap(text, usable) or [""]]
+        else:  # the page is clipped, as crm_mon's console mode does
+            rows.append((text.expandtabs(8)[:usable], tone))
+    for row, (text, tone) in enumerate(rows[:height]):
         with contextlib.suppress(curses.error):  # the last cell of a tiny window
-            stdscr.addstr(row, 0, clipped, tones[tone])
+            stdscr.addstr(row, 0, text, tones[tone])
     stdscr.refresh()

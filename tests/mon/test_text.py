@@ -60,7 +60,7 @@ def test_failover_page_says_what_happened() -> None:
 
 @pytest.mark.pacemaker
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-@pytest.mark.parametrize("flags", ["Afr", "plain", "Afro"])
+@pytest.mark.parametrize("flags", ["Afr", "plain", "Afro", "Afrn"])
 def test_scenario_equals_crm_mon(name: str, flags: str, tmp_path: Path) -> None:
     path = write_cib(SCENARIOS[name](), tmp_path / "cib.xml")
     expected = crm_mon(path, *([f"-{flags}"] if flags != "plain" else []))
