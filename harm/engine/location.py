@@ -15,9 +15,10 @@ symmetric cluster (no node at all in an asymmetric one); then
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harm.cib.config import Location, Role
+from harm.cib.config import Location, Primitive, Role
 from harm.cib.scores import INFINITY, add
 from harm.engine.rules import RuleInput, rule_matches, rule_score
 from harm.engine.state import Variant
@@ -115,7 +116,8 @@ def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]
             role = rule.role or constraint.role
             for info in work.nodes:
                 given = RuleInput(node_attrs=info.attributes, now=work.now,
-                                  params=rsc.state.params, meta=rsc.state.meta)
+                                  params=node_params(work, rsc, info.attributes),
+                                  meta=rsc.state.meta)
                 if rule_matches(rule, given):
                     entries.append((info.name, rule_score(rule, info.attributes), role))
     for node, score, role in entries:
@@ -126,6 +128,23 @@ def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]
         else:
             add_score(rsc, node, score)
     return promoted
+
+
+def node_params(work: Work, rsc: Rsc, attrs: Mapping[str, str]) -> Mapping[str, str]:
+    """The resource's instance attributes as seen on one node (Pacemaker's
+    ``pe_rsc_params``): sets whose rule holds there, highest set score first."""
+    config = work.state.configuration.find_resource(rsc.state.config_id)
+    if not isinstance(config, Primitive) or not any(s.rule for s in config.params):
+        return rsc.state.params
+    result: dict[str, str] = {}
+    ordered = sorted(config.params, key=lambda s: -(s.score or 0))
+    for nvset in ordered:
+        if nvset.rule is not None and not rule_matches(
+                nvset.rule, RuleInput(node_attrs=attrs, now=work.now)):
+            continue
+        for key, value in nvset.pairs:
+            result.setdefault(key, value)
+    return result
 
 
 def apply_stickiness(work: Work) -> None:

@@ -176,9 +176,9 @@ def order_pair(work: Work, first: Rsc, first_action: str, then: Rsc, then_action
         inv_then = INVERSE.get(then_action)
         if inv_first is None or inv_then is None:
             return
-        # Pacemaker marks the inverse "implies first", but for an action that is
-        # already required or optional on both sides this changes no flag: it only orders.
-        inverse = K.NONE if kind == "mandatory" else K.OPTIONAL
+        # Pacemaker marks the inverse "implies first"; in 2.1.5 that changes no flag of a
+        # primitive's action, except that an unmanaged blocked stop blocks the other stop.
+        inverse = K.IMPLIES_FIRST if kind == "mandatory" else K.OPTIONAL
         _connect(work, then, inv_then, first, inv_first, kind=inverse)
 
 

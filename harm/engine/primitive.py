@@ -276,7 +276,7 @@ def internal_orderings(work: Work, rsc: Rsc) -> None:
             work.order(first, then, K.OPTIONAL | K.IMPLIES_THEN | K.RESTART)
     for first in demotes:
         for then in stops:
-            work.order(first, then, K.IMPLIES_FIRST)
+            work.order(first, then, K.PROMOTED_IMPLIES_FIRST)
     for first in starts:
         for then in promotes:
             work.order(first, then, K.RUNNABLE_LEFT)

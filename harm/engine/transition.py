@@ -105,7 +105,9 @@ class OrderKind(enum.Flag):
     NONE = 0
     OPTIONAL = enum.auto()  # order only if both happen
     IMPLIES_THEN = enum.auto()  # first happening forces then to happen
-    IMPLIES_FIRST = enum.auto()  # then happening forces first (while promoted: demote)
+    IMPLIES_FIRST = enum.auto()  # then happening forces first (inert, as in Pacemaker 2.1.5,
+    #                              except that a blocked unmanaged stop blocks first)
+    PROMOTED_IMPLIES_FIRST = enum.auto()  # a required stop of a promoted rsc needs its demote
     RUNNABLE_LEFT = enum.auto()  # then is runnable only if first is
     SERIALIZE = enum.auto()  # never at the same time, any order
     ONE_OR_MORE = enum.auto()  # then is runnable if any of its firsts is

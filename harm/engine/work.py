@@ -417,7 +417,7 @@ class Work:
         if kind & _IMPLIES_THEN and not f_optional and then.optional and f_runnable:
             then.optional = False
             _reason(then, first, "required")
-        if kind & _IMPLIES_FIRST and not then.optional and first.optional \
+        if kind & _PROMOTED_FIRST and not then.optional and first.optional \
                 and then.rsc is not None and then.rsc.role is Role.PROMOTED:
             first.optional = False
             _reason(first, then, "required")
@@ -428,6 +428,10 @@ class Work:
             self._restart(first, then)
         if kind & _ASYMMETRIC:
             self._asymmetric(first, then, f_runnable)
+        if kind & _BLOCKING and first.task == "stop" and not first.runnable \
+                and then.runnable and first.rsc is not None and not first.rsc.managed \
+                and first.rsc.blocked:
+            then.runnable = False  # an unmanaged, blocked resource cannot be stopped
         if before[0] != first.optional or before[1] != first.runnable:
             changed.append(first)
         if before[2] != then.optional or before[3] != then.runnable:
@@ -510,10 +514,12 @@ class Work:
 
 _IMPLIES_THEN = OrderKind.IMPLIES_THEN.value
 _IMPLIES_FIRST = OrderKind.IMPLIES_FIRST.value
+_PROMOTED_FIRST = OrderKind.PROMOTED_IMPLIES_FIRST.value
 _RUNNABLE_LEFT = OrderKind.RUNNABLE_LEFT.value
 _RESTART = OrderKind.RESTART.value
 _ASYMMETRIC = OrderKind.ASYMMETRIC.value
 _ONE_OR_MORE = OrderKind.ONE_OR_MORE.value
+_BLOCKING = _IMPLIES_THEN | _IMPLIES_FIRST | _RESTART
 _PASSED_DOWN = _IMPLIES_THEN | _RUNNABLE_LEFT | _ASYMMETRIC
 
 
