@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import time
 from typing import Any
@@ -101,7 +102,8 @@ def summary(times: list[float]) -> dict[str, float]:
         "trials": len(times),
         "min_s": round(ordered[0], 3),
         "p50_s": round(statistics.median(ordered), 3),
-        "p90_s": round(ordered[int(0.9 * (len(ordered) - 1))], 3),
+        "p90_s": round(ordered[math.ceil(0.9 * len(ordered)) - 1], 3),
+        "p99_s": round(ordered[math.ceil(0.99 * len(ordered)) - 1], 3),
         "max_s": round(ordered[-1], 3),
     }
 
