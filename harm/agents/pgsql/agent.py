@@ -86,7 +86,7 @@ def _check_installed(s: PgSettings) -> None:
     try:
         server.account(s)
     except AgentError as error:
-        raise not_configured(str(error)) from None
+        raise ActionError(OcfRc.ERR_INSTALLED, str(error)) from None
 
 
 def validate(env: OcfEnv) -> OcfRc:
@@ -96,10 +96,13 @@ def validate(env: OcfEnv) -> OcfRc:
 
 
 def _check_data_dir(s: PgSettings) -> None:
+    """A missing data directory is this node's problem (5), not the configuration's (6)."""
     if not (s.pgdata / "PG_VERSION").is_file():
-        raise not_configured(f"pgdata {s.pgdata} is not a PostgreSQL data directory")
+        raise ActionError(
+            OcfRc.ERR_INSTALLED, f"pgdata {s.pgdata} is not a PostgreSQL data directory"
+        )
     if s.config and not s.config_file.is_file():
-        raise not_configured(f"config {s.config} does not exist")
+        raise ActionError(OcfRc.ERR_INSTALLED, f"config {s.config} does not exist")
 
 
 # --- start / stop --------------------------------------------------------------------------
@@ -161,8 +164,6 @@ def monitor(env: OcfEnv) -> OcfRc:
     ctx = Context(env)
     s = ctx.settings
     if server.postmaster_pid(s) is None:
-        if not env.is_probe:
-            _check_data_dir(s)
         return OcfRc.NOT_RUNNING
     try:
         seen = server.observe(s)
