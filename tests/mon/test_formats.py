@@ -41,7 +41,8 @@ def test_parse_op_key(key: str, parsed: tuple[str, str, int] | None) -> None:
 def test_codes_and_actions() -> None:
     assert exit_text(7) == "not running"
     assert exit_text(8) == "promoted"
-    assert exit_text(190) == "degraded"
+    assert exit_text(190) == "OCF_DEGRADED"
+    assert exit_text(191) == "promoted (degraded)"
     assert exit_text(42) == "unknown"
     assert exec_status_text(2) == "Timed Out"
     assert exec_status_text(99) == "UNKNOWN!"
