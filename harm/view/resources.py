@@ -327,7 +327,8 @@ class _View:
             else:
                 label = "Started"
             self.lines.item(depth + 1, f"{label}: [ {' '.join(started)} ]")
-        if not settings.unique and settings.clone_max > active_instances:
+        by_node = not settings.unique and settings.clone_max > active_instances
+        if by_node:
             stopped = self.stopped_by_node(rsc)
         if stopped:
             header()
@@ -335,6 +336,8 @@ class _View:
                 names = sorted((k for k, v in stopped.items() if v == status),
                                key=node_name_key)
                 self.lines.item(depth + 1, f"{status}: [ {' '.join(names)} ]")
+        elif active_instances == 0:
+            header()  # no instance to show at all: the header alone, as Pacemaker does
         return header_done
 
     def configured_role(self, rsc: ResourceState) -> Role | None:
