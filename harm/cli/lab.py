@@ -1,7 +1,8 @@
 """``harm lab``: build and drive a multi-node cluster in network namespaces on this machine.
 
     harm lab up --nodes A,B[,C...] [--links 2] [--name harm] [--subnet CIDR ...]
-                [--keepalive 200ms] [--deadtime 2s] [--no-start]
+                [--keepalive 200ms] [--deadtime 2s] [--transport bcast|mcast|ucast]
+                [--no-start]
     harm lab status [--json]
     harm lab exec NODE -- CMD...         (NODE may be "gateway")
     harm lab fail NODE harmd|node|link=NIC|partition=NODE,...
@@ -53,11 +54,13 @@ def command() -> None:
 @click.option("--deadtime", default="2s", show_default=True)
 @click.option("--warntime", default=None, help="default: deadtime / 2")
 @click.option("--initdead", default=None, help="default: 2 x deadtime")
+@click.option("--transport", type=click.Choice(["bcast", "mcast", "ucast"]), default="bcast",
+              show_default=True, help="how heartbeats travel on every link")
 @click.option("--start/--no-start", default=True, help="start harmd on every node")
 def up_command(
     *,
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
-    deadtime: str, warntime: str | None, initdead: str | None, start: bool,
+    deadtime: str, warntime: str | None, initdead: str | None, transport: str, start: bool,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -76,6 +79,7 @@ def up_command(
         deadtime=deadtime,
         warntime=warntime or format_ms(dead_ms // 2),
         initdead=initdead or format_ms(dead_ms * 2),
+        transport=transport,
     )
     spec = lab.up(spec, start=start)
     if start:

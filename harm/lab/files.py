@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from harm.lab.spec import LabSpec
+from harm.lab.spec import MCAST_GROUP, LabSpec
 from harm.membership.authkeys import AuthKeys, render
 
 SUBDIRS = ("state", "tmp", "data", "run")
@@ -32,9 +32,19 @@ def harm_yaml(spec: LabSpec, node: str) -> str:
         "authkeys": str(folder / "authkeys"),
         "state_dir": str(folder / "state"),
         "socket": str(folder / "harmd.sock"),
-        "links": [{"bcast": spec.nic(link)} for link in range(spec.links)],
+        "links": [_link(spec, node, link) for link in range(spec.links)],
     }
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def _link(spec: LabSpec, node: str, link: int) -> dict[str, object]:
+    nic = spec.nic(link)
+    if spec.transport == "mcast":
+        return {"mcast": {"dev": nic, "group": MCAST_GROUP, "ttl": 1}}
+    if spec.transport == "ucast":
+        peers = [spec.address(p, link).split("/")[0] for p in spec.nodes if p != node]
+        return {"ucast": {"dev": nic, "peers": peers}}
+    return {"bcast": nic}
 
 
 def write_node_files(spec: LabSpec, node: str) -> Path:

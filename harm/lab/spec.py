@@ -16,6 +16,8 @@ NODE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,19}$")
 RUN_ROOT = Path("/run/harm-lab")
 DEFAULT_SUBNETS = ("192.168.10.0/24", "192.168.11.0/24")
 GATEWAY = "gateway"
+TRANSPORTS = ("bcast", "mcast", "ucast")
+MCAST_GROUP = "239.255.6.94"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class LabSpec:
     initdead: str = "4s"
     secret: str = ""
     run_root: str = str(RUN_ROOT)
+    transport: str = "bcast"  # bcast | mcast | ucast, for every link
 
     # ------------------------------------------------------------ names
 
@@ -93,6 +96,8 @@ class LabSpec:
             raise LabError("duplicate node name")
         if GATEWAY in self.nodes:
             raise LabError(f"{GATEWAY!r} is reserved for the lab's gateway")
+        if self.transport not in TRANSPORTS:
+            raise LabError(f"transport {self.transport!r}: use one of {', '.join(TRANSPORTS)}")
         if not 1 <= self.links <= 8:
             raise LabError("--links must be between 1 and 8")
         if len(self.subnets) < self.links:
