@@ -9,7 +9,9 @@ recovers as soon as a read succeeds again.
 * :class:`FileSource` reads a CIB XML file (harm's own CIB file, or one saved by
   Pacemaker) — offline analysis, and the stand-in for the daemon in tests;
 * :class:`DaemonSource` asks the local harmd over its control socket for the CIB as XML
-  (request ``{"type": "cib"}``, answer ``{"xml": "<cib …>"}``).
+  (request ``{"type": "cib"}``, answer ``{"xml": "<cib …>"}``); a harmd that does not
+  know that request yet is asked for its membership ``status`` instead, which gives the
+  nodes, quorum and heartbeat link attributes (:mod:`harm.mon.membership`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Protocol
 
 from harm.cib.cib import Cib
 from harm.cib.xml_import import parse_cib_xml
-from harm.errors import HarmError
+from harm.errors import ControlError, HarmError
 
 Token = tuple[object, ...] | None
 
@@ -95,21 +97,27 @@ class DaemonSource:
         reading = self._fetch()
         if reading.cib is None:
             return None
-        return reading.cib.version
+        return (reading.cib,)  # compared by value: any change in what is shown
 
     def read(self) -> Reading:
         return self._fetch()
 
     def _fetch(self) -> Reading:
         from harm.daemon.client import request
+        from harm.mon.membership import cib_from_membership
 
         try:
-            result = request(self.socket, "cib", timeout=self.timeout)
-        except HarmError as error:
-            return Reading(None, str(error))
-        if not isinstance(result, dict) or not isinstance(result.get("xml"), str):
-            return Reading(None, f"{self.socket}: harmd sent no CIB")
-        try:
+            try:
+                result = request(self.socket, "cib", timeout=self.timeout)
+            except ControlError as error:
+                if "unknown request 'cib'" not in str(error):
+                    raise
+                status = request(self.socket, "status", timeout=self.timeout)
+                if not isinstance(status, dict):
+                    return Reading(None, f"{self.socket}: harmd sent no status")
+                return Reading(cib_from_membership(status, str(self.socket)))
+            if not isinstance(result, dict) or not isinstance(result.get("xml"), str):
+                return Reading(None, f"{self.socket}: harmd sent no CIB")
             return Reading(parse_cib_xml(result["xml"], str(self.socket)))
         except HarmError as error:
             return Reading(None, str(error))
