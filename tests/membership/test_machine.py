@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from harm.membership.authkeys import AuthKeys
 from harm.membership.events import (
     Delivered,
@@ -222,3 +227,39 @@ def test_link_dead_events_name_node_and_nic() -> None:
     net.cut("b", "eth0")
     net.run(DEADTIME + 300)
     assert (LinkDead("b", "eth0") in [e for _, e in net.events["a"]])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32), st.integers(20, 80))
+def test_random_loss_never_reorders_or_duplicates_and_heals_completely(
+    seed: int, loss_percent: int
+) -> None:
+    rng = random.Random(seed)
+    net = up()
+    real_push = net._push
+
+    def lossy(at: int, node: str, nic: str, data: bytes) -> None:
+        if rng.randrange(100) >= loss_percent:
+            real_push(at + rng.randrange(30), node, nic, data)  # and reordering
+
+    net._push = lossy  # type: ignore[method-assign]
+    sent = {"a": [], "b": []}  # type: dict[str, list[bytes]]
+    for i in range(15):
+        for sender in ("a", "b"):
+            body = f"{sender}{i}".encode()
+            sent[sender].append(body)
+            net.send(sender, body)
+        net.run(rng.randrange(5, 120))
+    net._push = real_push  # type: ignore[method-assign]
+    net.run(3000)
+    for node in ABC:
+        for sender in ("a", "b"):
+            if sender == node:
+                continue
+            got = [e.message for _, e in net.events[node]
+                   if isinstance(e, Delivered) and e.message.sender == sender]
+            numbers = [m.number for m in got]
+            assert numbers == sorted(set(numbers))
+            lost = [e for _, e in net.events[node] if isinstance(e, Lost)]
+            if not any(e.gap.sender == sender for e in lost):
+                assert [m.body for m in got] == sent[sender]
