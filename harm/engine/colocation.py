@@ -196,6 +196,14 @@ def any_available(work: Work, weights: dict[str, int]) -> bool:
 
 
 def best_score_matching(work: Work, rsc: Rsc, attr: str, value: str | None) -> int:
+    """The best score ``rsc`` has on an available node whose ``attr`` is ``value``."""
+    if attr == "#uname" and value is not None:
+        # node names are unique: only that node can match (names compare case-blind)
+        weight = rsc.allowed.get(value)
+        if weight is not None and work.available(value):
+            return max(weight, -INFINITY)
+        if not any(n.lower() == value.lower() for n in rsc.allowed):
+            return -INFINITY
     best = -INFINITY
     for node, weight in rsc.allowed.items():
         if weight > best and work.available(node) and _same_value(work.attr(node, attr), value):

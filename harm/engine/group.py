@@ -25,7 +25,7 @@ def group_flags(rsc: Rsc, work: Work | None = None) -> tuple[bool, bool]:
     ordered = rsc.state.meta.get("ordered")
     colocated = rsc.state.meta.get("collocated")
     if work is not None:
-        own = work.state.configuration.find_resource(rsc.state.config_id)
+        own = work.config_resource(rsc.state.config_id)
         if isinstance(own, Group):
             ordered = own.meta_value("ordered")
             colocated = own.meta_value("collocated")

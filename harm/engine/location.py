@@ -133,7 +133,7 @@ def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]
 def node_params(work: Work, rsc: Rsc, attrs: Mapping[str, str]) -> Mapping[str, str]:
     """The resource's instance attributes as seen on one node (Pacemaker's
     ``pe_rsc_params``): sets whose rule holds there, highest set score first."""
-    config = work.state.configuration.find_resource(rsc.state.config_id)
+    config = work.config_resource(rsc.state.config_id)
     if not isinstance(config, Primitive) or not any(s.rule for s in config.params):
         return rsc.state.params
     result: dict[str, str] = {}
@@ -198,9 +198,9 @@ def _failcount(work: Work, rsc: Rsc, node: str) -> int:
         if name in seen:
             continue
         seen.add(name)
-        entry = work.state.failcount(name, node)
-        if entry is not None:
-            total = max(total, entry.count)
+        count = work.failcount(name, node)
+        if count is not None:
+            total = max(total, count)
     return total
 
 

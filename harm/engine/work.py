@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from harm.cib.config import Role
+from harm.cib.config import Resource, Role, iter_resources
 from harm.cib.scores import INFINITY
 from harm.engine.state import ClusterState, NodeInfo, ResourceState, Variant
 from harm.engine.transition import (
@@ -110,6 +110,7 @@ class Rsc:
     next_role_reason: str | None = None
     all_coloc: bool = False
     sort_index: int = 0
+    _primitives: list[Rsc] | None = field(default=None, repr=False)
     notify: bool = False
 
     @property
@@ -144,12 +145,14 @@ class Rsc:
         return None
 
     def primitives(self) -> list[Rsc]:
-        if self.is_primitive:
-            return [self]
-        found: list[Rsc] = []
-        for child in self.children:
-            found.extend(child.primitives())
-        return found
+        """This primitive, or every primitive below this resource (the tree is fixed
+        for the whole run, so the list is computed once)."""
+        if self._primitives is None:
+            if self.is_primitive:
+                self._primitives = [self]
+            else:
+                self._primitives = [p for child in self.children for p in child.primitives()]
+        return self._primitives
 
     def find_actions(self, task: str, node: str | None = None) -> list[Act]:
         return [a for a in self.by_task.get(task, ())
@@ -188,6 +191,13 @@ class Work:
         self.has_fencing_device = any(
             r.agent is not None and r.agent.cls == "stonith" for r in state.resources
         )
+        self._available = {
+            n.name for n in state.nodes if n.can_run_resources and not n.maintenance
+        }
+        self._config_by_id: dict[str, Resource] = {
+            r.id: r for r in iter_resources(state.configuration.resources)
+        }
+        self._failcounts = {(f.rsc, f.node): f for f in state.failcounts}
         self.can_fence = self.options.stonith_enabled and (
             self.options.have_quorum or self.options.no_quorum_policy == "ignore")
         self._build_resources()
@@ -241,8 +251,15 @@ class Work:
 
     def available(self, node: str) -> bool:
         """Whether ``node`` can run resources now (Pacemaker's ``pcmk__node_available``)."""
-        info = self.node_by_name.get(node)
-        return info is not None and info.can_run_resources and not info.maintenance
+        return node in self._available
+
+    def config_resource(self, config_id: str) -> Resource | None:
+        """A configured resource (primitive, group or clone) by id."""
+        return self._config_by_id.get(config_id)
+
+    def failcount(self, rsc_id: str, node: str) -> int | None:
+        entry = self._failcounts.get((rsc_id, node))
+        return None if entry is None else entry.count
 
     def node_online(self, node: str) -> bool:
         info = self.node_by_name.get(node)
