@@ -172,3 +172,16 @@ def test_strangers_replays_and_garbage_are_counted_and_harmless(healed: LabSpec)
     assert after["generation"] == before["generation"]  # the same harmd, still running
     assert set(after["view"]["members"]) == set(NODES)
     assert lab.harmd_pid(healed, "A") is not None
+
+
+def test_failed_node_is_removed_and_heal_restarts_it(healed: LabSpec) -> None:
+    old = status(healed, "C")["generation"]
+    faults.fail(healed, "C", "node")
+    assert lab.harmd_pid(healed, "C") is None
+    assert netns.pids(healed.node_ns("C")) == []
+    took = wait_for(lambda: all("C" not in members(healed, n) for n in ("A", "B")),
+                    DEADTIME_S + 3)
+    assert took <= DEADTIME_S + 1
+    faults.heal(healed, "C")
+    wait_for(lambda: all_agree(healed), 5)
+    assert status(healed, "C")["generation"] > old
