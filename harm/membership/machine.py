@@ -300,7 +300,10 @@ class Membership:
             return
         if packet.type is MessageType.HEARTBEAT and peer.alive:
             last = peer.last_heartbeat
-            if last is not None and now - last > self.params.warntime_ms:
+            # harmd reads its sockets once per keepalive, so gaps up to two keepalives are
+            # normal whatever warntime says
+            limit = max(self.params.warntime_ms, 2 * self.params.keepalive_ms)
+            if last is not None and now - last > limit:
                 events.append(LateHeartbeat(peer.name, now - last))
         if packet.type is MessageType.HEARTBEAT:
             peer.last_heartbeat = now
