@@ -98,7 +98,7 @@ def _resource_line(state: ClusterState, node: str, node_state: NodeState,
         return ResourceLine(history.id, False, rsc.migration_threshold, failcount.raw_count,
                             failcount.last_failure)
     ops = []
-    for record in sorted(history.ops, key=lambda r: r.call_id):
+    for record in _replay_order(rsc, node, history):
         task = action_text(record.operation, record.interval_ms)
         if record.operation == "notify" or (task == "probe" and record.rc == 7):
             continue
@@ -112,6 +112,18 @@ def _resource_line(state: ClusterState, node: str, node_state: NodeState,
     return ResourceLine(printable, False, rsc.migration_threshold,
                         failcount.raw_count if failcount else 0,
                         failcount.last_failure if failcount else None, tuple(ops))
+
+
+def _replay_order(rsc: ResourceState | None, node: str,
+                  history: ResourceHistory) -> tuple[OpRecord, ...]:
+    """The records in the order the unpacker replayed them (Pacemaker's
+    ``sort_op_by_callid``: pending calls and equal call ids have their own rules), else
+    simply by call id."""
+    replayed = rsc.history_on(node) if rsc is not None else None
+    if replayed is not None and sorted(r.id for r in replayed.ops) == sorted(
+            r.id for r in history.ops):
+        return replayed.ops
+    return tuple(sorted(history.ops, key=lambda r: r.call_id))
 
 
 def find_history_resource(state: ClusterState, rsc_id: str, node: str) -> ResourceState | None:

@@ -52,7 +52,8 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
     nodes = ET.SubElement(root, "nodes")
     for node in state.nodes:
         running = sum(1 for r in state.primitives() if node.name in r.running_on)
-        health = node_health(state, node)
+        strategy = (state.configuration.property("node-health-strategy") or "none").lower()
+        health = node_health(state, node) if strategy != "none" else 1
         attrs = {
             "name": node.name, "id": node.id, "online": _b(node.online),
             "standby": _b(node.standby), "standby_onfail": _b(node.standby_onfail),
@@ -99,9 +100,10 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
                     if line.last_failure:
                         rsc_elem.set("last-failure", epoch_text(line.last_failure))
                 for op in line.ops:
+                    rc = max(op.rc, 0)  # crm_mon reads the code with a floor of 0
                     op_elem = ET.SubElement(rsc_elem, "operation_history", {
-                        "call": str(op.call), "task": op.task, "rc": str(op.rc),
-                        "rc_text": exit_text(op.rc)})
+                        "call": str(op.call), "task": op.task, "rc": str(rc),
+                        "rc_text": exit_text(rc)})
                     if op.interval_ms:
                         op_elem.set("interval", f"{op.interval_ms}ms")
                     record = op.record
@@ -128,8 +130,10 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
             })
             if record.last_rc_change:
                 elem.set("last-rc-change", iso_text(record.last_rc_change))
-                elem.set("queued", str(record.queue_time or 0))
-                elem.set("exec", str(record.exec_time or 0))
+                if record.queue_time is not None:
+                    elem.set("queued", str(record.queue_time))
+                if record.exec_time is not None:
+                    elem.set("exec", str(record.exec_time))
                 elem.set("interval", str(record.interval_ms))
                 elem.set("task", record.operation)
     ET.SubElement(root, "status", {"code": "0", "message": "OK"})
@@ -182,7 +186,9 @@ def _resource(state: ClusterState, rsc: ResourceState, parent: ET.Element) -> No
             "unique": _b(settings is not None and settings.unique),
             "managed": _b(rsc.managed), "disabled": _b(_disabled(state, rsc)),
             "failed": _b(rsc.failed), "failure_ignored": _b(rsc.failure_ignored)})
-        target = rsc.meta.get("target-role")
+        target = target_role(rsc)
+        if target is None and children:
+            target = target_role(children[0])  # crm_mon falls back to the first instance
         if target is not None:
             elem.set("target_role", target)
     for child in children:
@@ -204,7 +210,7 @@ def _primitive(state: ClusterState, rsc: ResourceState, parent: ET.Element) -> N
     shown = _PENDING.get(rsc.pending_task or "") or role.value
     attrs = {"id": rsc.config_id if not rsc.unique else rsc.id,
              "resource_agent": agent_text, "role": shown}
-    target = rsc.meta.get("target-role")
+    target = target_role(rsc)
     if target is not None:
         attrs["target_role"] = target
     attrs.update({
@@ -212,13 +218,20 @@ def _primitive(state: ClusterState, rsc: ResourceState, parent: ET.Element) -> N
         "blocked": _b(rsc.blocked), "managed": _b(rsc.managed), "failed": _b(rsc.failed),
         "failure_ignored": _b(rsc.failure_ignored),
         "nodes_running_on": str(len(rsc.running_on))})
-    if rsc.pending_task is not None:
-        attrs["pending"] = rsc.pending_task
+    if rsc.pending_task == "monitor":  # crm_mon names only a pending monitor here
+        attrs["pending"] = "Monitoring"
     elem = ET.SubElement(parent, "resource", attrs)
     for name in rsc.running_on:
         node = state.node(name)
         ET.SubElement(elem, "node", {"name": name, "id": node.id if node else name,
                                      "cached": _b(bool(node and node.online))})
+
+
+def target_role(rsc: ResourceState) -> str | None:
+    """The target-role meta-attribute as written (``#default`` means unset, as in
+    Pacemaker's unpacking)."""
+    value = rsc.meta.get("target-role")
+    return None if value is None or value == "#default" else value
 
 
 def _active(state: ClusterState, rsc: ResourceState) -> bool:
