@@ -43,7 +43,8 @@ class StatusEditor:
 
     def __init__(self, cib: Cib, now: int) -> None:
         self.cib = cib
-        self.now = now
+        self.now = now  # the time results are recorded at (the real clock, as crm_simulate)
+        self.lines: list[str] = []  # "Injecting attribute …" messages, as crm_simulate's
         self._nodes: dict[str, NodeEntry] = {}
         self._order: list[str] = []
         for node_state in cib.status.nodes:
@@ -154,10 +155,14 @@ class StatusEditor:
         if rc == 0 or (rc == 7 and interval_ms == 0):
             return
         count_name = f"fail-count-{rsc}#{task}_{interval_ms}"
+        last_name = f"last-failure-{rsc}#{task}_{interval_ms}"
+        where = f"into /node_state '{node.state.id}'"
+        self.lines.append(f"Injecting attribute {count_name}=value++ {where}")
         current = self.attribute(node, count_name)
         try:
             value = int(current) + 1 if current is not None else 1
         except ValueError:
             value = 1
         self.set_attribute(node, count_name, str(value))
-        self.set_attribute(node, f"last-failure-{rsc}#{task}_{interval_ms}", str(self.now))
+        self.lines.append(f"Injecting attribute {last_name}={self.now} {where}")
+        self.set_attribute(node, last_name, str(self.now))

@@ -45,6 +45,7 @@ class SimulatedBackend:
 
     def __init__(self, cib: Cib, state: ClusterState, now: int,
                  failures: tuple[OpFailure, ...] = ()) -> None:
+        """``now`` is when results are recorded (crm_simulate uses the real clock)."""
         self.state = state
         self.failures = failures
         self.editor = StatusEditor(cib, now)
@@ -104,9 +105,12 @@ class SimulatedBackend:
         if failure is not None:
             rc, failed = failure.rc, True
             self.messages.append(f"Pretending action {action.id} failed with rc={rc}")
+            self.lines.append(f"\tPretending action {action.id} failed with rc={rc}")
             counted = name if failure.key.lower().startswith(name.lower() + "_") \
                 else config_name
             self.editor.inject_failcount(node, counted, action.task, action.interval_ms, rc)
+            self.lines += self.editor.lines
+            self.editor.lines.clear()
         self.editor.record(history, task=action.task, interval_ms=action.interval_ms, rc=rc,
                            target=target, node=node_name)
         return ActionOutcome(failed=failed)

@@ -20,7 +20,11 @@ from harm.simulate.options import SimulateOptions
 
 def apply_injections(cib: Cib, state: ClusterState, options: SimulateOptions,
                      now: int) -> tuple[Cib, list[str]]:
-    """The CIB with the requested changes, and the lines that describe them."""
+    """The CIB with the requested changes, and the lines that describe them.
+
+    ``now`` stamps recorded results and last-failure times (crm_simulate uses the real
+    clock for these, not the effective date).
+    """
     lines: list[str] = []
     if options.quorum is not None:
         lines.append(f"Setting quorum: {options.quorum}")
@@ -40,6 +44,8 @@ def apply_injections(cib: Cib, state: ClusterState, options: SimulateOptions,
     for spec in options.op_inject:
         lines.append(f"Injecting {spec} into the configuration")
         _inject_op(editor, state, spec)
+        lines += editor.lines
+        editor.lines.clear()
     for attr in options.node_attrs:
         lines.append(f"Injecting attribute {attr.name}={attr.value} into node "
                      f"'{attr.node}'")

@@ -87,8 +87,10 @@ def simulate(cib: Cib, options: SimulateOptions, clock_now: int) -> SimulationRe
     if options.injects:
         out.append("")
         out.append("Performing Requested Modifications:")
-        cib, changes = apply_injections(cib, state, options, now)
+        cib, changes = apply_injections(cib, state, options, clock_now)
         out += [f"  * {line}" for line in changes]
+        if date_line:
+            out.append(date_line)
         state = unpack(cib, now)
     result.cib = cib
     if not options.schedules:
@@ -108,18 +110,17 @@ def simulate(cib: Cib, options: SimulateOptions, clock_now: int) -> SimulationRe
     if not options.simulate:
         return result
     failures = tuple(OpFailure.parse(spec) for spec in options.op_fail)
-    backend = SimulatedBackend(cib, state, now, failures)
+    backend = SimulatedBackend(cib, state, clock_now, failures)
     out.append("")
     out.append("Executing Cluster Transition:")
     status = run_graph(transition, synapse_order(transition, state), backend)
     result.graph_status = status
-    out += [f"  * {line}" for line in backend.lines]
-    result.errors += backend.messages
+    out += [line if line.startswith("\t") else f"  * {line}" for line in backend.lines]
     if status is not GraphStatus.COMPLETE:
         result.errors.append(f"Transition failed: {status.value}")
     cib = backend.result()
     result.cib = cib
-    if date_line and options.set_datetime is None:
+    if date_line:
         out.append(date_line)
     revised = unpack(cib, now)
     out.append("")

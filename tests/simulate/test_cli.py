@@ -57,7 +57,9 @@ def test_injected_failure_is_counted(corpus_dir: Path) -> None:
     done = harm_simulate("-x", str(corpus_dir / "xml" / "simple2.xml"), "-S",
                          "-F", "rsc1_start_0@node1=1")
     assert done.returncode == 0
-    assert "Pretending action" in done.stderr and "failed with rc=1" in done.stderr
+    assert "Pretending action" in done.stdout and "failed with rc=1" in done.stdout
+    assert "Injecting attribute fail-count-rsc1#start_0=value++ into /node_state" \
+        in done.stdout
     revised = done.stdout.split("Revised Cluster Status:")[1]
     assert "FAILED node1" in revised
 
