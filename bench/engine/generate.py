@@ -52,7 +52,7 @@ OP_TIMEOUT_MS = 20_000
 MONITOR_MS = 10_000
 PROMOTED_MONITOR_MS = 9_000
 FAKE_UUID = "6b1c4e9e-3f0a-4a43-9d7e-0b5d1c2a7f10"
-FEATURE_SET = "3.16.2"
+FEATURE_SET = "3.16.1"  # Pacemaker 2.1.5 refuses updates from a newer one
 
 
 @dataclass(frozen=True)
