@@ -60,7 +60,7 @@ def test_daemon_source_reads_loses_and_regains_harmd(tmp_path: Path,
     with serving(sock, cib_file):
         reading = source.read()
         assert reading.cib is not None and reading.cib.version == (0, 12, 40)
-        assert source.token() == (0, 12, 40)
+        assert source.token() == (reading.cib,)
         with utc():
             assert main(["--socket", str(sock), "-1", "-A"]) == 0
         out = capsys.readouterr().out
