@@ -342,9 +342,11 @@ def query(
 ) -> list[list[Row]]:
     """Run SQL statements as pgdba (or monitor_user); each result is rows of strings.
 
-    ``target`` (host, port) queries another server as pgdba instead of the local one."""
+    ``target`` (host, port) queries another server as pgdba instead of the local one.
+    Under root the query always runs in a child with pgdba's uid, also with a
+    monitor_password: Debian's ``local all postgres peer`` checks the uid first."""
     who = account(settings)
-    if who.is_current or (settings.monitor_password and target is None):
+    if who.is_current:
         try:
             return _execute(settings, statements, target)
         except Exception as error:
@@ -404,38 +406,33 @@ class Observation:
 
 
 def observe(settings: PgSettings) -> Observation:
+    """One connection, three statements: role and position, WAL receiver, replicas."""
     from .decide import parse_lsn
 
-    in_recovery = query(settings, ["SELECT pg_is_in_recovery()"])[0][0][0] == "True"
-    if in_recovery:
-        rows = query(
-            settings,
-            [
-                "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
-                "(SELECT timeline_id FROM pg_control_checkpoint())",
-                "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver",
-            ],
-        )
-        receive, replay, checkpoint_tli = rows[0][0]
-        lsns = [parse_lsn(v) for v in (receive, replay) if v]
-        receiver = rows[1][0] if rows[1] else [None, None, None, None]
-        tlis = [int(v) for v in (checkpoint_tli, receiver[1]) if v]
-        # a standby whose master_ip:master_port leads back to itself has no primary
-        to_self = receiver[3] == str(settings.pgport) and receiver[2] in {
-            "127.0.0.1", "::1", "localhost", settings.socketdir, settings.pghost,
-        }
-        streaming = receiver[0] == "streaming" and not to_self
-        return Observation(True, max(tlis, default=0), max(lsns, default=0), streaming, ())
-    rows = query(
+    position, receivers, replicas = query(
         settings,
         [
-            "SELECT pg_current_wal_lsn(), (SELECT timeline_id FROM pg_control_checkpoint())",
+            "SELECT pg_is_in_recovery(), "
+            "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END, "
+            "pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), "
+            "(SELECT timeline_id FROM pg_control_checkpoint())",
+            "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver",
             "SELECT application_name, state, sync_state FROM pg_stat_replication",
         ],
     )
-    lsn, tli = rows[0][0]
-    replicas = tuple(Replica(r[0] or "", r[1] or "", r[2] or "") for r in rows[1])
-    return Observation(False, int(tli or 0), parse_lsn(lsn), False, replicas)
+    recovery, current, receive, replay, checkpoint_tli = position[0]
+    if recovery != "True":
+        rows = tuple(Replica(r[0] or "", r[1] or "", r[2] or "") for r in replicas)
+        return Observation(False, int(checkpoint_tli or 0), parse_lsn(current), False, rows)
+    lsns = [parse_lsn(v) for v in (receive, replay) if v]
+    receiver = receivers[0] if receivers else [None, None, None, None]
+    tlis = [int(v) for v in (checkpoint_tli, receiver[1]) if v]
+    # a standby whose master_ip:master_port leads back to itself has no primary
+    to_self = receiver[3] == str(settings.pgport) and receiver[2] in {
+        "127.0.0.1", "::1", "localhost", settings.socketdir, settings.pghost,
+    }
+    streaming = receiver[0] == "streaming" and not to_self
+    return Observation(True, max(tlis, default=0), max(lsns, default=0), streaming, ())
 
 
 def ensure_slots(settings: PgSettings) -> None:
