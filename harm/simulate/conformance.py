@@ -9,6 +9,9 @@ compares (``diff --ignore-all-space --ignore-blank-lines``), three times — plu
 verdict for the status view alone:
 
 * **current** — everything before "Transition Summary" (the unpacked status, as shown);
+* **scores** — the allocation and promotion scores (``crm_simulate -s``) against
+  ``scores/NAME.scores``, as sorted sets of lines; ``n/a`` for the few cases whose scores
+  pass needs extra arguments (``tests.tsv``);
 * **transition** — the "Transition Summary" lines;
 * **revised** — the "Revised Cluster Status" block;
 * **whole** — the whole output.
@@ -50,7 +53,7 @@ SCOPE_RULE = (
 )
 
 COLUMNS = ("name", "family", "in_scope", "scope_reason", "transition", "revised", "whole",
-           "current", "error")
+           "current", "scores", "error")
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,14 @@ class CaseResult:
     revised: bool
     whole: bool
     current: bool = False
+    scores: bool | None = None  # None: not comparable (the scores pass needs arguments)
     error: str = ""
 
     def row(self) -> str:
         cells = (self.name, self.family, "yes" if self.in_scope else "no",
                  self.scope_reason, _word(self.transition), _word(self.revised),
                  _word(self.whole), _word(self.current),
+                 "n/a" if self.scores is None else _word(self.scores),
                  self.error.replace("\t", " ").replace("\n", " "))
         return "\t".join(cells)
 
@@ -183,9 +188,32 @@ def run_case(corpus: str, name: str, clock_now: int) -> CaseResult:
         result = simulate(cib, SimulateOptions(simulate=True), clock_now)
     except Exception as error:  # a crash is a verdict, not the end of the run
         return CaseResult(name, family, not reason, reason, False, False, False, False,
-                          f"{type(error).__name__}: {error}"[:200])
+                          False, f"{type(error).__name__}: {error}"[:200])
     transition, revised, whole, current = compare_all(expected, result.text)
-    return CaseResult(name, family, not reason, reason, transition, revised, whole, current)
+    scores: bool | None = None
+    scores_file = base / "scores" / f"{name}.scores"
+    if name not in _args_cases(base) and scores_file.exists() and result.transition:
+        wanted = sorted(_squeezed(scores_file.read_text(errors="replace").splitlines()))
+        ours = sorted(_squeezed(s.line() for s in result.transition.scores))
+        scores = wanted == ours
+    return CaseResult(name, family, not reason, reason, transition, revised, whole, current,
+                      scores)
+
+
+def _squeezed(lines: Iterable[str]) -> list[str]:
+    return [re.sub(r"\s+", "", line) for line in lines if line.strip()]
+
+
+def _args_cases(corpus: Path) -> set[str]:
+    """Cases whose scores pass runs with extra crm_simulate arguments."""
+    table = corpus / "tests.tsv"
+    names = set()
+    if table.exists():
+        for line in table.read_text().splitlines()[1:]:
+            cells = line.split("\t")
+            if len(cells) >= 4 and cells[3].strip():
+                names.add(cells[1])
+    return names
 
 
 def case_names(corpus: Path) -> list[str]:
@@ -234,7 +262,8 @@ def regressions(results: Sequence[CaseResult], baseline: dict[str, dict[str, str
         if row is None:
             continue
         for column, now in (("transition", result.transition), ("revised", result.revised),
-                            ("whole", result.whole), ("current", result.current)):
+                            ("whole", result.whole), ("current", result.current),
+                            ("scores", bool(result.scores))):
             if row.get(column) == "pass" and not now:
                 lost.append(f"{result.name}: {column} no longer identical"
                             + (f" ({result.error})" if result.error else ""))
@@ -249,7 +278,7 @@ def report(results: Sequence[CaseResult]) -> list[str]:
         if result.in_scope:
             families[result.family].append(result)
     lines.append(f"{'family':<24} {'cases':>5} {'transition':>11} {'revised':>9} "
-                 f"{'whole':>9} {'current':>9}")
+                 f"{'whole':>9} {'current':>9} {'scores':>9}")
     for family in sorted(families):
         group = families[family]
         lines.append(_stat_line(family, group))
@@ -274,8 +303,9 @@ def _stat_line(label: str, group: Sequence[CaseResult]) -> str:
     v = sum(r.revised for r in group)
     w = sum(r.whole for r in group)
     c = sum(r.current for r in group)
+    s = sum(bool(r.scores) for r in group)
     return (f"{label:<24} {total:>5} {t:>4} {_pct(t, total)} {v:>3} {_pct(v, total)} "
-            f"{w:>3} {_pct(w, total)} {c:>3} {_pct(c, total)}")
+            f"{w:>3} {_pct(w, total)} {c:>3} {_pct(c, total)} {s:>3} {_pct(s, total)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
