@@ -307,3 +307,19 @@ def test_diverged_standby_is_refused_and_old_primary_is_rewound() -> None:
         assert n1.agent("start").rc == 0
         assert replicated(n1, -1)
         assert n1.sql("SELECT count(*) FROM t") == [(1,)]  # the 100 diverged rows are gone
+
+
+def test_replication_slots_follow_the_primary() -> None:
+    with pg_lab("n1", "n2") as lab:
+        n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
+        for node in (n1, n2):
+            node.params["replication_slot_name"] = "harm"
+        primary(lab, n1)
+        assert n1.sql("SELECT slot_name FROM pg_replication_slots") == [("harm_n2",)]
+        standby_of(lab, n2, n1)
+        assert peer_status(n1, n2, "HS:sync")
+        assert n1.sql("SELECT slot_name, active FROM pg_replication_slots") == [("harm_n2", True)]
+        assert n1.agent("demote").rc == 0
+        assert n2.agent("promote").rc == 0
+        assert peer_status(n2, n1, "HS:sync")
+        assert n2.sql("SELECT slot_name, active FROM pg_replication_slots") == [("harm_n1", True)]
