@@ -271,10 +271,12 @@ class Work:
 
     def record_scores(self, rsc: Rsc, function: str = "pcmk__primitive_assign") -> None:
         """Keep the node scores a resource was assigned with (``crm_simulate -s``)."""
-        for node in self.nodes:
-            if node.name in rsc.allowed:
-                self.scores.append(Score(kind="allocation", rsc=rsc.id, node=node.name,
-                                         value=rsc.allowed[node.name], function=function))
+        allowed = rsc.allowed
+        rsc_id = rsc.id
+        self.scores.extend(
+            Score("allocation", rsc_id, node.name, allowed[node.name], function)
+            for node in self.nodes if node.name in allowed
+        )
 
     # ------------------------------------------------------------------ actions
 
