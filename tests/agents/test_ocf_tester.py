@@ -83,3 +83,28 @@ def test_ocf_tester_passes_for_pgsql() -> None:
         assert node.attr("r_pgsql-status") == "STOP"
 
 
+
+
+def test_launcher_copied_out_of_the_checkout_uses_the_installed_harm(tmp_path: Path) -> None:
+    """As in /usr/lib/ocf/resource.d/harm/: no checkout beside it, harm importable by python3."""
+    provider = tmp_path / "resource.d" / "harm"
+    provider.mkdir(parents=True)
+    launcher = provider / "Dummy"
+    launcher.write_bytes((AGENTS / "ocf-launch").read_bytes())
+    launcher.chmod(0o755)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "python3").symlink_to(REPO / ".venv" / "bin" / "python")  # harm installed here
+    env = {
+        "PATH": f"{bindir}:/usr/bin:/bin",
+        "OCF_RESOURCE_INSTANCE": "d1",
+        "HA_RSCTMP": str(tmp_path / "rsc"),
+    }
+    for action, rc in (("monitor", 7), ("start", 0), ("monitor", 0), ("stop", 0)):
+        done = subprocess.run([str(launcher), action], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert done.returncode == rc, done.stderr
+    env["HARM_PYTHON"] = "/nonexistent/python"
+    done = subprocess.run([str(launcher), "monitor"], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode != 0  # HARM_PYTHON wins over everything else
