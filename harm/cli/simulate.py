@@ -65,12 +65,13 @@ def _read_input(xml_file: Path | None, cib_file: Path | None) -> Cib:
               help="Set a node attribute before scheduling.")
 @click.option("--explain", is_flag=True, help="Explain every placement with its scores.")
 @click.option("--no-pending", is_flag=True, help="Do not show pending operations.")
+@click.option("-Q", "--quiet", is_flag=True, help="Print only the scores (with -s).")
 def command(xml_file: Path | None, cib_file: Path | None, run_: bool, simulate_: bool,
             show_scores: bool, show_attrs: bool, show_failcounts: bool,
             node_up: tuple[str, ...], node_down: tuple[str, ...], node_fail: tuple[str, ...],
             op_inject: tuple[str, ...], op_fail: tuple[str, ...], quorum: str | None,
             set_datetime: str | None, save_output: Path | None, node_attr: tuple[str, ...],
-            explain: bool, no_pending: bool) -> None:
+            explain: bool, no_pending: bool, quiet: bool) -> None:
     """Show what the policy engine would do with a CIB (crm_simulate's options)."""
     cib = _read_input(xml_file, cib_file)
     try:
@@ -84,7 +85,7 @@ def command(xml_file: Path | None, cib_file: Path | None, run_: bool, simulate_:
         show_attrs=show_attrs, show_failcounts=show_failcounts,
         show_pending=not no_pending, explain=explain, node_up=node_up,
         node_down=node_down, node_fail=node_fail, op_inject=op_inject, op_fail=op_fail,
-        quorum=quorum, set_datetime=set_datetime, node_attrs=attrs,
+        quorum=quorum, set_datetime=set_datetime, node_attrs=attrs, quiet=quiet,
     )
     result = simulate(cib, options, int(time.time()))
     click.echo(result.text, nl=False)

@@ -38,6 +38,7 @@ class SimulateOptions:
     show_failcounts: bool = False
     show_pending: bool = True
     explain: bool = False
+    quiet: bool = False  # -Q: print only the scores (with -s)
     node_up: tuple[str, ...] = ()
     node_down: tuple[str, ...] = ()
     node_fail: tuple[str, ...] = ()

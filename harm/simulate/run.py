@@ -68,7 +68,18 @@ def effective_now(cib: Cib, options: SimulateOptions, clock_now: int) -> tuple[i
 
 
 def simulate(cib: Cib, options: SimulateOptions, clock_now: int) -> SimulationResult:
-    """Run a simulation of ``cib``; ``clock_now`` is used when the CIB records no date."""
+    """Run a simulation of ``cib``; ``clock_now`` is used when the CIB records no date.
+
+    With ``quiet`` (``-Q``) everything runs but only the scores (``-s``) are printed.
+    """
+    result = _simulate(cib, options, clock_now)
+    if options.quiet:
+        result.lines = [f"{score.line()}" for score in result.transition.scores] \
+            if options.show_scores and result.transition is not None else []
+    return result
+
+
+def _simulate(cib: Cib, options: SimulateOptions, clock_now: int) -> SimulationResult:
     result = SimulationResult()
     out = result.lines
     now, date_line = effective_now(cib, options, clock_now)

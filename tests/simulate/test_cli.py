@@ -84,3 +84,10 @@ def test_bad_input_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
     assert broken.returncode == 1 and broken.stderr.startswith("CibFormatError")
     spec = harm_simulate("-x", str(bad), "-F", "nonsense")
     assert spec.returncode == 1 and "Traceback" not in spec.stderr
+
+
+def test_quiet_scores_are_crm_simulates(corpus_dir: Path) -> None:
+    done = harm_simulate("-x", str(corpus_dir / "xml" / "group1.xml"), "-S", "-s", "-Q")
+    assert done.returncode == 0, done.stderr
+    expected = (corpus_dir / "scores" / "group1.scores").read_text()
+    assert sorted(_squeeze(done.stdout)) == sorted(_squeeze(expected))
