@@ -71,8 +71,9 @@ def resource_lines(state: ClusterState, options: MonOptions) -> list[str]:
     else:
         keep = [r.id for r in state.top_resources() if partially_active(state, r)]
         title, empty = "Active Resources", "No active resources"
+    shown, inactive_members = _without_inactive_members(state, options)
     lines = Lines()
-    resource_list(replace(state, top_level=tuple(keep)), lines, 0)
+    resource_list(replace(shown, top_level=tuple(keep)), lines, 0)
     rendered = lines.render()
     rendered[0] = f"{title}:"
     result = []
@@ -81,7 +82,39 @@ def resource_lines(state: ClusterState, options: MonOptions) -> list[str]:
             result.append(f"  * {empty}")
         elif options.inactive or not _CLONE_STOPPED.match(line):
             result.append(line)  # crm_mon lists a clone's stopped instances only with -r
+    for group, count in inactive_members.items():
+        note = f"{count} member{'' if count == 1 else 's'} inactive"
+        plain, flagged = f"  * Resource Group: {group}:", f"  * Resource Group: {group} ("
+        for index, line in enumerate(result):
+            if line == plain:
+                result[index] = f"{plain[:-1]} ({note}):"
+            elif line.startswith(flagged):
+                result[index] = f"{flagged}{note}, {line[len(flagged):]}"
     return result
+
+
+def _without_inactive_members(state: ClusterState, options: MonOptions
+                              ) -> tuple[ClusterState, dict[str, int]]:
+    """Without -r, crm_mon hides a top-level group's inactive members and says how many
+    there are in its heading (only when the group is partially active)."""
+    if options.inactive:
+        return state, {}
+    counts: dict[str, int] = {}
+    replaced: dict[str, ResourceState] = {}
+    for rsc in state.top_resources():
+        if rsc.variant is not Variant.GROUP:
+            continue
+        children = state.children_of(rsc.id)
+        active = tuple(c.id for c in children if partially_active(state, c))
+        if len(active) == len(children):
+            continue
+        if active:
+            counts[rsc.id] = sum(1 for c in children if not fully_active(state, c))
+        replaced[rsc.id] = replace(rsc, children=active)
+    if not replaced:
+        return state, counts
+    resources = tuple(replaced.get(r.id, r) for r in state.resources)
+    return replace(state, resources=resources), counts
 
 
 def nodes_by_node(snap: MonSnapshot) -> list[str]:

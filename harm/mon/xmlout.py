@@ -130,10 +130,10 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
             })
             if record.last_rc_change:
                 elem.set("last-rc-change", iso_text(record.last_rc_change))
-                if record.queue_time is not None:
-                    elem.set("queued", str(record.queue_time))
-                if record.exec_time is not None:
-                    elem.set("exec", str(record.exec_time))
+                # The schema wants these with last-rc-change; crm_mon leaves unrecorded
+                # ones out (and then fails its own schema): harm says 0.
+                elem.set("queued", str(record.queue_time or 0))
+                elem.set("exec", str(record.exec_time or 0))
                 elem.set("interval", str(record.interval_ms))
                 elem.set("task", record.operation)
     ET.SubElement(root, "status", {"code": "0", "message": "OK"})
