@@ -31,8 +31,6 @@ from types import MappingProxyType
 from harm.cib.config import AgentRef, Configuration, Op, Role
 from harm.cib.status import OpRecord
 
-EMPTY: Mapping[str, str] = MappingProxyType({})
-
 
 class OnFail(enum.IntEnum):
     """What to do when an operation fails (Pacemaker's ``action_fail_response``).
