@@ -129,8 +129,9 @@ def nodes_by_node(snap: MonSnapshot) -> list[str]:
     for node in state.nodes:
         node_state = snap.cib.status.node(node.name)
         seen = [h.id for h in node_state.resources] if node_state else []
-        running = sorted((r for r in state.primitives() if node.name in r.running_on),
-                         key=lambda r: _position(seen, r))
+        running = [r for r in state.primitives() if node.name in r.running_on]
+        order = _history_positions(seen, running)
+        running.sort(key=lambda r: order.get(r.id, len(seen)))
         text = f"Node {node.name}: {node_status_text(node, bool(running))}"
         health = node_health(state, node) if strategy != "none" else 1
         if health < 0:
@@ -144,11 +145,26 @@ def nodes_by_node(snap: MonSnapshot) -> list[str]:
     return lines
 
 
-def _position(seen: list[str], rsc: ResourceState) -> int:
-    for name in (rsc.id, rsc.config_id):
-        if name in seen:
-            return seen.index(name)
-    return len(seen)
+def _history_positions(seen: list[str], running: list[ResourceState]) -> dict[str, int]:
+    """Where each running primitive's history stands in the node's status: by exact id,
+    but for anonymous clone instances (whose numbers the unpacker reassigns) the first
+    history of the same configured resource not yet taken, as Pacemaker matches them."""
+    positions: dict[str, int] = {}
+    unique = {r.id for r in running if r.unique}
+    taken: set[int] = set()
+    for index, name in enumerate(seen):
+        if name in unique and name not in positions:
+            positions[name] = index
+            taken.add(index)
+    for index, name in enumerate(seen):
+        if index in taken:
+            continue
+        base = name.split(":", 1)[0]
+        for rsc in running:
+            if rsc.id not in positions and not rsc.unique and rsc.config_id == base:
+                positions[rsc.id] = index
+                break
+    return positions
 
 
 def partially_active(state: ClusterState, rsc: ResourceState) -> bool:

@@ -80,6 +80,26 @@ def test_corpus_equals_crm_mon(case: str, corpus_dir: Path) -> None:
     assert comparable(got) == comparable(expected)
 
 
+# Without -r (inactive resources and group members hidden), with -o, with -n.
+OTHER_FLAGS = [
+    ("plain", "bug-1718"), ("plain", "group14"), ("plain", "clone-anon-failcount"),
+    ("plain", "failcount-block"), ("plain", "orphan-1"), ("plain", "unmanaged-block-restart"),
+    ("Afro", "clone-anon-failcount"), ("Afro", "failcount"), ("Afro", "failed-probe-clone"),
+    ("Afrn", "clone-anon-failcount"), ("Afrn", "standby"), ("Afrn", "node-maintenance-1"),
+]
+
+
+@pytest.mark.pacemaker
+@pytest.mark.parametrize(("flags", "case"), OTHER_FLAGS)
+def test_corpus_flags_equal_crm_mon(flags: str, case: str, corpus_dir: Path) -> None:
+    path = corpus_dir / "xml" / f"{case}.xml"
+    expected = crm_mon(path, *([f"-{flags}"] if flags != "plain" else []))
+    with utc():
+        got = render_text(take_snapshot(parse_cib_xml(path.read_bytes(), str(path)), NOW),
+                          FLAGS[flags])
+    assert comparable(got) == comparable(expected)
+
+
 def test_no_dc_states_quorum_plainly() -> None:
     """harm's one addition to the summary: quorum is stated even when there is no DC."""
     from dataclasses import replace
