@@ -13,9 +13,10 @@ section is included, inactive resources and operation timings too.
      ├── node_attributes  node → attribute…   (expected= on connectivity scores)
      ├── node_history     node → resource_history → operation_history…
      ├── failures         failure…
+     ├── tickets          ticket…   (only when the CIB names any)
      └── status           code, message
 
-Not produced (harm has no equivalent yet): fence_history, tickets, bans, bundles.
+Not produced (harm has no equivalent yet): fence_history, bans, bundles.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from harm.mon.failures import node_history, shown_failures
 from harm.mon.formats import epoch_text, exec_status_text, exit_text, iso_text
 from harm.mon.snapshot import MonSnapshot
 from harm.mon.summary import Summary, feature_set, summarize
+from harm.mon.tickets import tickets
 from harm.view.nodes import node_health
 
 API_VERSION = "2.25"
@@ -136,6 +138,15 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
                 elem.set("exec", str(record.exec_time or 0))
                 elem.set("interval", str(record.interval_ms))
                 elem.set("task", record.operation)
+    known = tickets(snap.cib)
+    if known:
+        tickets_elem = ET.SubElement(root, "tickets")
+        for ticket in known:
+            elem = ET.SubElement(tickets_elem, "ticket", {
+                "id": ticket.id, "status": "granted" if ticket.granted else "revoked",
+                "standby": _b(ticket.standby)})
+            if ticket.last_granted is not None:
+                elem.set("last-granted", epoch_text(ticket.last_granted))
     ET.SubElement(root, "status", {"code": "0", "message": "OK"})
     return root
 
