@@ -99,7 +99,7 @@ def unpack(cib: Cib, now: int) -> ClusterState:
 # ----------------------------------------------------------------------------- working types
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     name: str
     id: str
@@ -127,7 +127,7 @@ class _Node:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Hist:
     node: str
     ops: tuple[OpRecord, ...] = ()
@@ -140,7 +140,7 @@ class _Hist:
     not_installed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Rsc:
     id: str
     config_id: str
@@ -214,7 +214,9 @@ class _Unpacker:
         self.bans: list[Ban] = []
         self.clears: list[ClearFailcount] = []
         self.failed_ops: list[FailedOp] = []
-        self._failure_cache: dict[str, list[tuple[str, str]]] = {}
+        self._failure_cache: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        self._pattern_cache: dict[tuple[str, bool],
+                                  tuple[re.Pattern[str], re.Pattern[str]]] = {}
         self._history_id = ""
         self.options = self._options()
         self.nodes: dict[str, _Node] = {}
@@ -990,14 +992,11 @@ class _Unpacker:
         return expired
 
     def _failcount(self, rsc: _Rsc, node: _Node, effective: bool) -> tuple[int, int | None]:
-        relevant = self._failure_attrs(node)
+        name = rsc.id if rsc.unique else _base_name(rsc.id)
+        relevant = self._failure_attrs(node).get(_base_name(name))
         if not relevant:
             return 0, None
-        name = rsc.id if rsc.unique else _base_name(rsc.id)
-        instance = "" if rsc.unique else r"(:[0-9]+)?"
-        op_pattern = "" if self.legacy_failcounts else r"#.+_[0-9]+"
-        count_re = re.compile(f"^fail-count-{re.escape(name)}{instance}{op_pattern}$")
-        last_re = re.compile(f"^last-failure-{re.escape(name)}{instance}{op_pattern}$")
+        count_re, last_re = self._failure_patterns(name, rsc.unique)
         count = 0
         last = 0
         for key, value in relevant:
@@ -1011,13 +1010,34 @@ class _Unpacker:
             count = 0
         return count, (last or None)
 
-    def _failure_attrs(self, node: _Node) -> list[tuple[str, str]]:
-        """The node's fail-count-* and last-failure-* attributes (cached per node)."""
+    def _failure_attrs(self, node: _Node) -> dict[str, list[tuple[str, str]]]:
+        """The node's fail-count-* and last-failure-* attributes by resource base name
+        (without operation or instance number), built once per node."""
         cached = self._failure_cache.get(node.name)
         if cached is None:
-            cached = [(k, v) for k, v in node.attrs.items()
-                      if k.startswith(("fail-count-", "last-failure-"))]
+            cached = {}
+            for key, value in node.attrs.items():
+                if key.startswith("fail-count-"):
+                    rest = key[len("fail-count-"):]
+                elif key.startswith("last-failure-"):
+                    rest = key[len("last-failure-"):]
+                else:
+                    continue
+                base = _base_name(rest.split("#", 1)[0])
+                cached.setdefault(base, []).append((key, value))
             self._failure_cache[node.name] = cached
+        return cached
+
+    def _failure_patterns(self, name: str, unique: bool) -> tuple[re.Pattern[str],
+                                                                   re.Pattern[str]]:
+        """Pacemaker's fail-count and last-failure name patterns for a resource."""
+        cached = self._pattern_cache.get((name, unique))
+        if cached is None:
+            instance = "" if unique else r"(:[0-9]+)?"
+            op_pattern = "" if self.legacy_failcounts else r"#.+_[0-9]+"
+            cached = (re.compile(f"^fail-count-{re.escape(name)}{instance}{op_pattern}$"),
+                      re.compile(f"^last-failure-{re.escape(name)}{instance}{op_pattern}$"))
+            self._pattern_cache[(name, unique)] = cached
         return cached
 
     def _blocks(self, rsc: _Rsc) -> bool:
@@ -1129,9 +1149,12 @@ class _Unpacker:
         )
 
     def _failcounts_of(self, rsc: _Rsc) -> list[FailCount]:
-        result = []
+        result: list[FailCount] = []
+        base = _base_name(rsc.id if rsc.unique else _base_name(rsc.id))
         for name in self.node_order:
             node = self.nodes[name]
+            if base not in self._failure_attrs(node):
+                continue
             raw, last = self._failcount(rsc, node, effective=False)
             if raw <= 0:
                 continue
@@ -1194,7 +1217,7 @@ class _Unpacker:
             Role.STOPPED)
 
 
-@dataclass
+@dataclass(slots=True)
 class _OpState:
     """What replaying one resource's history on one node carries from op to op."""
 
