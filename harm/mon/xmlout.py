@@ -14,9 +14,10 @@ section is included, inactive resources and operation timings too.
      ├── node_history     node → resource_history → operation_history…
      ├── failures         failure…
      ├── tickets          ticket…   (only when the CIB names any)
+     ├── bans             ban…      (negative location scores)
      └── status           code, message
 
-Not produced (harm has no equivalent yet): fence_history, bans, bundles.
+Not produced (harm has no equivalent yet): fence_history, bundles.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import xml.etree.ElementTree as ET
 from harm.cib.config import Role
 from harm.engine.state import ClusterState, ResourceState, Variant
 from harm.mon.attributes import node_attributes
+from harm.mon.bans import bans
 from harm.mon.failures import node_history, shown_failures
 from harm.mon.formats import epoch_text, exec_status_text, exit_text, iso_text
 from harm.mon.snapshot import MonSnapshot
@@ -147,6 +149,14 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
                 "standby": _b(ticket.standby)})
             if ticket.last_granted is not None:
                 elem.set("last-granted", epoch_text(ticket.last_granted))
+    banned = bans(state)
+    if banned:
+        bans_elem = ET.SubElement(root, "bans")
+        for ban in banned:
+            ET.SubElement(bans_elem, "ban", {
+                "id": ban.id, "resource": ban.resource, "node": ban.node,
+                "weight": str(ban.weight), "promoted-only": _b(ban.promoted_only),
+                "master_only": _b(ban.promoted_only)})
     ET.SubElement(root, "status", {"code": "0", "message": "OK"})
     return root
 

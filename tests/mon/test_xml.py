@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -47,11 +46,6 @@ def test_corpus_xml_valid(case: str, corpus_dir: Path, tmp_path: Path) -> None:
     validate(render_xml(take_snapshot(parse_cib_xml(path.read_bytes()), NOW)), tmp_path)
 
 
-def _without_bans(text: str) -> str:
-    """crm_mon lists location bans; harm does not (yet)."""
-    return re.sub(r"\n  <bans>.*?</bans>|\n  <bans/>", "", text, flags=re.S)
-
-
 @pytest.mark.pacemaker
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_xml_equals_crm_mon(name: str, tmp_path: Path) -> None:
@@ -59,7 +53,7 @@ def test_scenario_xml_equals_crm_mon(name: str, tmp_path: Path) -> None:
     expected = crm_mon(path, "--output-as=xml")
     with utc():
         got = render_xml(take_snapshot(parse_cib_xml(path.read_bytes()), NOW))
-    assert comparable(got) == comparable(_without_bans(expected))
+    assert comparable(got) == comparable(expected)
 
 
 @pytest.mark.pacemaker
@@ -69,7 +63,7 @@ def test_corpus_xml_equals_crm_mon(case: str, corpus_dir: Path) -> None:
     expected = crm_mon(path, "--output-as=xml")
     with utc():
         got = render_xml(take_snapshot(parse_cib_xml(path.read_bytes()), NOW))
-    assert comparable(got) == comparable(_without_bans(expected))
+    assert comparable(got) == comparable(expected)
 
 
 def test_json_carries_the_xml_content() -> None:
