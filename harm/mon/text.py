@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from harm.cib.status import ResourceHistory
 from harm.engine.state import ClusterState, ResourceState, Variant
 from harm.mon.attributes import attribute_lines, node_attributes
 from harm.mon.failures import failure_lines, history_lines, node_history
@@ -128,10 +129,10 @@ def nodes_by_node(snap: MonSnapshot) -> list[str]:
     lines = ["Node List:"]
     for node in state.nodes:
         node_state = snap.cib.status.node(node.name)
-        seen = [h.id for h in node_state.resources] if node_state else []
+        histories = node_state.resources if node_state else ()
         running = [r for r in state.primitives() if node.name in r.running_on]
-        order = _history_positions(seen, running)
-        running.sort(key=lambda r: order.get(r.id, len(seen)))
+        order = _history_positions(histories, running)
+        running.sort(key=lambda r: order.get(r.id, len(histories)))
         text = f"Node {node.name}: {node_status_text(node, bool(running))}"
         health = node_health(state, node) if strategy != "none" else 1
         if health < 0:
@@ -141,30 +142,48 @@ def nodes_by_node(snap: MonSnapshot) -> list[str]:
         lines.append(f"  * {text}:")
         lines.append("    * Resources:")
         for rsc in running:
-            lines.append(f"      * {view.primitive_text(rsc, None)}")
+            # under its node a resource is shown alone, even when active on several
+            here = replace(rsc, running_on=(node.name,))
+            lines.append(f"      * {view.primitive_text(here, None)}")
     return lines
 
 
-def _history_positions(seen: list[str], running: list[ResourceState]) -> dict[str, int]:
-    """Where each running primitive's history stands in the node's status: by exact id,
-    but for anonymous clone instances (whose numbers the unpacker reassigns) the first
-    history of the same configured resource not yet taken, as Pacemaker matches them."""
+def _history_positions(histories: tuple[ResourceHistory, ...],
+                       running: list[ResourceState]) -> dict[str, int]:
+    """Where each running primitive's history stands in the node's status.
+
+    A unique resource by its id. An anonymous clone instance (whose number the unpacker
+    may have changed) by the first history of the same configured resource that leaves it
+    active there, as Pacemaker only adds a resource to a node when such a history is read.
+    """
     positions: dict[str, int] = {}
-    unique = {r.id for r in running if r.unique}
     taken: set[int] = set()
-    for index, name in enumerate(seen):
-        if name in unique and name not in positions:
-            positions[name] = index
-            taken.add(index)
-    for index, name in enumerate(seen):
-        if index in taken:
-            continue
-        base = name.split(":", 1)[0]
+    for index, history in enumerate(histories):
         for rsc in running:
-            if rsc.id not in positions and not rsc.unique and rsc.config_id == base:
+            if rsc.unique and rsc.id == history.id and rsc.id not in positions:
                 positions[rsc.id] = index
-                break
+                taken.add(index)
+    for wanted_active in (True, False):
+        for index, history in enumerate(histories):
+            if index in taken or _leaves_active(history) is not wanted_active:
+                continue
+            base = history.id.split(":", 1)[0]
+            for rsc in running:
+                if rsc.id not in positions and not rsc.unique and rsc.config_id == base:
+                    positions[rsc.id] = index
+                    taken.add(index)
+                    break
     return positions
+
+
+def _leaves_active(history: ResourceHistory) -> bool:
+    """Whether the last recorded operation leaves the resource running."""
+    if not history.ops:
+        return False
+    last = max(history.ops, key=lambda r: r.call_id)
+    if last.operation == "stop" and last.rc == 0:
+        return False
+    return not (last.operation == "monitor" and last.rc == 7)
 
 
 def partially_active(state: ClusterState, rsc: ResourceState) -> bool:
