@@ -112,3 +112,16 @@ def test_file_source_sees_every_change(tmp_path: Path) -> None:
     assert source.token() != first
     path.write_text("not xml")
     assert not source.read().ok
+
+
+@pytest.mark.pacemaker
+@pytest.mark.parametrize("name", ["healthy", "peer_lost"])
+def test_simple_status_line_equals_crm_mon(name: str, tmp_path: Path) -> None:
+    """The line itself is crm_mon's (its exit code with a CIB file is always 0)."""
+    import subprocess
+
+    path = write_cib(SCENARIOS[name](), tmp_path / "cib.xml")
+    done = subprocess.run(["crm_mon", "-1", "-s"], env={"CIB_file": str(path),
+                                                       "PATH": os.environ.get("PATH", "")},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert simple_status(scenario(name)).line == done.stdout.strip()
