@@ -342,7 +342,8 @@ def parse_iso_datetime(text: str) -> dt.datetime | None:
         return None
     hours = minutes = seconds = 0
     offset = dt.timedelta(0)
-    time_part = time_part.strip()
+    # Pacemaker also accepts a space before the zone: "2019-09-23 12:30:00 -05:00"
+    time_part = re.sub(r"\s+(?=[+-]\d)", "", time_part.strip())
     if time_part:
         tmatch = _TIME.match(time_part)
         if tmatch is None:
