@@ -205,3 +205,19 @@ def test_char2score_is_lenient_like_pacemaker() -> None:
     assert char2score("+inf") == 1_000_000
     assert char2score("junk") == 0
     assert char2score("99999999") == 1_000_000
+
+
+def test_node_attribute_sets_follow_date_rules_and_scores() -> None:
+    nodes = ('<node id="1" uname="n1">'
+             '<instance_attributes id="a" score="2"><nvpair id="a1" name="standby" '
+             'value="off"/></instance_attributes>'
+             '<instance_attributes id="b" score="20"><nvpair id="b1" name="standby" '
+             'value="on"/><rule id="r" score="INFINITY"><date_expression id="d" '
+             'operation="lt" end="2023-11-14 18:00:00 -05:00"/></rule>'
+             '</instance_attributes></node><node id="2" uname="n2"/>')
+    data = _cib("", _node("n1", "1") + _node("n2", "2"), nodes=nodes)
+    # NOW is 2023-11-14 22:13:20 UTC, before 23:00 UTC: the higher-scored ruled set wins
+    n1 = _state(data).node("n1")
+    assert n1 is not None and n1.standby
+    later = unpack(parse_cib_xml(data, "test"), NOW + 3600).node("n1")
+    assert later is not None and not later.standby
