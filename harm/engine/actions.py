@@ -250,7 +250,12 @@ def summarize_pseudo(work: Work) -> bool:
                 act.runnable = False
                 changed = True
             continue
-        if act.optional and any(not m.optional for m in members):
+        deciding = members
+        if act.rsc.variant is Variant.CLONE and task == "start":
+            # the stand-in start an ordering created for an instance (on no node) does
+            # not make the clone start: Pacemaker looks at the instances' own actions
+            deciding = [m for m in members if m.node is not None]
+        if act.optional and any(not m.optional for m in deciding):
             act.optional = False
             changed = True
         if act.rsc.variant is Variant.CLONE:

@@ -226,7 +226,9 @@ def _missing_first(work: Work, first: Rsc, task: str) -> list[Act]:
         return []
     if first.variant is not Variant.PRIMITIVE:
         return []
-    return [work.action(first, task, None, optional=True)]
+    # Observed in Pacemaker 2.1.5: the stand-in is required when the resource is
+    # active now (it is being stopped), optional otherwise.
+    return [work.action(first, task, None, optional=not first.running_on)]
 
 
 def _interleave(work: Work, first: Rsc, first_action: str, then: Rsc, then_action: str,

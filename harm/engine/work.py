@@ -433,7 +433,7 @@ class Work:
                     self._apply(first, member, kind & _PASSED_DOWN, changed)
         before = (first.optional, first.runnable, then.optional, then.runnable)
         f_optional, f_runnable = self._first_flags(first)
-        if kind & _IMPLIES_THEN and not f_optional and then.optional and f_runnable:
+        if kind & _IMPLIES_THEN and not f_optional and then.optional:
             then.optional = False
             _reason(then, first, "required")
         if kind & _PROMOTED_FIRST and not then.optional and first.optional \
