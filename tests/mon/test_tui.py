@@ -124,6 +124,29 @@ def test_live_view_follows_changes_outages_and_resizes(tmux: Tmux, tmp_path: Pat
     assert not tmux.alive()
 
 
+def test_live_view_survives_harmd_going_away(tmux: Tmux, tmp_path: Path) -> None:
+    """The same with harmd's control socket (harm's real server, in this process)."""
+    from tests.mon.test_daemon_source import serving
+
+    sock = tmp_path / "run" / "harmd.sock"
+    cib = write_cib(SCENARIOS["failover"](), tmp_path / "cib.xml")
+    command = shlex.join([sys.executable, "-m", "harm.mon", "--socket", str(sock), "-Af",
+                          "-i", "1"])
+    with serving(sock, cib):
+        tmux.run("new-session", "-d", "-s", "mon", "-x", "120", "-y", "50",
+                 f"cd {shlex.quote(str(REPO))} && TZ=UTC exec {command}")
+        tmux.wait_for(lambda t: "Promoted: [ osspc31 ]" in t and "Failed Resource" in t,
+                      "the page from harmd")
+    text = tmux.wait_for(lambda t: "STATUS SOURCE UNAVAILABLE" in t and "Failed Resource" in t,
+                         "the banner")
+    assert "no such socket" in text.replace("\n", " ")
+    write_cib(SCENARIOS["healthy"](), cib)
+    with serving(sock, cib):
+        tmux.wait_for(lambda t: "Promoted: [ osspc30 ]" in t and "UNAVAILABLE" not in t
+                      and "Migration Summary:" in t, "the page after harmd is back")
+    tmux.run("send-keys", "-t", "mon", "q")
+
+
 def test_live_view_starts_without_a_source(tmux: Tmux, tmp_path: Path) -> None:
     cib = tmp_path / "later.xml"
     start(tmux, cib)
