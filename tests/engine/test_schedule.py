@@ -74,6 +74,47 @@ def test_priority_case_matches_pacemaker(corpus_dir: Path, name: str) -> None:
     assert _got_summary(transition) == expected
 
 
+# One or more corpus cases per feature beyond the must-pass families, so a change that
+# breaks a feature fails here and not only in the conformance run.
+FEATURE_CASES = (
+    "systemhealth1", "systemhealthp2", "systemhealthm2",  # node-health strategies
+    "clone-require-all-1", "clone_min_start_one", "one-or-more-1",  # relaxed orderings
+    "anti-colocation-promoted", "coloc-unpromoted-anti",  # colocation with roles
+    "clone-interleave-1",  # interleave keeps an instance without a partner down
+    "enforce-colo1",  # a primary that cannot start blocks its dependents
+    "value-source",  # rules comparing with parameters and meta-attributes
+    "unmanaged-stop-1",  # a blocked unmanaged stop blocks the stop ordered after it
+    "order_constraint_stops_promoted",  # stand-in first actions
+    "bug-1685",  # promotable clone with notifications
+    "rsc-defaults", "bug-pm-11",
+)
+
+
+@pytest.mark.parametrize("name", FEATURE_CASES)
+def test_feature_case_matches_pacemaker(corpus_dir: Path, name: str) -> None:
+    transition = _schedule_file(corpus_dir / "xml" / f"{name}.xml")
+    expected = _expected_summary((corpus_dir / "summary" / f"{name}.summary").read_text())
+    assert _got_summary(transition) == expected
+
+
+def test_notifications_surround_a_promotion(corpus_dir: Path) -> None:
+    transition = _schedule_file(corpus_dir / "xml" / "bug-1685.xml")
+    keys = [a.key for a in transition.executable_actions()]
+    for key in ("shared_storage_pre_notify_promote_0",
+                "shared_storage_confirmed-pre_notify_promote_0",
+                "shared_storage_post_notify_promoted_0",
+                "shared_storage_confirmed-post_notify_promoted_0"):
+        assert key in keys
+    notifies = [a for a in transition.executable_actions() if a.task == "notify" and a.node]
+    assert {a.node for a in notifies} == {"redun1", "redun2"}
+    by_key = {a.key: a for a in transition.actions}
+    promote = next(a for a in transition.executable_actions() if a.task == "promote")
+    assert _reaches(transition, by_key["shared_storage_confirmed-pre_notify_promote_0"].id,
+                    promote.id)
+    assert _reaches(transition, promote.id,
+                    by_key["shared_storage_confirmed-post_notify_promoted_0"].id)
+
+
 def test_priority_families_are_all_present(corpus_dir: Path) -> None:
     assert len(_priority_cases()) >= 60
 
