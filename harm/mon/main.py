@@ -21,13 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harm.cib.durations import parse_ms
-from harm.mon.jsonout import render_json
 from harm.mon.options import MonOptions, OutputFormat
 from harm.mon.simple import simple_status, unavailable_status
 from harm.mon.snapshot import take_snapshot
 from harm.mon.source import DaemonSource, FileSource, StatusSource
 from harm.mon.text import render_text
-from harm.mon.xmlout import render_xml
 
 DEFAULT_INTERVAL_S = 5.0
 
@@ -115,8 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status.code
     request = shlex.join(["harm_mon", *words])
     if output is OutputFormat.XML:
+        from harm.mon.xmlout import render_xml
+
         sys.stdout.write(render_xml(snap, request))
     elif output is OutputFormat.JSON:
+        from harm.mon.jsonout import render_json
+
         sys.stdout.write(render_json(snap, request))
     else:
         sys.stdout.write(render_text(snap, options))
