@@ -93,6 +93,8 @@ class ClusterOptions:
     default_stickiness: int = 0
     default_migration_threshold: int = 1_000_000
     dc_uuid: str | None = None
+    shutdown_lock: bool = False  # resources of a cleanly stopped node wait for it
+    shutdown_lock_limit_s: int = 0  # 0: locks never expire
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,8 @@ class ResourceState:
     blocked: bool = False
     pending_task: str | None = None
     pending_node: str | None = None
+    lock_node: str | None = None  # shutdown-locked to this node (shutdown-lock=true)
+    lock_time: int | None = None
     stickiness: int = 0
     priority: int = 0
     migration_threshold: int = 1_000_000
@@ -310,6 +314,7 @@ class ClusterState:
     bans: tuple[Ban, ...] = ()
     clear_failcounts: tuple[ClearFailcount, ...] = ()
     failed_ops: tuple[FailedOp, ...] = ()
+    expired_locks: tuple[tuple[str, str], ...] = ()  # (rsc, node): history to clear
     configuration: Configuration = field(default_factory=Configuration, compare=False)
     warnings: tuple[str, ...] = ()
     _nodes: Mapping[str, NodeInfo] = field(init=False, compare=False, repr=False)

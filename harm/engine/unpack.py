@@ -166,6 +166,8 @@ class _Rsc:
     blocked: bool = False
     pending_task: str | None = None
     pending_node: str | None = None
+    lock_node: str | None = None
+    lock_time: int | None = None
     clone_name: str | None = None
     known_on: list[str] = field(default_factory=list)
     history: dict[str, _Hist] = field(default_factory=dict)
@@ -214,6 +216,7 @@ class _Unpacker:
         self.bans: list[Ban] = []
         self.clears: list[ClearFailcount] = []
         self.failed_ops: list[FailedOp] = []
+        self.expired_locks: list[tuple[str, str]] = []
         self._failure_cache: dict[str, dict[str, list[tuple[str, str]]]] = {}
         self._pattern_cache: dict[tuple[str, bool],
                                   tuple[re.Pattern[str], re.Pattern[str]]] = {}
@@ -268,6 +271,8 @@ class _Unpacker:
             default_stickiness=stickiness,
             default_migration_threshold=threshold,
             dc_uuid=self.cib.dc_uuid,
+            shutdown_lock=flag("shutdown-lock", False),
+            shutdown_lock_limit_s=_seconds(props.get("shutdown-lock-limit", "0")),
         )
 
     def _sets(self, sets: tuple[NvSet, ...], agent: AgentRef | None = None) -> dict[str, str]:
@@ -578,20 +583,23 @@ class _Unpacker:
             node = self._find_node(state)
             if node is None or node.kind != "member":
                 continue
-            if not self.options.stonith_enabled and not node.online:
+            if not (self.options.stonith_enabled or self.options.shutdown_lock) \
+                    and not node.online:
                 continue
             for history in state.resources:
                 self._unpack_lrm_resource(node, history)
 
     def _unpack_lrm_resource(self, node: _Node, history: ResourceHistory) -> None:
-        if not history.ops:
+        if not history.ops and not self.options.shutdown_lock:
             return
         self._history_id = history.id
         rsc = self._find_resource(node, history.id)
         if rsc is None:
-            if history.id in self.by_id:
+            if history.id in self.by_id or not history.ops:
                 return
             rsc = self._orphan(history)
+        if self.options.shutdown_lock:
+            self._shutdown_lock(rsc, node, history)
         if history.id != rsc.id:
             rsc.clone_name = history.id
         hist = rsc.history.get(node.name)
@@ -615,6 +623,19 @@ class _Unpacker:
             if rsc.next_role == _UNKNOWN or wanted < rsc.next_role:
                 rsc.next_role = wanted
         rsc.role = max(rsc.role, saved_role)
+
+    def _shutdown_lock(self, rsc: _Rsc, node: _Node, history: ResourceHistory) -> None:
+        """Pacemaker's ``unpack_shutdown_lock``: lock to the node, or expire the lock."""
+        text = dict(history.extra).get("shutdown-lock")
+        if not text or not text.strip().isdigit() or int(text) == 0:
+            return
+        when = int(text)
+        limit = self.options.shutdown_lock_limit_s
+        if limit > 0 and self.now > when + limit:
+            self.expired_locks.append((rsc.id, node.name))
+        else:
+            rsc.lock_node = node.name
+            rsc.lock_time = when
 
     def _find_resource(self, node: _Node, rsc_id: str) -> _Rsc | None:
         rsc = self.by_id.get(rsc_id)
@@ -1144,6 +1165,7 @@ class _Unpacker:
             bans=tuple(self.bans),
             clear_failcounts=tuple(self.clears),
             failed_ops=tuple(self.failed_ops),
+            expired_locks=tuple(self.expired_locks),
             configuration=self.config,
             warnings=tuple(self.warnings),
         )
@@ -1201,6 +1223,8 @@ class _Unpacker:
             blocked=rsc.blocked,
             pending_task=rsc.pending_task,
             pending_node=rsc.pending_node,
+            lock_node=rsc.lock_node,
+            lock_time=rsc.lock_time,
             stickiness=rsc.stickiness,
             priority=rsc.priority,
             migration_threshold=rsc.migration_threshold,
@@ -1428,6 +1452,13 @@ def char2score(text: str | None) -> int:
     if match is None:
         return 0
     return max(-INFINITY, min(INFINITY, int(match.group(1))))
+
+
+def _seconds(text: str) -> int:
+    try:
+        return parse_ms(text) // 1000
+    except ValueError:
+        return 0
 
 
 def _score(text: str) -> int:

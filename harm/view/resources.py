@@ -141,6 +141,8 @@ class _View:
         node = self.current_node(rsc)
         if node is None and rsc.pending_node is not None:
             node = rsc.pending_node
+        if node is None and rsc.lock_node is not None:
+            node = rsc.lock_node
         self.lines.item(depth, self.primitive_text(rsc, node))
 
     def primitive_text(self, rsc: ResourceState, node: str | None) -> str:
@@ -180,6 +182,8 @@ class _View:
         info = self.state.node(node) if node is not None else None
         if info is not None and not info.online and info.unclean:
             flags.append("UNCLEAN")
+        if node is not None and node == rsc.lock_node:
+            flags.append("LOCKED")
         if self.show_pending and rsc.pending_task == "monitor":
             flags.append("Monitoring")
         target = rsc.meta.get("target-role")

@@ -221,3 +221,19 @@ def test_node_attribute_sets_follow_date_rules_and_scores() -> None:
     assert n1 is not None and n1.standby
     later = unpack(parse_cib_xml(data, "test"), NOW + 3600).node("n1")
     assert later is not None and not later.standby
+
+
+def test_shutdown_lock_keeps_a_resource_on_its_node_until_the_limit() -> None:
+    props = ('<nvpair id="o2" name="shutdown-lock" value="true"/>'
+             '<nvpair id="o3" name="shutdown-lock-limit" value="5min"/>')
+    lrm = ('<lrm_resource id="d" class="ocf" provider="heartbeat" type="Dummy" '
+           f'shutdown-lock="{NOW - 60}">'
+           + _op("d", "d_last_0", "stop", 3, 0, 0) + "</lrm_resource>")
+    data = _cib(DUMMY.format(ops=""), _node("n1", "1", lrm, online=False) + _node("n2", "2"),
+                extra_props=props)
+    d = _state(data).resource("d")
+    assert d is not None and d.lock_node == "n1" and d.running_on == ()
+    later = unpack(parse_cib_xml(data, "test"), NOW + 600)
+    d_later = later.resource("d")
+    assert d_later is not None and d_later.lock_node is None
+    assert later.expired_locks == (("d", "n1"),)
