@@ -10,6 +10,7 @@ import sys
 import click
 
 from harm import __version__
+from harm.agents.pgsql import cli as pgsql_cli
 from harm.cli import attribute, configure, lab, resource, simulate
 from harm.errors import ConfigErrors, HarmError
 
@@ -26,6 +27,7 @@ cli.add_command(lab.command, "lab")
 cli.add_command(resource.resource_command, "resource")
 cli.add_command(resource.node_command, "node")
 cli.add_command(attribute.command, "attribute")
+cli.add_command(pgsql_cli.command, "pgsql")
 
 
 def main(argv: list[str] | None = None) -> int:
