@@ -247,6 +247,20 @@ def run_cases(cases: list[Case], repeat: int, budget: float, timeout: float,
                   f"harm {case.harm_inproc.cell()}")
 
 
+def harm_version() -> str:
+    """The commit the measured engine comes from, and whether harm/ had local changes."""
+    repo = HERE.parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=30, check=True)
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "harm"],
+                               capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "harm at an unknown commit"
+    changes = " plus uncommitted changes in harm/" if dirty.stdout.strip() else ""
+    return f"harm at commit {head.stdout.strip()}{changes}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(generate.STANDARD),
@@ -270,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown size {unknown[0]}; known: {', '.join(generate.SIZES)}")
 
     started = dt.datetime.now(dt.UTC)
+    version = harm_version()
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="harm-bench-engine-"))
     try:
         _progress(f"generating into {workdir}")
@@ -290,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     out = [f"Run {started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC on {os.cpu_count()} cores, "
            f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
-           f"median (min-max, n runs).", ""]
+           f"median (min-max, n runs); {version}.", ""]
     if cli is None:
         out += ["`harm simulate -x FILE -Q` was not available; not measured.", ""]
     out += table(cases, cli is not None)
