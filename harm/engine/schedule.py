@@ -74,8 +74,8 @@ def schedule_cib(cib: Cib, now: int) -> Transition:
 def _fence_unclean_nodes(work: Work) -> None:
     if not work.can_fence:
         return
-    # the DC is fenced last (Pacemaker orders every other fencing before it)
-    for node in sorted(work.nodes, key=lambda n: n.is_dc):
+    # Pacemaker lists (and creates) the fencing of unclean nodes last node first
+    for node in reversed(work.nodes):
         if not node.unclean:
             continue
         reason = node.fence_reason or "node is unclean"

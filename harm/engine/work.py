@@ -572,11 +572,8 @@ def _elevating(rsc: Rsc) -> bool:
 
 
 def _needs_quorum(rsc: Rsc) -> bool:
-    agent = rsc.state.agent
-    if agent is not None and agent.cls == "stonith":
-        return False
-    requires = rsc.state.meta.get("requires")
-    return requires not in ("nothing", "unfencing")
+    """Every resource needs quorum to start unless it ``requires=nothing``."""
+    return rsc.state.meta.get("requires") != "nothing"
 
 
 def _reason(action: Act, cause: Act, change: str) -> None:
