@@ -72,11 +72,9 @@ def schedule_cib(cib: Cib, now: int) -> Transition:
 
 
 def _fence_unclean_nodes(work: Work) -> None:
-    if not work.can_fence:
-        return
     # Pacemaker lists (and creates) the fencing of unclean nodes last node first
     for node in reversed(work.nodes):
-        if not node.unclean:
+        if not node.unclean or not work.can_fence(node):
             continue
         reason = node.fence_reason or "node is unclean"
         work.fencing.append(Fencing(node=node.name, action="reboot", reason=reason))

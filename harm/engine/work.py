@@ -198,8 +198,6 @@ class Work:
             r.id: r for r in iter_resources(state.configuration.resources)
         }
         self._failcounts = {(f.rsc, f.node): f for f in state.failcounts}
-        self.can_fence = self.options.stonith_enabled and (
-            self.options.have_quorum or self.options.no_quorum_policy == "ignore")
         self._build_resources()
 
     # ------------------------------------------------------------------ resources
@@ -252,6 +250,14 @@ class Work:
     def available(self, node: str) -> bool:
         """Whether ``node`` can run resources now (Pacemaker's ``pcmk__node_available``)."""
         return node in self._available
+
+    def can_fence(self, node: NodeInfo) -> bool:
+        """Pacemaker's ``pe_can_fence``: fencing is on and has a device, and the cluster
+        has quorum (or ignores its loss), or the node is still in our membership."""
+        if not (self.options.stonith_enabled and self.has_fencing_device):
+            return False
+        return self.options.have_quorum or self.options.no_quorum_policy == "ignore" \
+            or node.online
 
     def config_resource(self, config_id: str) -> Resource | None:
         """A configured resource (primitive, group or clone) by id."""
@@ -318,7 +324,7 @@ class Work:
         if info is None:
             act.runnable = False
             return
-        if info.unclean and task in ("stop", "demote") and self.can_fence:
+        if info.unclean and task in ("stop", "demote") and self.can_fence(info):
             act.kind = ActionKind.PSEUDO  # implied by fencing the node
             return
         if not info.online or info.unclean:
