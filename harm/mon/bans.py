@@ -3,7 +3,8 @@
 Like Pacemaker's unpacking of ``rsc_location``: a constraint with a node and a score is one
 placement; a constraint with rules is one placement per rule (named after the rule), on
 the nodes where the rule holds, with the rule's score. crm_mon keeps placements in a list
-it prepends to, so the last constraint comes first. Promoted-only placements are marked.
+it prepends to, so the last comes first; an "and" rule lists its nodes last first, an "or"
+rule in node order. Promoted-only placements are marked.
 
 Not covered: ``rsc-pattern`` constraints, resource sets and tags in location constraints.
 """
@@ -49,11 +50,12 @@ def bans(state: ClusterState) -> tuple[LocationBan, ...]:
                                   params=rsc.params, meta=rsc.meta)
                 if rule_matches(rule, given):
                     found.append((rule.id, node.name, rule_score(rule, node.attributes), role))
+            if rule.boolean_op.strip().lower() != "or":
+                found.reverse()  # an "and" rule starts from a (reversed) copy of all nodes
             placements.append(_negative(rsc.id, found))
     return tuple(ban for placement in reversed(placements) for ban in placement)
 
 
 def _negative(rsc: str, found: list[tuple[str, str, int, Role | None]]) -> list[LocationBan]:
-    # a rule's node list is built by prepending too: last node first
     return [LocationBan(ident, rsc, node, score, role is Role.PROMOTED)
-            for ident, node, score, role in reversed(found) if score < 0]
+            for ident, node, score, role in found if score < 0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harm.cib.status import NodeState, OpRecord, ResourceHistory
-from harm.engine.state import ClusterState, FailedOp, ResourceState, Variant
+from harm.engine.state import ClusterState, FailedOp, ResourceState
 from harm.mon.formats import (
     action_text,
     epoch_text,
@@ -127,14 +127,17 @@ def _replay_order(rsc: ResourceState | None, node: str,
 
 
 def find_history_resource(state: ClusterState, rsc_id: str, node: str) -> ResourceState | None:
-    """The primitive a history entry belongs to: by id, else the anonymous clone instance
-    that holds a history on that node under its configured name."""
+    """The resource a history entry belongs to, as Pacemaker's ``pe_find_resource`` finds
+    it: by id (at any level), else an anonymous clone instance by its configured name
+    (``db:2`` finds an instance of ``db`` whatever its number), preferring the one holding
+    a history on that node."""
     found = state.resource(rsc_id)
-    if found is not None and found.variant is Variant.PRIMITIVE:
+    if found is not None:
         return found
+    base = rsc_id.split(":", 1)[0]
     fallback = None
     for rsc in state.primitives():
-        if rsc.config_id != rsc_id:
+        if rsc.unique or rsc.config_id != base:
             continue
         if rsc.history_on(node) is not None:
             return rsc

@@ -26,16 +26,8 @@ _EXEC_STATUS = {
     11: "CIB secrets unavailable",
 }
 
-_MORE_RC = {
-    190: "OCF_DEGRADED",
-    191: "promoted (degraded)",
-    194: "interrupted by signal (DEPRECATED STATUS)",
-    195: "not supported (DEPRECATED STATUS)",
-    196: "pending (DEPRECATED STATUS)",
-    197: "cancelled (DEPRECATED STATUS)",
-    198: "timeout (DEPRECATED STATUS)",
-    199: "other error (DEPRECATED STATUS)",
-}
+# Debian's Pacemaker is built without the deprecated codes 192-199: they read "unknown".
+_MORE_RC = {190: "OCF_DEGRADED", 191: "promoted (degraded)"}
 
 MS_IN_S = 1000
 MS_IN_M = 60 * MS_IN_S

@@ -19,7 +19,8 @@ from tests.mon.scenarios import NOW, SCENARIOS
 SCHEMA = Path("/usr/share/pacemaker/api/api-result-2.25.rng")
 CORPUS = ["clone-anon-failcount", "failcount-block", "failed-probe-clone", "standby",
           "unmanaged-block-restart", "node-maintenance-1", "orphan-1", "rec-node-13",
-          "template-ticket", "ticket-clone-3", "tags-ticket", "failcount", "696", "1494"]
+          "template-ticket", "ticket-clone-3", "tags-ticket", "failcount", "696", "1494",
+          "dc-fence-ordering", "bug-5038", "obsolete-lrm-resource"]
 
 
 def validate(xml_text: str, tmp_path: Path) -> None:
