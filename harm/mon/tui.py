@@ -119,9 +119,12 @@ def _loop(stdscr: curses.window, source: StatusSource, options: MonOptions,
             live.token = token
             live.next_read = now + interval_s
             if reading.cib is not None:
-                live.snap = take_snapshot(reading.cib, int(now))
-                live.error = None
-                live.since = int(now)
+                try:
+                    live.snap = take_snapshot(reading.cib, int(now))
+                    live.error = None
+                    live.since = int(now)
+                except Exception as error:  # a bug must not blank the operator's screen
+                    live.error = f"cannot unpack this CIB: {type(error).__name__}: {error}"
             else:
                 live.error = reading.error or "unavailable"
             dirty = True
