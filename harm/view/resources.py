@@ -41,6 +41,10 @@ def resource_list(state: ClusterState, lines: Lines, depth: int, *,
     for rsc in state.top_resources():
         if rsc.orphan and not view.active(rsc, all_=True):
             continue
+        if view.active(rsc, all_=False) and not rsc.running_on:
+            # Pacemaker skips a partly active resource that runs on no listed node: an
+            # unmanaged instance on an offline node is not added to its clone's nodes
+            continue
         if view.show(rsc, depth + 1):
             printed = True
     if not printed:
