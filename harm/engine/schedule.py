@@ -83,4 +83,5 @@ def _fence_unclean_nodes(work: Work) -> None:
                             meta={"stonith_action": "reboot"})
         for act in list(work.actions):
             if act.node == node.name and act.kind is ActionKind.PSEUDO and act.rsc is not None:
-                work.order(fence, act, K.IMPLIES_THEN)
+                # the stop becomes a pseudo-action implied by fencing; it only waits
+                work.order(fence, act, K.OPTIONAL)

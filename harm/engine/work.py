@@ -206,7 +206,9 @@ class Work:
         for rstate in self.state.resources:
             rsc = Rsc(state=rstate)
             rsc.role = rstate.role
-            rsc.running_on = list(rstate.running_on)
+            # the node it counts as running on is a clean one when there is one
+            # (Pacemaker's pe__find_active_on)
+            rsc.running_on = sorted(rstate.running_on, key=self._unclean)
             rsc.managed = rstate.managed and not self.options.maintenance_mode
             rsc.failed = rstate.failed
             rsc.blocked = rstate.blocked
@@ -227,6 +229,10 @@ class Work:
                 rsc.parent = self.rscs[rsc.state.parent]
             rsc.children = [self.rscs[c] for c in rsc.state.children if c in self.rscs]
         self.top = [self.rscs[r] for r in self.state.top_level if r in self.rscs]
+
+    def _unclean(self, node: str) -> bool:
+        info = self.node_by_name.get(node)
+        return info is None or info.unclean
 
     def _target_role(self, rstate: ResourceState) -> Role | None:
         """``target-role`` as a limit: roles above Started only for promotable clones."""
