@@ -113,7 +113,9 @@ def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]
                 f"Ignoring constraint '{constraint.id}' because it contains no rules"
             )
         for rule in constraint.rules:
-            role = rule.role or constraint.role
+            # only a rule's own role limits it: Pacemaker 2.1.5 ignores the constraint's
+            # role attribute when the constraint has rules
+            role = rule.role
             for info in work.nodes:
                 given = RuleInput(node_attrs=info.attributes, now=work.now,
                                   params=node_params(work, rsc, info.attributes),
