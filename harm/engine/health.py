@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from harm.cib.config import is_true
 from harm.cib.scores import INFINITY, add
-from harm.engine.location import add_score
+from harm.engine.location import apply_location
 from harm.engine.rules import score_of
 from harm.engine.work import Work
 
@@ -43,7 +43,7 @@ def apply_node_health(work: Work) -> None:
         for rsc in work.top:
             if health < 0 and is_true(rsc.state.meta.get("allow-unhealthy-nodes", "false")):
                 continue
-            add_score(rsc, node.name, health)
+            apply_location(rsc, node.name, health)
 
 
 def _colors(work: Work, strategy: str) -> dict[str, int]:

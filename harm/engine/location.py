@@ -52,6 +52,20 @@ def add_score(rsc: Rsc, node: str, score: int, *, recurse: bool = True) -> None:
             add_score(child, node, score)
 
 
+def apply_location(rsc: Rsc, node: str, score: int) -> None:
+    """A location constraint's score, as Pacemaker's ``apply_location`` spreads it.
+
+    Clones pass it to every instance. A colocated group keeps it for itself and its first
+    member only; the other members merely become allowed there (score 0), because the
+    first member already takes their preferences in through the group's colocations.
+    """
+    rsc.allowed[node] = add(rsc.allowed[node], score) if node in rsc.allowed else score
+    colocated_group = rsc.variant is Variant.GROUP and \
+        rsc.state.meta.get("collocated", "true").lower() not in ("false", "no", "off", "0")
+    for index, child in enumerate(rsc.children):
+        apply_location(child, node, score if (index == 0 or not colocated_group) else 0)
+
+
 def ban_everywhere(rsc: Rsc, work: Work) -> None:
     for node in work.nodes:
         add_score(rsc, node.name, -INFINITY)
@@ -128,7 +142,7 @@ def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]
         elif role is Role.STOPPED:
             continue
         else:
-            add_score(rsc, node, score)
+            apply_location(rsc, node, score)
     return promoted
 
 
