@@ -41,6 +41,12 @@ class Reading:
 
 
 class StatusSource(Protocol):
+    @property
+    def poll_s(self) -> float:
+        """How often ``token()`` may be asked (seconds): cheap for a file, a request for
+        harmd."""
+        ...
+
     def describe(self) -> str:
         """A short name for banners (``file /var/lib/harm/cib.xml``)."""
         ...
@@ -59,6 +65,7 @@ class FileSource:
     """A CIB XML file, re-read when its inode, size or modification time changes."""
 
     path: Path
+    poll_s: float = 0.2
 
     def describe(self) -> str:
         return f"file {self.path}"
@@ -89,6 +96,7 @@ class DaemonSource:
 
     socket: Path
     timeout: float = 2.0
+    poll_s: float = 1.0
 
     def describe(self) -> str:
         return f"harmd at {self.socket}"

@@ -4,8 +4,8 @@ Split in two: :func:`screen` decides *what* to show (pure: the page, a banner wh
 source is unavailable, a colour class per line), :func:`run_live` drives curses (reads
 keys, polls the source, redraws). The loop
 
-* polls ``source.token()`` every ``POLL_S`` and re-reads at once when it changes, and in
-  any case every ``interval_s``;
+* polls ``source.token()`` every ``source.poll_s`` (0.2 s for a file, 1 s for harmd) and
+  re-reads at once when it changes, and in any case every ``interval_s``;
 * keeps the last good state on screen under a red banner while reads fail, and drops the
   banner as soon as a read succeeds again;
 * redraws on ``KEY_RESIZE`` and clips every line to the window, so resizing never breaks it;
@@ -28,7 +28,7 @@ from harm.mon.snapshot import MonSnapshot, take_snapshot
 from harm.mon.source import StatusSource, Token
 from harm.mon.text import text_lines
 
-POLL_S = 0.2
+KEY_WAIT_S = 0.2  # how long getch waits: the loop's tick
 
 
 class Tone(enum.Enum):
@@ -107,13 +107,17 @@ def run_live(source: StatusSource, options: MonOptions, interval_s: float,
 def _loop(stdscr: curses.window, source: StatusSource, options: MonOptions,
           interval_s: float, clock: Callable[[], float]) -> int:
     curses.curs_set(0)
-    stdscr.timeout(int(POLL_S * 1000))
+    stdscr.timeout(int(KEY_WAIT_S * 1000))
     tones = _colours()
     live = _Live()
     dirty = True
+    next_poll = 0.0
     while True:
         now = clock()
-        token = source.token()
+        token = live.token
+        if now >= next_poll:
+            token = source.token()
+            next_poll = now + source.poll_s
         if token != live.token or now >= live.next_read:
             reading = source.read()
             live.token = token
