@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,17 @@ def two_hosts() -> Iterator[tuple[str, str]]:
         ip("-n", here, "link", "set", "va", "up")
         ip("-n", there, "link", "set", "vb", "up")
         yield here, there
+
+
+def wait_reachable(ns: str, *hosts: str, seconds: float = 20.0) -> None:
+    """Wait until every host answers one ping from ``ns`` (a link just came back up)."""
+    deadline = time.monotonic() + seconds
+    for host in hosts:
+        while subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", host],
+                             capture_output=True, check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{host} did not answer from {ns} within {seconds} s")
+            time.sleep(0.2)
 
 
 def run(
@@ -77,6 +89,7 @@ def test_value_is_reachable_hosts_times_multiplier(agent: str, tmp_path: Path) -
         ip("-n", there, "link", "set", "vb", "up")
         # a link going down flushes its IPv6 addresses (keep_addr_on_down=0): put it back
         ip("-n", there, "addr", "replace", "fd00:97::2/64", "dev", "vb", "nodad")
+        wait_reachable(here, "10.97.0.2", "fd00:97::2")
         assert run(here, agent, "monitor", tmp_path, **params).returncode == 0
         assert attribute(tmp_path, "default_ping_set") == "200"
         assert run(here, agent, "stop", tmp_path, **params).returncode == 0
