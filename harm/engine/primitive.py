@@ -16,9 +16,10 @@ still require it later (a restart because something it depends on restarts).
 from __future__ import annotations
 
 from harm.cib.config import Role
-from harm.cib.scores import INFINITY
+from harm.cib.scores import INFINITY, format_score
 from harm.engine.colocation import any_available
 from harm.engine.state import OnFail
+from harm.engine.transition import Note
 from harm.engine.work import ROLE_RANK, Act, Rsc, Work
 
 # the immediate next role on the way from a role to a target role
@@ -126,9 +127,33 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
         finalize(work, rsc, None, force=True)
     else:
         assign_best_node(work, rsc, prefer)
+    _explain_placement(work, rsc)
     work.record_scores(rsc)
     rsc.assigning = False
     return rsc.assigned
+
+
+def _explain_placement(work: Work, rsc: Rsc) -> None:
+    """One sentence: where the resource goes, with the score that won and the best loser."""
+    ranked = [n for n in sort_nodes(work, rsc.allowed, rsc.current_node)]
+    shown = ", ".join(
+        f"{n} {format_score(rsc.allowed[n])}" + ("" if work.available(n) else " (unavailable)")
+        for n in ranked[:3])
+    if not rsc.managed:
+        text = f"unmanaged: stays where it is ({rsc.current_node or 'stopped'})"
+    elif work.options.stop_all_resources:
+        text = "stop-all-resources is set: stopped everywhere"
+    elif rsc.assigned is None:
+        text = f"cannot run anywhere: no available node with a score of 0 or more ({shown})"
+    else:
+        others = [n for n in ranked if n != rsc.assigned]
+        text = f"placed on {rsc.assigned} with {format_score(rsc.allowed[rsc.assigned])}"
+        if others:
+            best = others[0]
+            text += f"; next best {best} with {format_score(rsc.allowed[best])}"
+        if rsc.current_node == rsc.assigned and rsc.state.stickiness:
+            text += f" (stickiness {rsc.state.stickiness} counted where it runs)"
+    work.notes.append(Note(rsc=rsc.id, text=text))
 
 
 # ----------------------------------------------------------------------------- actions

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 
 from harm.cib.config import Role
-from harm.cib.scores import INFINITY, add
+from harm.cib.scores import INFINITY, add, format_score
 from harm.engine.colocation import add_colocated_scores
 from harm.engine.location import RoleLocation
-from harm.engine.transition import Score
+from harm.engine.transition import Note, Score
 from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
 
 
@@ -159,7 +159,17 @@ def set_instance_roles(work: Work, clone: Rsc) -> None:
             chosen = None
         if chosen is None:
             _set_next(instance, Role.UNPROMOTED if instance.assigned else Role.STOPPED)
+            if instance.assigned is not None:
+                why = ("its promotion priority is negative" if instance.sort_index < 0
+                       else f"promoted-max {promoted_max} reached or the node may not")
+                work.notes.append(Note(rsc=instance.id, text=(
+                    f"not promoted on {instance.assigned}: priority "
+                    f"{format_score(instance.sort_index)}, {why}")))
             continue
+        work.notes.append(Note(rsc=instance.id, text=(
+            f"promoted on {chosen}: priority {format_score(instance.sort_index)} from its "
+            f"promotion score, Promoted-role locations and colocations; rank "
+            f"{promoted + 1} of promoted-max {promoted_max}")))
         counts[chosen] = counts.get(chosen, 0) + 1
         _set_next(instance, Role.PROMOTED, only_if_unset=True)
         promoted += 1
