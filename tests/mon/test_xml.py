@@ -67,6 +67,11 @@ def test_corpus_xml_equals_crm_mon(case: str, corpus_dir: Path) -> None:
     assert comparable(got) == comparable(expected)
 
 
+def test_json_golden() -> None:
+    with utc():
+        check_golden("failover.json", render_json(scenario("failover")))
+
+
 def test_json_carries_the_xml_content() -> None:
     with utc():
         data = json.loads(render_json(scenario("failover")))
