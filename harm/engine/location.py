@@ -183,8 +183,8 @@ def apply_failure_bans(work: Work) -> None:
         if not rsc.is_primitive:
             continue
         threshold = rsc.state.migration_threshold
-        if threshold == 0:
-            continue
+        if threshold == 0 or rsc.state.failure_ignored:
+            continue  # no threshold, or failures are ignored (on-fail=ignore)
         for node in work.nodes:
             count = _failcount(work, rsc, node.name)
             if count <= 0 or count < threshold:
