@@ -123,6 +123,11 @@ def new_colocation(
     """Record one colocation on both resources (dependent's ``this_with`` first)."""
     if dependent is primary or score == 0:
         return None
+    # a role only means something for a promotable clone (or something inside one)
+    if not _promotable(dependent):
+        dependent_role = None
+    if not _promotable(primary):
+        primary_role = None
     coloc = Coloc(id=cid, dependent=dependent, primary=primary, score=score,
                   dependent_role=dependent_role, primary_role=primary_role,
                   node_attribute=node_attribute or "#uname", influence=influence)
@@ -130,6 +135,11 @@ def new_colocation(
     _insert_sorted(primary.with_this, coloc, lambda c: c.dependent)
     work.colocations.append(coloc)
     return coloc
+
+
+def _promotable(rsc: Rsc) -> bool:
+    settings = rsc.top().state.clone
+    return settings is not None and settings.promotable
 
 
 def _insert_sorted(lst: list[Coloc], coloc: Coloc, key: Callable[[Coloc], Rsc]) -> None:
