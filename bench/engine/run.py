@@ -11,8 +11,8 @@ into ``--dir`` or a temporary directory that is removed afterwards), it measures
 * **harm in-process**: XML parse + unpack + schedule, timed inside one Python process
   (``harm_schedule.py --json``), the way harmd pays it;
 * **harm process**: wall time of a fresh ``python harm_schedule.py FILE``, so interpreter
-  start-up and imports are visible; and of ``harm simulate -x FILE -Q`` when the CLI
-  offers it.
+  start-up and imports are visible; and of ``harm simulate -x FILE -R -Q`` (schedules,
+  prints nothing) when the CLI offers it.
 
 Each is repeated ``--repeat`` times, fewer when one cell has spent ``--budget`` seconds
 (at least once); a run longer than ``--timeout`` seconds is stopped and reported as such.
@@ -175,11 +175,11 @@ def measure_harm(case: Case, repeat: int, budget: float, timeout: float,
         return
     case.harm_process = timed([python, str(WORKER), str(case.path)], repeat, budget, timeout)
     if cli is not None:
-        case.harm_cli = timed([*cli, "-x", str(case.path), "-Q"], repeat, budget, timeout)
+        case.harm_cli = timed([*cli, "-x", str(case.path), "-R", "-Q"], repeat, budget, timeout)
 
 
 def harm_cli() -> list[str] | None:
-    """``harm simulate`` when it accepts ``-x FILE -Q``; None while it does not."""
+    """``harm simulate`` when it accepts ``-x FILE -R -Q``; None while it does not."""
     harm = Path(sys.executable).with_name("harm")
     if not harm.exists():
         return None
@@ -188,7 +188,8 @@ def harm_cli() -> list[str] | None:
                              timeout=60, check=False)
     except subprocess.TimeoutExpired:
         return None
-    if out.returncode != 0 or "-x" not in out.stdout or "-Q" not in out.stdout:
+    if out.returncode != 0 or not all(opt in out.stdout for opt in ("--xml-file", "--run",
+                                                                      "--quiet")):
         return None
     return [str(harm), "simulate"]
 
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
            f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
            f"median (min-max, n runs); {version}.", ""]
     if cli is None:
-        out += ["`harm simulate -x FILE -Q` was not available; not measured.", ""]
+        out += ["`harm simulate -x FILE -R -Q` was not available; not measured.", ""]
     out += table(cases, cli is not None)
     out += ["", "Seed configuration scenarios:", ""]
     out += table(seeds, cli is not None)
