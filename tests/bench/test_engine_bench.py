@@ -67,15 +67,17 @@ def test_plan_respects_its_own_constraints(size: str) -> None:
 
 
 def test_ids_are_unique() -> None:
-    root = ET.fromstring(generate.generate(16, 200, history=True))
-    ids = [e.get("id") for e in root.find("configuration").iter() if e.get("id")]
+    configuration = ET.fromstring(generate.generate(16, 200, history=True)).find("configuration")
+    assert configuration is not None
+    ids = [e.get("id") for e in configuration.iter() if e.get("id")]
     assert len(ids) == len(set(ids))
 
 
 def _summary(path: Path) -> list[str]:
     out = subprocess.run(["crm_simulate", "-x", str(path), "-R"], capture_output=True,
                          text=True, timeout=120, check=True)
-    return run.summary_of(out.stdout)
+    lines: list[str] = run.summary_of(out.stdout)
+    return lines
 
 
 @pytest.mark.pacemaker
