@@ -25,7 +25,9 @@ has nothing to do on such a cluster. Without history the nodes are online and th
 empty, so everything is probed and started.
 
 The output depends only on the arguments (``--seed``). ``--check`` runs ``crm_verify -x``
-and ``crm_simulate -x FILE -S`` on every file written and fails if either reports an error.
+and ``crm_simulate -x FILE -S`` on every file written and fails if either reports an error
+(``-S`` takes minutes from 16x200 without history on: crm_simulate applies every simulated
+result to its CIB one at a time).
 """
 
 from __future__ import annotations
