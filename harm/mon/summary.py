@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from harm.cib.config import Role
 from harm.cib.durations import parse_ms
-from harm.engine.state import ClusterState, ResourceState
+from harm.engine.state import ClusterState
 from harm.mon.formats import epoch_text
 from harm.mon.snapshot import MonSnapshot
+from harm.view.status import is_disabled
 
 OLD_FEATURE_SET = "<3.15.1"
 
@@ -101,20 +102,6 @@ def resource_counts(state: ClusterState) -> tuple[int, int, int]:
             blocked += 1
     return instances, disabled, blocked
 
-
-def is_disabled(state: ClusterState, rsc: ResourceState) -> bool:
-    """target-role Stopped, or Unpromoted inside a promotable clone."""
-    target = rsc.meta.get("target-role")
-    if target is None:
-        return False
-    try:
-        role = Role.parse(target)
-    except ValueError:
-        return False
-    if role is Role.STOPPED:
-        return True
-    top = state.top_parent(rsc.id)
-    return role is Role.UNPROMOTED and top.clone is not None and top.clone.promotable
 
 
 def summary_lines(summary: Summary) -> list[str]:

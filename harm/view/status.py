@@ -42,7 +42,7 @@ def preamble_lines(state: ClusterState) -> list[str]:
         if rsc.orphan and rsc.role is Role.STOPPED:
             continue
         instances += 1
-        if _disabled(state, rsc):
+        if is_disabled(state, rsc):
             disabled += 1
         if rsc.blocked:
             blocked += 1
@@ -54,7 +54,8 @@ def preamble_lines(state: ClusterState) -> list[str]:
     return lines
 
 
-def _disabled(state: ClusterState, rsc: ResourceState) -> bool:
+def is_disabled(state: ClusterState, rsc: ResourceState) -> bool:
+    """target-role Stopped, or Unpromoted inside a promotable clone (crm_mon's 'disabled')."""
     target = rsc.meta.get("target-role")
     if target is None:
         return False
