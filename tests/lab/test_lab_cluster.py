@@ -113,8 +113,8 @@ def test_cutting_every_link_removes_the_node_and_healing_brings_it_back(
 
 def test_partition_two_one_keeps_quorum_only_with_the_two(healed: LabSpec) -> None:
     faults.fail(healed, "A", "partition=A,B")
-    wait_for(lambda: members(healed, "A") == {"A", "B"} and members(healed, "C") == {"C"},
-             DEADTIME_S + 3)
+    wait_for(lambda: members(healed, "A") == members(healed, "B") == {"A", "B"}
+             and members(healed, "C") == {"C"}, DEADTIME_S + 3)
     assert status(healed, "A")["view"]["quorate"]
     assert status(healed, "B")["view"]["quorate"]
     assert not status(healed, "C")["view"]["quorate"]
