@@ -21,7 +21,7 @@ from harm.mon.options import MonOptions
 from harm.mon.snapshot import MonSnapshot
 from harm.mon.summary import summarize, summary_lines
 from harm.view.nodes import node_health, node_list, node_status_text
-from harm.view.resources import _View, resource_list
+from harm.view.resources import primitive_line, resource_list
 from harm.view.text import Lines
 
 _CLONE_STOPPED = re.compile(r"^ +\* Stopped(?: \([^)]*\))?: \[ .* \]$")
@@ -124,7 +124,6 @@ def nodes_by_node(snap: MonSnapshot) -> list[str]:
     state = snap.state
     if not state.nodes:
         return []
-    view = _View(state, Lines(), True)
     strategy = (state.configuration.property("node-health-strategy") or "none").lower()
     lines = ["Node List:"]
     for node in state.nodes:
@@ -144,7 +143,7 @@ def nodes_by_node(snap: MonSnapshot) -> list[str]:
         for rsc in running:
             # under its node a resource is shown alone, even when active on several
             here = replace(rsc, running_on=(node.name,))
-            lines.append(f"      * {view.primitive_text(here, None)}")
+            lines.append(f"      * {primitive_line(state, here, None)}")
     return lines
 
 

@@ -405,3 +405,10 @@ def _op_key_rsc(key: str) -> str:
         return head
     return key
 
+
+
+def primitive_line(state: ClusterState, rsc: ResourceState, node: str | None,
+                   show_pending: bool = True) -> str:
+    """One primitive as the resource list prints it, without indentation; ``node`` None
+    leaves the node out (crm_mon's -n view, where the node is the heading)."""
+    return _View(state, Lines(), show_pending).primitive_text(rsc, node)
