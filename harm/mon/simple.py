@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from harm.mon.failures import shown_failures
 from harm.mon.snapshot import MonSnapshot
-from harm.mon.summary import resource_counts
+from harm.view.status import resource_counts
 
 OK, WARN, CRIT = 0, 1, 2
 

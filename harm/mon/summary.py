@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harm.cib.config import Role
 from harm.cib.durations import parse_ms
 from harm.engine.state import ClusterState
 from harm.mon.formats import epoch_text
 from harm.mon.snapshot import MonSnapshot
-from harm.view.status import is_disabled
+from harm.view.status import resource_counts
 
 OLD_FEATURE_SET = "<3.15.1"
 
@@ -88,19 +87,6 @@ def summarize(snap: MonSnapshot) -> Summary:
         priority_fencing_delay_ms=_ms(config.property("priority-fencing-delay"), 0),
     )
 
-
-def resource_counts(state: ClusterState) -> tuple[int, int, int]:
-    """(instances, disabled, blocked) over primitives, inactive orphans left out."""
-    instances = disabled = blocked = 0
-    for rsc in state.primitives():
-        if rsc.orphan and rsc.role is Role.STOPPED:
-            continue
-        instances += 1
-        if is_disabled(state, rsc):
-            disabled += 1
-        if rsc.blocked:
-            blocked += 1
-    return instances, disabled, blocked
 
 
 

@@ -122,14 +122,7 @@ class _View:
         return top.clone is not None and top.clone.promotable
 
     def disabled(self, rsc: ResourceState) -> bool:
-        target = rsc.meta.get("target-role")
-        if target is None:
-            return False
-        try:
-            role = Role.parse(target)
-        except ValueError:
-            return False
-        return role is Role.STOPPED or (role is Role.UNPROMOTED and self.promotable(rsc))
+        return is_disabled(self.state, rsc)
 
     # -- output
 
@@ -405,6 +398,21 @@ def _op_key_rsc(key: str) -> str:
         return head
     return key
 
+
+
+def is_disabled(state: ClusterState, rsc: ResourceState) -> bool:
+    """target-role Stopped, or Unpromoted inside a promotable clone (crm_mon's 'disabled')."""
+    target = rsc.meta.get("target-role")
+    if target is None:
+        return False
+    try:
+        role = Role.parse(target)
+    except ValueError:
+        return False
+    if role is Role.STOPPED:
+        return True
+    top = state.top_parent(rsc.id)
+    return role is Role.UNPROMOTED and top.clone is not None and top.clone.promotable
 
 
 def primitive_line(state: ClusterState, rsc: ResourceState, node: str | None,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from harm.cib.config import Role
-from harm.engine.state import ClusterState, ResourceState
+from harm.engine.state import ClusterState
 from harm.view.nodes import node_list
-from harm.view.resources import resource_list
+from harm.view.resources import is_disabled, resource_list
 from harm.view.text import Lines
 
 
@@ -27,6 +27,20 @@ def render_status(state: ClusterState, title: str = "Current cluster status", *,
                                                        show_pending=show_pending))
 
 
+def resource_counts(state: ClusterState) -> tuple[int, int, int]:
+    """(instances, disabled, blocked) over primitives, inactive orphans left out."""
+    instances = disabled = blocked = 0
+    for rsc in state.primitives():
+        if rsc.orphan and rsc.role is Role.STOPPED:
+            continue
+        instances += 1
+        if is_disabled(state, rsc):
+            disabled += 1
+        if rsc.blocked:
+            blocked += 1
+    return instances, disabled, blocked
+
+
 def preamble_lines(state: ClusterState) -> list[str]:
     """What crm_simulate prints before "Current cluster status": the maintenance banner
     and the count of disabled and blocked resource instances (when there are any)."""
@@ -37,33 +51,10 @@ def preamble_lines(state: ClusterState) -> list[str]:
     elif state.options.stop_all_resources:
         lines += ["", "    *** Resource management is DISABLED ***",
                   "  The cluster will keep all resources stopped"]
-    instances = disabled = blocked = 0
-    for rsc in state.primitives():
-        if rsc.orphan and rsc.role is Role.STOPPED:
-            continue
-        instances += 1
-        if is_disabled(state, rsc):
-            disabled += 1
-        if rsc.blocked:
-            blocked += 1
+    instances, disabled, blocked = resource_counts(state)
     if disabled or blocked:
         if lines:
             lines.append("")
         lines.append(f"{disabled} of {instances} resource instances DISABLED and {blocked} "
                      "BLOCKED from further action due to failure")
     return lines
-
-
-def is_disabled(state: ClusterState, rsc: ResourceState) -> bool:
-    """target-role Stopped, or Unpromoted inside a promotable clone (crm_mon's 'disabled')."""
-    target = rsc.meta.get("target-role")
-    if target is None:
-        return False
-    try:
-        role = Role.parse(target)
-    except ValueError:
-        return False
-    if role is Role.STOPPED:
-        return True
-    top = state.top_parent(rsc.id)
-    return role is Role.UNPROMOTED and top.clone is not None and top.clone.promotable
