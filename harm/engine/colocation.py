@@ -58,30 +58,20 @@ def _unpack_one(constraint: Colocation, work: Work) -> None:
                        influence=_influence(constraint, dependent))
 
     if not constraint.sets:
-        dependent = work.rsc(constraint.rsc or "")
-        primary = work.rsc(constraint.with_rsc or "")
-        for name, found in ((constraint.rsc, dependent), (constraint.with_rsc, primary)):
-            if found is None:
-                work.warnings.append(
-                    f"Ignoring constraint '{constraint.id}' because resource '{name}' "
-                    f"does not exist"
-                )
-                return
-        assert dependent is not None and primary is not None
+        pair = work.named(constraint.id, (constraint.rsc, constraint.with_rsc))
+        if pair is None:
+            return
+        dependent, primary = pair
         if score != 0:
             link(constraint.id, dependent, primary, score,
                  (_role(constraint.rsc_role), _role(constraint.with_rsc_role)))
         return
     previous: tuple[ResourceSet, list[Rsc]] | None = None
     for rset in constraint.sets:
-        members = [work.rsc(n) for n in rset.resources]
-        if any(m is None for m in members):
-            work.warnings.append(
-                f"Ignoring constraint '{constraint.id}' because set '{rset.id}' names a "
-                f"resource that does not exist"
-            )
+        members = work.named(constraint.id, rset.resources, rset.id)
+        if members is None:
             return
-        rscs = [m for m in members if m is not None]
+        rscs = members
         local = rset.score if rset.score is not None else score
         roles = (_role(rset.role), _role(rset.role))
         if local > 0 and rset.sequential is not False:

@@ -84,14 +84,7 @@ def apply_locations(work: Work) -> list[RoleLocation]:
 
 def _targets(constraint: Location, work: Work) -> list[Rsc]:
     if constraint.rsc is not None:
-        rsc = work.rsc(constraint.rsc)
-        if rsc is None:
-            work.warnings.append(
-                f"Ignoring constraint '{constraint.id}' because resource "
-                f"'{constraint.rsc}' does not exist"
-            )
-            return []
-        return [rsc]
+        return work.named(constraint.id, (constraint.rsc,)) or []
     if constraint.rsc_pattern is not None:
         pattern = constraint.rsc_pattern
         invert = pattern.startswith("!")

@@ -54,16 +54,10 @@ def _unpack(constraint: Order, work: Work) -> None:
     if symmetrical is None:
         symmetrical = kind != "serialize"
     if not constraint.sets:
-        first = work.rsc(constraint.first or "")
-        then = work.rsc(constraint.then or "")
-        for name, found in ((constraint.first, first), (constraint.then, then)):
-            if found is None:
-                work.warnings.append(
-                    f"Ignoring constraint '{constraint.id}' because resource '{name}' "
-                    f"does not exist"
-                )
-                return
-        assert first is not None and then is not None
+        pair = work.named(constraint.id, (constraint.first, constraint.then))
+        if pair is None:
+            return
+        first, then = pair
         first_action = constraint.first_action or "start"
         then_action = constraint.then_action or first_action
         needed = _relaxed_minimum(first, constraint)
@@ -79,15 +73,11 @@ def _unpack(constraint: Order, work: Work) -> None:
     previous_id = ""
     previous_require_all = True
     for rset in constraint.sets:
-        listed = [work.rsc(n) for n in rset.resources]
-        if any(m is None for m in listed):
-            work.warnings.append(
-                f"Ignoring constraint '{constraint.id}' because set '{rset.id}' names a "
-                f"resource that does not exist"
-            )
+        listed = work.named(constraint.id, rset.resources, rset.id)
+        if listed is None:
             return
         action = rset.action or "start"
-        rscs = [(m, action) for m in listed if m is not None]
+        rscs = [(m, action) for m in listed]
         set_kind = (rset.kind or "").lower() or kind
         sequential = rset.sequential is not False
         if sequential:

@@ -16,6 +16,7 @@ properties (see :meth:`Work.propagate`).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,6 +253,28 @@ class Work:
 
     def rsc(self, rsc_id: str) -> Rsc | None:
         return self.rscs.get(rsc_id)
+
+    def named(
+        self, constraint_id: str, names: Sequence[str | None], set_id: str | None = None
+    ) -> list[Rsc] | None:
+        """The resources a constraint (or one of its sets) names, in order; None, with a
+        warning that the constraint is ignored, when one of them does not exist."""
+        found = [self.rscs.get(name or "") for name in names]
+        resolved = [rsc for rsc in found if rsc is not None]
+        if len(resolved) == len(found):
+            return resolved
+        if set_id is not None:
+            self.warnings.append(
+                f"Ignoring constraint '{constraint_id}' because set '{set_id}' names a "
+                f"resource that does not exist"
+            )
+        else:
+            missing = next(name for name, rsc in zip(names, found, strict=True) if rsc is None)
+            self.warnings.append(
+                f"Ignoring constraint '{constraint_id}' because resource '{missing}' "
+                f"does not exist"
+            )
+        return None
 
     def available(self, node: str) -> bool:
         """Whether ``node`` can run resources now (Pacemaker's ``pcmk__node_available``)."""
