@@ -1,33 +1,51 @@
 """``harm``: the operator's command line.
 
-Each sub-command lives in its own module and exports a click command named ``command``.
+Each sub-command lives in its own module and is imported only when it runs (or when help
+lists it): ``harm configure`` need not load the policy engine, nor ``harm lab`` psycopg.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from harm import __version__
-from harm.agents.pgsql import cli as pgsql_cli
-from harm.cli import attribute, configure, lab, resource, simulate
 from harm.errors import ConfigErrors, HarmError
 
+# command name -> "module:attribute" of its click command
+COMMANDS = {
+    "configure": "harm.cli.configure:command",
+    "simulate": "harm.cli.simulate:command",
+    "lab": "harm.cli.lab:command",
+    "resource": "harm.cli.resource:resource_command",
+    "node": "harm.cli.resource:node_command",
+    "attribute": "harm.cli.attribute:command",
+    "pgsql": "harm.agents.pgsql.cli:command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="harm")
 def cli() -> None:
     """harm: a cluster resource manager for highly available services."""
-
-
-cli.add_command(configure.command, "configure")
-cli.add_command(simulate.command, "simulate")
-cli.add_command(lab.command, "lab")
-cli.add_command(resource.resource_command, "resource")
-cli.add_command(resource.node_command, "node")
-cli.add_command(attribute.command, "attribute")
-cli.add_command(pgsql_cli.command, "pgsql")
 
 
 def main(argv: list[str] | None = None) -> int:
