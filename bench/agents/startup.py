@@ -1,0 +1,128 @@
+"""Agent start-up: wall time of one agent call, against a bare interpreter.
+
+    .venv/bin/python bench/agents/startup.py [--runs 40] [--json]
+
+Each case runs ``agents/<Name> ACTION`` through the launcher, the way the cluster calls an
+agent: ``monitor`` of a stopped Dummy and a stopped Stateful (the common probe; rc 7 is
+expected), ``meta-data`` of pgsql and IPaddr2 (rc 0). The baseline is ``python -c pass``
+with the interpreter the launcher picks (the checkout's .venv). Runs are interleaved (one of
+each case per round) so that background load hits every case alike. Prints the median and
+p95 of each case in ms and their ratio to the baseline's median; ``--json`` prints the same
+as JSON. Every case's exit code is checked; a wrong one stops the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+AGENTS = CHECKOUT / "agents"
+PYTHON = CHECKOUT / ".venv" / "bin" / "python"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    argv: tuple[str, ...]
+    rc: int
+
+
+def cases() -> list[Case]:
+    python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
+    return [
+        Case("python -c pass", (python, "-c", "pass"), 0),
+        Case("Dummy monitor (stopped)", (str(AGENTS / "Dummy"), "monitor"), 7),
+        Case("Stateful monitor (stopped)", (str(AGENTS / "Stateful"), "monitor"), 7),
+        Case("pgsql meta-data", (str(AGENTS / "pgsql"), "meta-data"), 0),
+        Case("IPaddr2 meta-data", (str(AGENTS / "IPaddr2"), "meta-data"), 0),
+    ]
+
+
+def agent_environ(scratch: Path) -> dict[str, str]:
+    """An OCF environment whose state files and attributes stay inside ``scratch``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OCF_", "HARM_"))}
+    env.update(
+        OCF_ROOT="/usr/lib/ocf",
+        OCF_RESOURCE_INSTANCE="bench",
+        HA_RSCTMP=str(scratch / "rsctmp"),
+        HARM_ATTRIBUTE_DIR=str(scratch / "attrs"),
+    )
+    return env
+
+
+def time_once(case: Case, env: dict[str, str]) -> float:
+    """Milliseconds from fork to exit of one call."""
+    start = time.perf_counter()
+    done = subprocess.run(case.argv, env=env, capture_output=True, check=False)
+    elapsed = (time.perf_counter() - start) * 1000.0
+    if done.returncode != case.rc:
+        raise SystemExit(
+            f"{case.name}: exit {done.returncode}, expected {case.rc}: "
+            f"{done.stderr.decode(errors='replace').strip()}"
+        )
+    return elapsed
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def measure(runs: int) -> list[dict[str, object]]:
+    todo = cases()
+    samples: dict[str, list[float]] = {case.name: [] for case in todo}
+    with tempfile.TemporaryDirectory(prefix="harm-bench-agents-") as scratch:
+        env = agent_environ(Path(scratch))
+        for case in todo:  # warm the page cache and the bytecode caches
+            time_once(case, env)
+        for _ in range(runs):
+            for case in todo:
+                samples[case.name].append(time_once(case, env))
+    base = statistics.median(samples[todo[0].name])
+    rows: list[dict[str, object]] = []
+    for case in todo:
+        median = statistics.median(samples[case.name])
+        rows.append(
+            {
+                "case": case.name,
+                "runs": runs,
+                "median_ms": round(median, 1),
+                "p95_ms": round(p95(samples[case.name]), 1),
+                "ratio": round(median / base, 2),
+            }
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=40, help="calls of each case (default 40)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    rows = measure(args.runs)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'case':<28} {'median ms':>10} {'p95 ms':>8} {'x python':>9}")
+    for row in rows:
+        print(
+            f"{row['case']!s:<28} {row['median_ms']!s:>10} {row['p95_ms']!s:>8} "
+            f"{row['ratio']!s:>9}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
