@@ -1,4 +1,10 @@
-"""``harm attribute``: read and write node attributes (like attrd_updater / crm_attribute)."""
+"""``harm attribute``: read and write node attributes (like attrd_updater / crm_attribute).
+
+On the running cluster an update or delete is a ``cluster-op attribute`` (with ``--delay``
+as its dampening delay) and a query asks harmd for the latest value given to the cluster,
+even one that dampening has not written to the CIB yet. On a CIB file (``--cib``) the file is
+changed at once and ``--delay`` does not apply.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,24 @@ from pathlib import Path
 
 import click
 
-from harm.cib.store import load_cib, save_cib
-from harm.cli.cibfile import cib_option, require_cib
+from harm.cib.durations import parse_ms
+from harm.cli.cibfile import target_options
+from harm.cli.session import AttributeOp, open_session
 from harm.errors import ConfigError
-from harm.operations import attributes
 from harm.operations.attributes import Lifetime
 
 
+def _delay_ms(text: str | None) -> int:
+    if text is None:
+        return 0
+    try:
+        return parse_ms(text)
+    except ValueError:
+        raise ConfigError(f"--delay must be a duration (5, 5s, 500ms), not {text!r}") from None
+
+
 @click.command(name="attribute")
-@cib_option
+@target_options
 @click.option("--node", "-N", required=True, help="The node the attribute belongs to.")
 @click.option("--name", "-n", required=True, help="The attribute's name.")
 @click.option("--update", "-U", "value", help="Set the attribute to this value.")
@@ -23,9 +38,10 @@ from harm.operations.attributes import Lifetime
 @click.option("--lifetime", "-l", default="reboot", show_default=True,
               help="reboot (transient, in the status) or forever (in the configuration).")
 @click.option("--delay", "-d", default=None,
-              help="Dampening delay; applies in a running cluster only.")
+              help="Dampening delay (seconds, or 5s/500ms); applies in a running cluster only.")
 def command(
     cib_file: Path | None,
+    socket_path: Path,
     node: str,
     name: str,
     value: str | None,
@@ -35,20 +51,17 @@ def command(
     delay: str | None,
 ) -> None:
     """Update, query or delete a node attribute."""
-    del delay  # a CIB file is written at once; dampening needs the running cluster
     chosen = [flag for flag, on in (("--update", value is not None), ("--query", query),
                                     ("--delete", delete)) if on]
     if len(chosen) != 1:
         raise ConfigError("give exactly one of --update VALUE, --query, --delete")
-    path = require_cib(cib_file)
-    cib = load_cib(path)
+    session = open_session(cib_file, socket_path)
+    delay_ms = _delay_ms(delay) if session.live else 0
     life = Lifetime.parse(lifetime)
     if query:
-        found = attributes.query(cib, node, name, life)
+        found = session.query_attribute(node, name, life)
         if found is None:
             raise ConfigError(f"{name} is not set on {node} (lifetime {life.value})")
         click.echo(found)
         return
-    updated = attributes.update(cib, node, name, None if delete else value, life)
-    if updated is not cib:
-        save_cib(path, updated)
+    session.run(AttributeOp(node, name, None if delete else value, life, delay_ms))

@@ -1,25 +1,29 @@
 """``harm configure``: load, show, verify and edit the configuration in crm shell syntax.
 
-Offline, every command works on a CIB file (``--cib FILE`` or ``HARM_CIB_FILE``), which is
-Pacemaker CIB XML written atomically. A change that fails any check prints every problem as
-``FILE:LINE:COL: message``, exits non-zero and leaves the file byte-for-byte as it was.
+Without a CIB file every command works on the running cluster through the local harmd
+(``--socket PATH`` or ``HARM_SOCKET``): it reads the cluster's CIB, applies the change and
+commits it against the version it read (see :mod:`harm.cli.session`). With ``--cib FILE``
+(or ``HARM_CIB_FILE``) it works on that file, Pacemaker CIB XML written atomically. A change
+that fails any check prints every problem as ``FILE:LINE:COL: message``, exits non-zero and
+changes nothing: the file stays byte-for-byte as it was, and nothing is sent to the cluster.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from harm.catalog import AgentCatalog
 from harm.cib.cib import Cib
-from harm.cib.store import load_cib, load_cib_or_empty, save_cib
 from harm.cib.xml_export import cib_to_xml
-from harm.cli.cibfile import cib_option, require_cib
+from harm.cli.cibfile import target_options
+from harm.cli.session import Session, open_session
 from harm.crmsh import assemble
 from harm.crmsh.ast import ConfigWarning
-from harm.crmsh.load import load_text
+from harm.crmsh.load import LoadOutcome, load_text
 from harm.crmsh.render import render_configuration
 from harm.errors import (
     ConfigError,
@@ -29,9 +33,9 @@ from harm.errors import (
 )
 
 
-def _cib_path(ctx: click.Context) -> Path:
-    path: Path | None = ctx.obj
-    return require_cib(path)
+def _session(ctx: click.Context) -> Session:
+    session: Session = ctx.obj
+    return session
 
 
 def _read_source(source: str) -> tuple[str, str]:
@@ -52,11 +56,19 @@ def _print_warnings(warnings: tuple[ConfigWarning, ...]) -> None:
 
 
 @click.group(name="configure")
-@cib_option
+@target_options
 @click.pass_context
-def command(ctx: click.Context, cib_file: Path | None) -> None:
+def command(ctx: click.Context, cib_file: Path | None, socket_path: Path) -> None:
     """Load, show, verify and edit the cluster configuration (crm shell syntax)."""
-    ctx.obj = cib_file
+    ctx.obj = open_session(cib_file, socket_path)
+
+
+def _loading(text: str, name: str, mode: str, catalog: AgentCatalog | None
+             ) -> Callable[[Cib], tuple[Cib, LoadOutcome]]:
+    def edit(cib: Cib) -> tuple[Cib, LoadOutcome]:
+        outcome = load_text(cib.configuration, text, name, mode, catalog)
+        return cib.with_configuration(outcome.configuration), outcome
+    return edit
 
 
 @command.command("load")
@@ -65,15 +77,11 @@ def command(ctx: click.Context, cib_file: Path | None) -> None:
 @click.pass_context
 def load_command(ctx: click.Context, mode: str, source: str) -> None:
     """Load crm configuration text: 'update' merges by id, 'replace' replaces it all."""
-    path = _cib_path(ctx)
+    session = _session(ctx)
     text, name = _read_source(source)
-    cib = load_cib_or_empty(path)
-    outcome = load_text(cib.configuration, text, name, mode, AgentCatalog.scan())
-    _print_warnings(outcome.warnings)
-    updated = cib.with_configuration(outcome.configuration)
-    if updated is not cib:
-        save_cib(path, updated)
-    click.echo(f"{mode}d configuration from {name} (epoch {updated.epoch})", err=True)
+    done = session.change(_loading(text, name, mode, AgentCatalog.scan()), may_create=True)
+    _print_warnings(done.value.warnings)
+    click.echo(f"{mode}d configuration from {name} (epoch {done.cib.epoch})", err=True)
 
 
 @command.command("verify")
@@ -82,7 +90,7 @@ def load_command(ctx: click.Context, mode: str, source: str) -> None:
 def verify_command(ctx: click.Context, source: str) -> None:
     """Check crm configuration text as 'load update' would, changing nothing."""
     text, name = _read_source(source)
-    base = load_cib_or_empty(ctx.obj).configuration if ctx.obj else Cib().configuration
+    base = _session(ctx).read_or_empty().configuration
     outcome = load_text(base, text, name, "update", AgentCatalog.scan())
     _print_warnings(outcome.warnings)
     click.echo(f"{name}: configuration is valid")
@@ -94,7 +102,7 @@ def verify_command(ctx: click.Context, source: str) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, ids: tuple[str, ...], as_xml: bool) -> None:
     """Print the configuration (or the objects named) in canonical crm syntax."""
-    cib = load_cib(_cib_path(ctx))
+    cib = _session(ctx).read()
     if as_xml:
         click.echo(cib_to_xml(cib), nl=False)
         return
@@ -110,19 +118,23 @@ def show_command(ctx: click.Context, ids: tuple[str, ...], as_xml: bool) -> None
     click.echo(render_configuration(cib.configuration, only), nl=False)
 
 
+def _deleting(object_id: str) -> Callable[[Cib], tuple[Cib, list[str]]]:
+    def edit(cib: Cib) -> tuple[Cib, list[str]]:
+        try:
+            flat, removed = assemble.delete(assemble.flatten(cib.configuration), object_id)
+        except KeyError:
+            raise ConfigError(f"no such object: {object_id}") from None
+        return cib.with_configuration(assemble.build(flat)), list(removed)
+    return edit
+
+
 @command.command("delete")
 @click.argument("object_id", metavar="ID")
 @click.pass_context
 def delete_command(ctx: click.Context, object_id: str) -> None:
     """Delete a resource, constraint or node (and the constraints naming a resource)."""
-    path = _cib_path(ctx)
-    cib = load_cib(path)
-    try:
-        flat, removed = assemble.delete(assemble.flatten(cib.configuration), object_id)
-    except KeyError:
-        raise ConfigError(f"no such object: {object_id}") from None
-    save_cib(path, cib.with_configuration(assemble.build(flat)))
-    for other in removed:
+    done = _session(ctx).change(_deleting(object_id))
+    for other in done.value:
         click.echo(f"also deleted {other}, which referred to {object_id}", err=True)
 
 
@@ -131,15 +143,13 @@ def delete_command(ctx: click.Context, object_id: str) -> None:
 @click.pass_context
 def property_command(ctx: click.Context, assignments: tuple[str, ...]) -> None:
     """Set cluster properties (as 'property NAME=VALUE' would)."""
-    path = _cib_path(ctx)
+    session = _session(ctx)
     for index, assignment in enumerate(assignments, start=1):
         if "=" not in assignment or assignment.startswith("="):
             raise ConfigErrors([_argument_error(index, assignment)])
     text = "property " + " ".join(_quote_assignment(a) for a in assignments)
-    cib = load_cib_or_empty(path)
-    outcome = load_text(cib.configuration, text, "<command line>", "update")
-    _print_warnings(outcome.warnings)
-    save_cib(path, cib.with_configuration(outcome.configuration))
+    done = session.change(_loading(text, "<command line>", "update", None), may_create=True)
+    _print_warnings(done.value.warnings)
 
 
 def _quote_assignment(assignment: str) -> str:

@@ -1,21 +1,29 @@
-"""``harm resource …`` and ``harm node …``: operator actions, applied to a CIB file.
+"""``harm resource …`` and ``harm node …``: operator actions, on the cluster or a CIB file.
 
-Each action is a pure CIB transformation (:mod:`harm.operations.resources`), so what is
-changed here is exactly what the running cluster will change when harmd applies it.
+Each action is a pure CIB transformation (:mod:`harm.operations.resources`) applied through
+a :mod:`harm.cli.session`: without ``--cib FILE`` it is committed to the running cluster
+through harmd, with it the file is rewritten. Configuration changes (target-role, move, ban,
+clear, node standby/maintenance) are configuration commits; ``cleanup`` and ``fail`` touch
+the status, so on the cluster they are ``cluster-op`` requests.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from harm.cib.store import load_cib, save_cib
-from harm.cli.cibfile import cib_option, require_cib
+from harm.cib.cib import Cib
+from harm.cib.config import Role
+from harm.cli.cibfile import target_options
+from harm.cli.session import CleanupOp, fail_op, open_session, require_live
 from harm.crmsh.render import render_location
 from harm.errors import ControlError
 from harm.operations import resources
+
+DEFAULT_RESTART_TIMEOUT_S = 60.0
 
 
 @click.group(name="resource")
@@ -23,12 +31,20 @@ def resource_command() -> None:
     """Start, stop, move, ban, clear, clean up, promote, demote or fail a resource."""
 
 
+def _plain(transform: Callable[[Cib], Cib]) -> Callable[[Cib], tuple[Cib, None]]:
+    """An edit that returns nothing besides the new CIB."""
+
+    def edit(cib: Cib) -> tuple[Cib, None]:
+        return transform(cib), None
+    return edit
+
+
 def _role_command(action: str) -> click.Command:
-    @cib_option
+    @target_options
     @click.argument("rsc", metavar="RSC")
-    def run(cib_file: Path | None, rsc: str) -> None:
-        path = require_cib(cib_file)
-        save_cib(path, resources.set_target_role(load_cib(path), rsc, action))
+    def run(cib_file: Path | None, socket_path: Path, rsc: str) -> None:
+        session = open_session(cib_file, socket_path)
+        session.change(_plain(lambda cib: resources.set_target_role(cib, rsc, action)))
         role = resources.TARGET_ROLES[action].value
         click.echo(f"{rsc}: target-role={role}", err=True)
 
@@ -40,85 +56,132 @@ for _action in resources.TARGET_ROLES:
     resource_command.add_command(_role_command(_action))
 
 
+def _target_role(cib: Cib, rsc: str) -> str | None:
+    resource = cib.configuration.find_resource(rsc)
+    if resource is None:
+        return None
+    for nvset in resource.meta:
+        if nvset.rule is None and nvset.get("target-role") is not None:
+            return nvset.get("target-role")
+    return None
+
+
+def _action_for(role_text: str | None) -> str:
+    """The action that gives back the target-role RSC had (none given: start)."""
+    if role_text is None:
+        return "start"
+    try:
+        wanted = Role.parse(role_text)
+    except ValueError:
+        return "start"
+    return next((action for action, role in resources.TARGET_ROLES.items() if role is wanted),
+                "start")
+
+
 @resource_command.command("restart")
-@cib_option
+@target_options
+@click.option("--timeout", "timeout_s", type=float, default=DEFAULT_RESTART_TIMEOUT_S,
+              show_default=True, help="Seconds to wait for RSC to stop.")
 @click.argument("rsc", metavar="RSC")
-def restart_command(cib_file: Path | None, rsc: str) -> None:
-    """Stop and start RSC (needs a running cluster)."""
-    del cib_file
-    raise ControlError(f"restarting {rsc} needs a running cluster; a CIB file has no processes")
+def restart_command(cib_file: Path | None, socket_path: Path, timeout_s: float, rsc: str
+                    ) -> None:
+    """Stop RSC, wait until the cluster shows it stopped, then start it again."""
+    session = require_live(open_session(cib_file, socket_path), f"restarting {rsc}")
+    before = session.read()
+    previous = _target_role(before, rsc)
+    if previous is not None and previous.lower() == "stopped":
+        raise ControlError(f"{rsc} has target-role=Stopped; start it instead of restarting it")
+    session.change(_plain(lambda cib: resources.set_target_role(cib, rsc, "stop")))
+    click.echo(f"{rsc}: target-role=Stopped, waiting for it to stop", err=True)
+
+    def stopped(cib: Cib) -> bool:
+        return not resources.current_nodes(cib, rsc, int(time.time()), promoted_only=False)
+
+    action = _action_for(previous)
+    try:
+        session.wait_for(stopped, timeout_s)
+    except ControlError:
+        session.change(_plain(lambda cib: resources.set_target_role(cib, rsc, action)))
+        raise ControlError(
+            f"{rsc} did not stop within {timeout_s:g} s; its target-role is "
+            f"{resources.TARGET_ROLES[action].value} again"
+        ) from None
+    session.change(_plain(lambda cib: resources.set_target_role(cib, rsc, action)))
+    click.echo(f"{rsc}: stopped; target-role={resources.TARGET_ROLES[action].value}", err=True)
 
 
 @resource_command.command("move")
-@cib_option
+@target_options
 @click.argument("rsc", metavar="RSC")
 @click.argument("node", metavar="NODE")
-def move_command(cib_file: Path | None, rsc: str, node: str) -> None:
+def move_command(cib_file: Path | None, socket_path: Path, rsc: str, node: str) -> None:
     """Move RSC (the Promoted role of a promotable clone) to NODE until 'clear'."""
-    path = require_cib(cib_file)
-    cib = resources.move(load_cib(path), rsc, node, int(time.time()))
-    save_cib(path, cib)
-    for constraint in resources.cli_constraints(cib.configuration):
+    session = open_session(cib_file, socket_path)
+    now = int(time.time())
+    done = session.change(_plain(lambda cib: resources.move(cib, rsc, node, now)))
+    for constraint in resources.cli_constraints(done.cib.configuration):
         if constraint.rsc == rsc:
             click.echo(f"created: {render_location(constraint)}", err=True)
 
 
 @resource_command.command("ban")
-@cib_option
+@target_options
 @click.argument("rsc", metavar="RSC")
 @click.argument("node", metavar="NODE")
-def ban_command(cib_file: Path | None, rsc: str, node: str) -> None:
+def ban_command(cib_file: Path | None, socket_path: Path, rsc: str, node: str) -> None:
     """Keep RSC off NODE until 'clear'."""
-    path = require_cib(cib_file)
-    save_cib(path, resources.ban(load_cib(path), rsc, node))
+    session = open_session(cib_file, socket_path)
+    session.change(_plain(lambda cib: resources.ban(cib, rsc, node)))
     click.echo(f"created: cli-ban-{rsc}-on-{node}", err=True)
 
 
 @resource_command.command("clear")
-@cib_option
+@target_options
 @click.argument("rsc", metavar="RSC")
-def clear_command(cib_file: Path | None, rsc: str) -> None:
+def clear_command(cib_file: Path | None, socket_path: Path, rsc: str) -> None:
     """Remove the constraints that 'move' and 'ban' created for RSC."""
-    path = require_cib(cib_file)
-    cib, removed = resources.clear(load_cib(path), rsc)
-    if removed:
-        save_cib(path, cib)
+    session = open_session(cib_file, socket_path)
+    removed = session.change(lambda cib: resources.clear(cib, rsc)).value
     click.echo(f"removed: {', '.join(removed)}" if removed else f"{rsc}: nothing to clear",
                err=True)
 
 
 @resource_command.command("constraints")
-@cib_option
-def constraints_command(cib_file: Path | None) -> None:
+@target_options
+def constraints_command(cib_file: Path | None, socket_path: Path) -> None:
     """List the constraints that 'move' and 'ban' created."""
-    cib = load_cib(require_cib(cib_file))
+    cib = open_session(cib_file, socket_path).read()
     for constraint in resources.cli_constraints(cib.configuration):
         click.echo(render_location(constraint))
 
 
 @resource_command.command("cleanup")
-@cib_option
+@target_options
 @click.argument("rsc", metavar="RSC")
 @click.argument("node", metavar="[NODE]", required=False)
-def cleanup_command(cib_file: Path | None, rsc: str, node: str | None) -> None:
+def cleanup_command(cib_file: Path | None, socket_path: Path, rsc: str, node: str | None
+                    ) -> None:
     """Forget RSC's failures (fail-counts and failed history) so it is probed again."""
-    path = require_cib(cib_file)
-    cib, cleaned = resources.cleanup(load_cib(path), rsc, node)
+    session = open_session(cib_file, socket_path)
+    _, cleaned = resources.cleanup(session.read(), rsc, node)
+    if cleaned or session.live:  # the cluster also probes RSC again
+        session.run(CleanupOp(rsc, node))
     if cleaned:
-        save_cib(path, cib)
         click.echo("cleaned up " + ", ".join(cleaned), err=True)
+    elif session.live:
+        click.echo(f"{rsc}: no failures to clean up; the cluster probes it again", err=True)
     else:
         click.echo(f"{rsc}: no failures to clean up", err=True)
 
 
 @resource_command.command("fail")
-@cib_option
+@target_options
 @click.argument("rsc", metavar="RSC")
 @click.argument("node", metavar="NODE")
-def fail_command(cib_file: Path | None, rsc: str, node: str) -> None:
+def fail_command(cib_file: Path | None, socket_path: Path, rsc: str, node: str) -> None:
     """Record a failed monitor of RSC on NODE, as crm_resource --fail does."""
-    path = require_cib(cib_file)
-    save_cib(path, resources.fail(load_cib(path), rsc, node, int(time.time())))
+    session = open_session(cib_file, socket_path)
+    session.run(fail_op(session.read(), rsc, node, int(time.time())))
     click.echo(f"recorded a failed monitor of {rsc} on {node}", err=True)
 
 
@@ -128,11 +191,11 @@ def node_command() -> None:
 
 
 def _node_state_command(state: str) -> click.Command:
-    @cib_option
+    @target_options
     @click.argument("node", metavar="NODE")
-    def run(cib_file: Path | None, node: str) -> None:
-        path = require_cib(cib_file)
-        save_cib(path, resources.set_node_state(load_cib(path), node, state))
+    def run(cib_file: Path | None, socket_path: Path, node: str) -> None:
+        session = open_session(cib_file, socket_path)
+        session.change(_plain(lambda cib: resources.set_node_state(cib, node, state)))
         name, value = resources.NODE_STATES[state]
         click.echo(f"{node}: {name}={value}", err=True)
 
