@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from harm.errors import LabError
-from harm.lab import netns
+from harm.lab import mounts, netns
 from harm.lab.files import node_env, write_node_files
 from harm.lab.netns import ip, ip_batch
 from harm.lab.spec import GATEWAY, RUN_ROOT, LabSpec
@@ -45,6 +45,7 @@ def up(spec: LabSpec, start: bool = True) -> LabSpec:
         _build(spec)
         for node in spec.nodes:
             write_node_files(spec, node)
+            mounts.create(spec, node)
         if start:
             for node in spec.nodes:
                 start_harmd(spec, node)
@@ -118,7 +119,8 @@ def start_harmd(spec: LabSpec, node: str) -> int:
         socket_path.unlink()
     with open(folder / "harmd.log", "ab") as log:
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", spec.node_ns(node), sys.executable, "-m",
+            [*mounts.enter_argv(spec, node), "ip", "netns", "exec", spec.node_ns(node),
+             sys.executable, "-m",
              "harm.daemon.main", "--config", str(folder / "harm.yaml")],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
             start_new_session=True,
@@ -163,13 +165,19 @@ def stop_harmd(spec: LabSpec, node: str) -> bool:
 
 
 def exec_argv(spec: LabSpec, node: str, command: list[str]) -> tuple[list[str], dict[str, str]]:
-    """argv and environment that run ``command`` as ``node`` (or in the gateway)."""
+    """argv and environment that run ``command`` as ``node`` (or in the gateway): in its
+    network namespace and, when the lab has private directories, its mount namespace."""
     if node == GATEWAY:
         return ["ip", "netns", "exec", spec.gateway_ns, *command], dict(os.environ)
     if node not in spec.nodes:
         raise LabError(f"no node {node!r} in lab {spec.name} ({', '.join(spec.nodes)})")
     env = {**os.environ, **node_env(spec, node)}
-    return ["ip", "netns", "exec", spec.node_ns(node), *command], env
+    try:
+        cwd: str | None = os.getcwd()
+    except OSError:
+        cwd = None
+    prefix = mounts.enter_argv(spec, node, cwd)
+    return [*prefix, "ip", "netns", "exec", spec.node_ns(node), *command], env
 
 
 def down(name: str, run_root: Path = RUN_ROOT) -> list[str]:
@@ -192,10 +200,13 @@ def down(name: str, run_root: Path = RUN_ROOT) -> list[str]:
                 netns.kill(pid)
     for ns in netns.lab_namespaces(prefix):
         netns.kill_namespace_processes(ns)
+    # the nodes' mount namespaces (they also hold their network namespaces)
+    removed += mounts.release(run_dir)
     for ns in netns.lab_namespaces(prefix):
         ip("netns", "del", ns, check=False)
         removed.append(ns)
     if run_dir.is_dir():
         shutil.rmtree(run_dir, ignore_errors=True)
-        removed.append(str(run_dir))
+        if str(run_dir) not in removed:
+            removed.append(str(run_dir))
     return removed

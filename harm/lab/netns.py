@@ -23,6 +23,22 @@ def ip(*args: str, check: bool = True, namespace: str | None = None) -> str:
     return done.stdout
 
 
+def run(
+    argv: Sequence[str], *, check: bool = True, input_text: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command (mount, unshare, nsenter ...); LabError with its message on failure."""
+    try:
+        done = subprocess.run(list(argv), input=input_text, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise LabError(f"{argv[0]}: {error}") from None
+    if check and done.returncode != 0:
+        message = done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}"
+        raise LabError(f"{' '.join(argv[:3])}: {message}")
+    return done
+
+
 def ip_batch(lines: Sequence[str], namespace: str | None = None) -> None:
     """Several ip commands in one ``ip -batch`` run (much faster than one process each)."""
     argv = ["ip"] + (["-n", namespace] if namespace else []) + ["-batch", "-"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import posixpath
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +19,33 @@ DEFAULT_SUBNETS = ("192.168.10.0/24", "192.168.11.0/24")
 GATEWAY = "gateway"
 TRANSPORTS = ("bcast", "mcast", "ucast")
 MCAST_GROUP = "239.255.6.94"
+# private directories may not hide the kernel's file systems or the devices
+PROTECTED_ROOTS = frozenset({"proc", "sys", "dev"})
+
+
+@dataclass(frozen=True)
+class PrivateDir:
+    """A directory every node has its own copy of, as on separate machines.
+
+    Written ``PATH`` or ``PATH:OWNER``; the copy is owned by OWNER (a user name, with
+    that user's group), else by the owner of PATH in the main namespace, else by root.
+    """
+
+    path: str
+    owner: str = ""
+
+    @staticmethod
+    def parse(text: str) -> PrivateDir:
+        path, _, owner = text.partition(":")
+        normal = posixpath.normpath(path)
+        if not path.startswith("/") or normal in {"/", "//"} or normal != path.rstrip("/"):
+            raise LabError(f"private directory {text!r}: give an absolute, normalised path "
+                           "other than /")
+        if normal.split("/")[1] in PROTECTED_ROOTS:
+            raise LabError(f"private directory {text!r}: {normal.split('/')[1]} is off limits")
+        if owner and not NODE_NAME.match(owner):
+            raise LabError(f"private directory {text!r}: {owner!r} is not a user name")
+        return PrivateDir(normal, owner)
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,7 @@ class LabSpec:
     secret: str = ""
     run_root: str = str(RUN_ROOT)
     transport: str = "bcast"  # bcast | mcast | ucast, for every link
+    private_dirs: tuple[str, ...] = ()  # "PATH" or "PATH:OWNER", each node's own copy
 
     # ------------------------------------------------------------ names
 
@@ -59,6 +88,17 @@ class LabSpec:
 
     def node_dir(self, node: str) -> Path:
         return self.run_dir / node
+
+    def mount_ns_file(self, node: str) -> Path:
+        """Where ``node``'s mount namespace is kept (a bind mount of its nsfs file)."""
+        return self.node_dir(node) / "mntns"
+
+    def private_source(self, node: str, path: str) -> Path:
+        """What ``node`` sees at the private directory ``path``."""
+        return self.node_dir(node) / "private" / path.lstrip("/")
+
+    def private(self) -> tuple[PrivateDir, ...]:
+        return tuple(PrivateDir.parse(text) for text in self.private_dirs)
 
     def port(self, node: str, link: int) -> str:
         """The switch-side end of ``node``'s ``eth<link>``."""
@@ -109,6 +149,13 @@ class LabSpec:
                 raise LabError(f"subnet {self.subnets[link]!r}: {error}") from None
             if net.num_addresses < len(self.nodes) + 4:
                 raise LabError(f"subnet {net} is too small for {len(self.nodes)} nodes")
+        paths = [d.path for d in self.private()]
+        for path in paths:
+            if any(p != path and (path + "/").startswith(p + "/") for p in paths):
+                raise LabError(f"private directory {path} lies inside another one")
+            if _nested(path, self.run_root) or _nested(self.run_root, path):
+                raise LabError(f"private directory {path} would hide or sit in the lab's "
+                               f"state ({self.run_root})")
         return self
 
     def to_json(self) -> str:
@@ -119,7 +166,12 @@ class LabSpec:
         data: dict[str, Any] = json.loads(text)
         data["nodes"] = tuple(data["nodes"])
         data["subnets"] = tuple(data["subnets"])
+        data["private_dirs"] = tuple(data.get("private_dirs", ()))
         return LabSpec(**data)
+
+
+def _nested(inner: str, outer: str) -> bool:
+    return (inner.rstrip("/") + "/").startswith(outer.rstrip("/") + "/")
 
 
 def subnets_for(links: int, given: tuple[str, ...] = ()) -> tuple[str, ...]:
