@@ -8,27 +8,34 @@ Agents publish what they know as node attributes (``pingd``, ``master-<rsc>``,
     dir         HARM_ATTRIBUTE_DIR is set                      files DIR/<lifetime>/<node>/<name>
     pacemaker   OCF_RESKEY_crm_feature_set is set (Pacemaker   attrd_updater (lifetime reboot),
                 runs the agent)                                crm_attribute (lifetime forever)
-    harm        otherwise (harmd runs the agent)               harm attribute --node … --name …
+    harm        otherwise (harmd runs the agent)               harmd's control socket
+                                                              ($HARM_SOCKET, else
+                                                              /run/harm/harmd.sock)
 
-``HARM_ATTRIBUTE_BACKEND=dir|pacemaker|harm`` overrides the choice. The directory store is
-what tests and the lab use until harmd's own store exists: one file per node and attribute,
-written atomically (temporary file + rename), its mtime telling when it was last written.
-It applies no dampening: ``delay`` is passed on to harm and attrd only.
+``HARM_ATTRIBUTE_BACKEND=dir|pacemaker|harm`` overrides the choice. The harm store sends
+each change to harmd and returns without waiting for the coordinator to apply it; a query
+answers the latest value given to the cluster. The directory store is what tests use
+without a cluster: one file per node and attribute, written atomically (temporary file +
+rename), its mtime telling when it was last written. It applies no dampening: ``delay`` is
+passed on to harmd and attrd only.
+
+An agent call imports this module but reaches for subprocess, sockets and JSON only in the
+store it uses, so that a call which writes no attribute stays cheap to start.
 """
 
 from __future__ import annotations
 
 import enum
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from harm.errors import AgentError
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class Lifetime(enum.Enum):
@@ -39,6 +46,12 @@ class Lifetime(enum.Enum):
 
 
 class AttributeStore(Protocol):
+    """Where an agent's node attributes go.
+
+    ``query`` and ``delete`` take an optional ``lifetime``; without one, ``query`` answers
+    the transient value first, then the permanent one, and ``delete`` removes both.
+    """
+
     def update(
         self,
         node: str,
@@ -49,9 +62,16 @@ class AttributeStore(Protocol):
         lifetime: Lifetime = Lifetime.REBOOT,
     ) -> None: ...
 
-    def query(self, node: str, name: str) -> str | None: ...
+    def query(self, node: str, name: str, *, lifetime: Lifetime | None = None) -> str | None: ...
 
-    def delete(self, node: str, name: str, *, delay_s: int = 0) -> None: ...
+    def delete(
+        self, node: str, name: str, *, delay_s: int = 0, lifetime: Lifetime | None = None
+    ) -> None: ...
+
+
+def _lifetimes(lifetime: Lifetime | None) -> tuple[Lifetime, ...]:
+    """The lifetimes a query or delete covers, transient first."""
+    return tuple(Lifetime) if lifetime is None else (lifetime,)
 
 
 def _safe_component(text: str) -> str:
@@ -87,10 +107,10 @@ class DirectoryStore:
             if other is not lifetime:
                 self._path(other, node, name).unlink(missing_ok=True)
 
-    def query(self, node: str, name: str) -> str | None:
-        for lifetime in Lifetime:
+    def query(self, node: str, name: str, *, lifetime: Lifetime | None = None) -> str | None:
+        for each in _lifetimes(lifetime):
             try:
-                return self._path(lifetime, node, name).read_text(encoding="utf-8")
+                return self._path(each, node, name).read_text(encoding="utf-8")
             except FileNotFoundError:
                 continue
         return None
@@ -104,16 +124,87 @@ class DirectoryStore:
                 continue
         return None
 
-    def delete(self, node: str, name: str, *, delay_s: int = 0) -> None:
-        for lifetime in Lifetime:
-            self._path(lifetime, node, name).unlink(missing_ok=True)
+    def delete(
+        self, node: str, name: str, *, delay_s: int = 0, lifetime: Lifetime | None = None
+    ) -> None:
+        for each in _lifetimes(lifetime):
+            self._path(each, node, name).unlink(missing_ok=True)
 
     def forget_node(self, node: str) -> None:
         """Drop a node's transient attributes, as the cluster does when the node leaves."""
+        import shutil
+
         shutil.rmtree(self.root / Lifetime.REBOOT.value / _safe_component(node), True)
 
 
+@dataclass(frozen=True)
+class HarmSocketStore:
+    """harmd's attribute store, over its control socket (:mod:`harm.daemon.control`).
+
+    An update or delete is the cluster operation ``attribute`` (a value of null deletes);
+    harmd takes it and passes it to the coordinator, and the agent does not wait for the
+    coordinator to apply it. A query is ``attribute-query``, which answers the latest value
+    given to the cluster, even one that dampening has not written to the CIB yet.
+    """
+
+    socket: Path
+    timeout_s: float = 5.0
+
+    def update(
+        self,
+        node: str,
+        name: str,
+        value: str,
+        *,
+        delay_s: int = 0,
+        lifetime: Lifetime = Lifetime.REBOOT,
+    ) -> None:
+        self._set(node, name, value, lifetime, delay_s)
+
+    def query(self, node: str, name: str, *, lifetime: Lifetime | None = None) -> str | None:
+        for each in _lifetimes(lifetime):
+            result = self._ask(
+                "attribute-query", f"query {name} of {node}",
+                node=node, name=name, lifetime=each.value,
+            )
+            value = result.get("value", False) if isinstance(result, dict) else False
+            if value is not None and not isinstance(value, str):
+                raise AgentError(
+                    f"harmd at {self.socket} answered the query of {name} of {node} "
+                    f"with {result!r}, not a value"
+                )
+            if value is not None:
+                return value
+        return None
+
+    def delete(
+        self, node: str, name: str, *, delay_s: int = 0, lifetime: Lifetime | None = None
+    ) -> None:
+        for each in _lifetimes(lifetime):
+            self._set(node, name, None, each, delay_s)
+
+    def _set(
+        self, node: str, name: str, value: str | None, lifetime: Lifetime, delay_s: int
+    ) -> None:
+        doing = f"set {name}={value} on {node}" if value is not None else f"delete {name} of {node}"
+        self._ask(
+            "cluster-op", doing, op="attribute", node=node, name=name, value=value,
+            lifetime=lifetime.value, delay_ms=max(0, delay_s) * 1000,
+        )
+
+    def _ask(self, kind: str, doing: str, **fields: object) -> object:
+        from harm.daemon.client import request
+        from harm.errors import ControlError
+
+        try:
+            return request(self.socket, kind, timeout=self.timeout_s, **fields)
+        except ControlError as error:
+            raise AgentError(f"cannot {doing} through harmd: {error}") from None
+
+
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -125,34 +216,6 @@ def _checked(argv: list[str]) -> str:
     if done.returncode != 0:
         raise AgentError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()}")
     return done.stdout
-
-
-@dataclass(frozen=True)
-class HarmCliStore:
-    """harmd's attribute store through ``harm attribute``."""
-
-    harm: str = "harm"
-
-    def update(
-        self,
-        node: str,
-        name: str,
-        value: str,
-        *,
-        delay_s: int = 0,
-        lifetime: Lifetime = Lifetime.REBOOT,
-    ) -> None:
-        argv = [self.harm, "attribute", "--node", node, "--name", name, "--update", value]
-        argv += ["--delay", str(delay_s), "--lifetime", lifetime.value]
-        _checked(argv)
-
-    def query(self, node: str, name: str) -> str | None:
-        done = _run([self.harm, "attribute", "--node", node, "--name", name, "--query"])
-        value = done.stdout.strip()
-        return value if done.returncode == 0 and value else None
-
-    def delete(self, node: str, name: str, *, delay_s: int = 0) -> None:
-        _checked([self.harm, "attribute", "--node", node, "--name", name, "--delete"])
 
 
 @dataclass(frozen=True)
@@ -174,18 +237,28 @@ class PacemakerStore:
         else:
             _checked(["crm_attribute", "-N", node, "-n", name, "-l", "forever", "-v", value])
 
-    def query(self, node: str, name: str) -> str | None:
-        done = _run(["attrd_updater", "-Q", "-n", name, "-N", node])
-        for word in done.stdout.split():
-            if word.startswith('value="') and word.endswith('"') and len(word) > 8:
-                return word[7:-1]
-        done = _run(["crm_attribute", "-N", node, "-n", name, "-l", "forever", "-G", "-q"])
-        value = done.stdout.strip()
-        return value if done.returncode == 0 and value else None
+    def query(self, node: str, name: str, *, lifetime: Lifetime | None = None) -> str | None:
+        lifetimes = _lifetimes(lifetime)
+        if Lifetime.REBOOT in lifetimes:
+            done = _run(["attrd_updater", "-Q", "-n", name, "-N", node])
+            for word in done.stdout.split():
+                if word.startswith('value="') and word.endswith('"') and len(word) > 8:
+                    return word[7:-1]
+        if Lifetime.FOREVER in lifetimes:
+            done = _run(["crm_attribute", "-N", node, "-n", name, "-l", "forever", "-G", "-q"])
+            value = done.stdout.strip()
+            if done.returncode == 0 and value:
+                return value
+        return None
 
-    def delete(self, node: str, name: str, *, delay_s: int = 0) -> None:
-        _run(["attrd_updater", "-D", "-n", name, "-N", node])
-        _run(["crm_attribute", "-N", node, "-n", name, "-l", "forever", "-D"])
+    def delete(
+        self, node: str, name: str, *, delay_s: int = 0, lifetime: Lifetime | None = None
+    ) -> None:
+        lifetimes = _lifetimes(lifetime)
+        if Lifetime.REBOOT in lifetimes:
+            _run(["attrd_updater", "-D", "-n", name, "-N", node])
+        if Lifetime.FOREVER in lifetimes:
+            _run(["crm_attribute", "-N", node, "-n", name, "-l", "forever", "-D"])
 
 
 def choose_backend(environ: Mapping[str, str]) -> str:
@@ -211,6 +284,6 @@ def store_from_environ(environ: Mapping[str, str]) -> AttributeStore:
         return DirectoryStore(Path(root))
     if backend == "pacemaker":
         return PacemakerStore()
-    beside = Path(sys.executable).with_name("harm")
-    harm = environ.get("HARM_CLI") or (str(beside) if beside.exists() else "harm")
-    return HarmCliStore(harm)
+    from harm.daemon.client import DEFAULT_SOCKET
+
+    return HarmSocketStore(Path(environ.get("HARM_SOCKET") or DEFAULT_SOCKET))

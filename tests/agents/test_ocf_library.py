@@ -12,7 +12,7 @@ from harm.cib.status import OcfRc
 from harm.errors import AgentError
 from harm.ocf.attributes import (
     DirectoryStore,
-    HarmCliStore,
+    HarmSocketStore,
     Lifetime,
     PacemakerStore,
     choose_backend,
@@ -146,8 +146,8 @@ def test_backend_choice() -> None:
     assert isinstance(
         store_from_environ({"OCF_RESKEY_crm_feature_set": "3"}), PacemakerStore
     )
-    harm = store_from_environ({"HARM_CLI": "/opt/harm/bin/harm"})
-    assert harm == HarmCliStore("/opt/harm/bin/harm")
+    harm = store_from_environ({"HARM_SOCKET": "/run/lab/harmd.sock"})
+    assert harm == HarmSocketStore(Path("/run/lab/harmd.sock"))
 
 
 def test_deadline_waits_until_probe_answers_or_time_is_up() -> None:
