@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harm.cib.status import OcfRc
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import ActionSpec, AgentInfo, Parameter, ParamType, basic_actions
 from harm.ocf.outcome import not_configured
+from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
 from .statefile import default_state_path, write_state

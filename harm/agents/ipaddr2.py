@@ -13,11 +13,11 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from harm.cib.status import OcfRc
 from harm.ocf.deadline import Deadline
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import AgentInfo, Parameter, ParamType, basic_actions
 from harm.ocf.outcome import ActionError, failed, not_configured
+from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
 from .announce import send_arp, send_na

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harm.cib.durations import parse_ms
-from harm.cib.status import OcfRc
 from harm.ocf.attributes import store_from_environ
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import AgentInfo, Parameter, ParamType, basic_actions
 from harm.ocf.outcome import ActionError, failed, not_configured
+from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
 from .statefile import default_state_path, read_state, write_state

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harm.cib.status import OcfRc
 from harm.ocf.attributes import store_from_environ
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import ActionSpec, AgentInfo, Parameter
+from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
 from .statefile import default_state_path, read_state, write_state

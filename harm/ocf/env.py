@@ -10,7 +10,6 @@ An agent is called as ``AGENT ACTION`` with its configuration in the environment
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -73,11 +72,12 @@ class OcfEnv:
     @property
     def node_name(self) -> str:
         """The local node: ``CRM_meta_on_node``, then ``HA_NODENAME``, then ``uname -n``."""
-        return (
-            self.meta.get("on_node")
-            or self.environ.get("HA_NODENAME")
-            or socket.gethostname().split(".", 1)[0]
-        )
+        given = self.meta.get("on_node") or self.environ.get("HA_NODENAME")
+        if given:
+            return given
+        import socket  # only here: most calls are told their node
+
+        return socket.gethostname().split(".", 1)[0]
 
     def param(self, name: str, default: str = "") -> str:
         value = self.params.get(name)

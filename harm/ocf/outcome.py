@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harm.cib.status import OcfRc
+from harm.ocf.rc import OcfRc
 
 
 class ActionError(Exception):

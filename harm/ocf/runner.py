@@ -14,13 +14,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from harm.cib.status import OcfRc
 from harm.errors import AgentError
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import AgentInfo
 from harm.ocf.outcome import ActionError
+from harm.ocf.rc import OcfRc
 
 Action = Callable[[OcfEnv], OcfRc]
+
+
+def describe(info: AgentInfo, out: TextIO) -> int:
+    """The ``meta-data`` action: the agent's description as ra-api-1.dtd XML on ``out``."""
+    out.write(info.to_xml())
+    return int(OcfRc.OK)
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,7 @@ class Agent:
             return int(OcfRc.ERR_ARGS)
         action = argv[0]
         if action in {"meta-data", "meta_data"}:
-            out.write(self.info.to_xml())
-            return int(OcfRc.OK)
+            return describe(self.info, out)
         if action in {"usage", "help"}:
             out.write(f"usage: {self.info.name} {{{'|'.join(sorted(self.actions))}}}\n")
             return int(OcfRc.OK)

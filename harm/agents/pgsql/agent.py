@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import time
 
-from harm.cib.status import OcfRc
 from harm.errors import AgentError
 from harm.ocf.attributes import AttributeStore, Lifetime, store_from_environ
 from harm.ocf.deadline import Deadline
 from harm.ocf.env import OcfEnv
 from harm.ocf.outcome import ActionError, failed, not_configured
+from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
 from . import server

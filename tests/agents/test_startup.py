@@ -1,0 +1,116 @@
+"""What an agent call imports: cheap actions must not load what they do not use.
+
+Each case runs ``python -m harm.agents NAME ACTION`` the way the launcher does (through
+runpy, in a fresh interpreter) and records ``sys.modules`` when the call has finished. A
+``monitor`` of a stopped Dummy or Stateful and any ``meta-data`` must not load psycopg,
+pyroute2, click, the engine, the CIB model or the daemon; the control case shows that an
+action which needs pyroute2 does load it, so the recording sees lazy imports.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# run one agent call as ``python -m harm.agents`` does, then list every loaded module
+# (the recording itself imports nothing beyond runpy, which ``python -m`` uses too)
+RECORD = """
+import runpy, sys
+out, sys.argv = sys.argv[1], ["harm.agents", *sys.argv[2:]]
+try:
+    runpy.run_module("harm.agents", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    code = done.code
+else:
+    code = 0
+with open(out, "w") as handle:
+    handle.write("\\n".join([str(code), *sorted(sys.modules)]))
+"""
+
+HEAVY = (
+    "psycopg",
+    "pyroute2",
+    "click",
+    "harm.engine",
+    "harm.cib.config",
+    "harm.cib.status",
+    "harm.cib.cib",
+    "harm.cib.xml_import",
+    "harm.daemon",
+    "harm.control",
+    "harm.operations",
+    "harm.cli",
+)
+
+
+def imported(agent: str, action: str, tmp_path: Path, **params: str) -> tuple[int, set[str]]:
+    """Exit code and loaded modules of one call of ``agent`` with ``action``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OCF_", "HARM_"))}
+    env.update(
+        OCF_ROOT="/usr/lib/ocf",
+        OCF_RESOURCE_INSTANCE="t_startup",
+        HA_RSCTMP=str(tmp_path / "rsctmp"),
+        HARM_ATTRIBUTE_DIR=str(tmp_path / "attrs"),
+        PYTHONPATH=str(REPO),
+    )
+    env.update({f"OCF_RESKEY_{k}": v for k, v in params.items()})
+    out = tmp_path / f"{agent}-{action}.modules"
+    subprocess.run(
+        [sys.executable, "-c", RECORD, str(out), agent, action],
+        env=env, capture_output=True, timeout=120, check=False, cwd=tmp_path,
+    )
+    code, *modules = out.read_text().split("\n")
+    return int(code), set(modules)
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.mark.parametrize(
+    ("agent", "action", "rc"),
+    [
+        ("Dummy", "monitor", 7),
+        ("Stateful", "monitor", 7),
+        ("Dummy", "meta-data", 0),
+        ("Stateful", "meta-data", 0),
+        ("pgsql", "meta-data", 0),
+        ("IPaddr2", "meta-data", 0),
+        ("ping", "meta-data", 0),
+    ],
+)
+def test_cheap_calls_load_nothing_heavy(agent: str, action: str, rc: int, tmp_path: Path) -> None:
+    code, modules = imported(agent, action, tmp_path)
+    assert code == rc
+    assert "harm.ocf.runner" in modules  # the call really went through the agent library
+    assert heavy(modules) == []
+
+
+def test_pgsql_meta_data_does_not_load_the_actions(tmp_path: Path) -> None:
+    code, modules = imported("pgsql", "meta-data", tmp_path)
+    assert code == 0
+    assert "harm.agents.pgsql.metadata" in modules
+    assert not modules & {"harm.agents.pgsql.agent", "harm.agents.pgsql.server", "subprocess"}
+
+
+def test_a_stopped_monitor_does_not_load_subprocess_or_sockets(tmp_path: Path) -> None:
+    for agent in ("Dummy", "Stateful"):
+        code, modules = imported(agent, "monitor", tmp_path)
+        assert code == 7
+        assert not modules & {"subprocess", "socket", "json", "harm.agents.pgsql"}
+
+
+def test_an_action_that_needs_pyroute2_loads_it(tmp_path: Path) -> None:
+    # a read-only monitor of an address that is not there: netlink is asked, nothing changes
+    code, modules = imported(
+        "IPaddr2", "monitor", tmp_path, ip="192.0.2.77", nic="lo", cidr_netmask="32"
+    )
+    assert code == 7
+    assert "pyroute2" in modules
+    assert heavy(modules) == sorted(m for m in modules if m.split(".")[0] == "pyroute2")
