@@ -52,7 +52,8 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; harm's own errors become ``ErrorType: message`` and exit status 1."""
     try:
-        cli.main(args=argv, prog_name="harm", standalone_mode=False)
+        # without standalone mode click returns (not raises) the status of Exit(n)
+        result = cli.main(args=argv, prog_name="harm", standalone_mode=False)
     except ConfigErrors as errors:
         for error in errors.errors:
             click.echo(str(error), err=True)
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":
