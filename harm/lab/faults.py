@@ -3,11 +3,13 @@
 - ``link=NIC``: the switch-side end of the node's NIC goes down (a pulled cable);
 - ``harmd``: kill -9 of the node's harmd;
 - ``node``: every process in the node's namespace killed and every link down;
+- ``postgres``: kill -9 of the node's postmaster only (its backends notice and exit);
 - ``partition=A,B``: for every link, a new bridge takes the ports of the listed nodes (plus
   the failed node), so they see each other and nobody else. The gateway stays on the
   original bridge.
 
-``heal NODE`` puts the node's ports back on the original bridges, up, and restarts harmd;
+``heal NODE`` puts the node's ports back on the original bridges, up, and restarts harmd
+(not PostgreSQL: restarting it is the cluster's job);
 ``heal`` without a node does that for every node and removes the partition bridges.
 """
 
@@ -55,6 +57,10 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
         if not lab.stop_harmd(spec, node):
             raise LabError(f"harmd is not running on {node}")
         return f"killed harmd on {node}"
+    if what == "postgres":
+        from harm.lab.postgres import kill_postmaster
+
+        return f"killed the postmaster (pid {kill_postmaster(spec, node)}) on {node}"
     if what == "node":
         lab.stop_harmd(spec, node)
         netns.kill_namespace_processes(spec.node_ns(node))
@@ -79,7 +85,8 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
             lines += [f"link set {spec.port(m, link)} master {bridge}" for m in sorted(members)]
         ip_batch(lines, namespace=sw)
         return f"partition: {', '.join(sorted(members))} now only see each other"
-    raise LabError(f"unknown fault {what!r} (harmd, node, link=NIC, partition=NODE,...)")
+    raise LabError(f"unknown fault {what!r} (harmd, postgres, node, link=NIC, "
+                   "partition=NODE,...)")
 
 
 def heal(spec: LabSpec, node: str | None = None) -> str:
