@@ -1,4 +1,5 @@
-"""``harmd``: run membership on this node, in the foreground or under systemd.
+"""``harmd``: membership, the controller and the executor of this node, in the foreground
+or under systemd.
 
     harmd [--config FILE | --ha-cf FILE --cluster NAME] [--node NAME]
           [--authkeys FILE] [--state-dir DIR] [--socket PATH] [--debug]
@@ -23,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from harm.daemon import logs
+from harm.daemon.cluster import ClusterService
 from harm.daemon.control import ControlServer
 from harm.daemon.generation import next_generation
 from harm.daemon.notify import notify
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         control = ControlServer(settings.socket)
         membership = Membership(Params.from_settings(settings, generation), keys, monotonic_ms())
         runner = Runner(membership, links, control, log)
+        runner.attach(ClusterService(membership, runner.apply, settings.state_dir,
+                                     settings.socket, monotonic_ms, settings.initdead_ms))
     except HarmError as error:
         log.error("%s: %s", type(error).__name__, error)
         print(f"harmd: {type(error).__name__}: {error}", file=sys.stderr)
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     # scanning it again and again (a full collection of the start-up heap costs milliseconds).
     gc.collect()
     gc.freeze()
-    notify(f"READY=1\nSTATUS=membership running on {', '.join(settings.nics)}", os.environ)
+    notify(f"READY=1\nSTATUS=running on {', '.join(settings.nics)}", os.environ)
     try:
         runner.run()
     finally:

@@ -1,12 +1,12 @@
 """harmd's event loop: sockets in, the pure Membership decides, datagrams and logs out.
 
-The loop owns every piece of I/O; :class:`~harm.membership.machine.Membership` owns every
-decision. The loop wakes at the Membership's deadlines (once per keepalive) and then
-drains every link's socket, feeds what arrived, ticks, sends the frames on every link and
-logs the events; in between it only wakes for control requests. Handling datagrams in
-batches instead of one wake-up each keeps a 16-node cluster under 1% of a core per node
-(a wake-up costs more than decoding a packet); the price is at most one keepalive of
-extra detection and delivery latency.
+The loop owns every piece of I/O; :class:`~harm.membership.machine.Membership` and the
+controller (:class:`~harm.daemon.cluster.ClusterService`) own every decision. The loop wakes
+when a datagram arrives on a link, when the executor has results, for control requests, and
+at the Membership's and the controller's deadlines; it then feeds what arrived, ticks, sends
+the frames on every link and hands the events to the controller. Datagrams are handled as
+they arrive, so a cluster message (an operation for a node, its result) costs no added
+latency; heartbeats alone wake each node a few times per keepalive.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Runner:
         control: Any,
         logger: logging.Logger,
         clock: Callable[[], int] = monotonic_ms,
+        cluster: Any = None,
     ) -> None:
         self.membership = membership
         self.links = list(links)
@@ -61,7 +62,10 @@ class Runner:
         self.stopping = False
         self.messages: deque[dict[str, Any]] = deque(maxlen=RECENT_MESSAGES)
         self.changes: deque[dict[str, Any]] = deque(maxlen=RECENT_CHANGES)
+        self.cluster = cluster
         self._selector = selectors.DefaultSelector()
+        for link in self.links:
+            self._selector.register(link.sock, selectors.EVENT_READ, ("link", link))
         if control is not None:
             self._selector.register(control.sock, selectors.EVENT_READ, control)
             control.register("status", self._status)
@@ -86,7 +90,7 @@ class Runner:
         dest = request.get("dest")
         if not isinstance(body, str) or (dest is not None and not isinstance(dest, str)):
             raise ControlError('send needs "body" (text) and optionally "dest" (a node)')
-        self._apply(self.membership.send(self.clock(), body.encode(), dest))
+        self.apply(self.membership.send(self.clock(), body.encode(), dest))
         return {"queued": True}
 
     def _messages(self, _request: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -94,12 +98,23 @@ class Runner:
 
     # ----------------------------------------------------------- the loop
 
-    def _apply(self, step: Step) -> None:
+    def attach(self, cluster: Any) -> None:
+        """Hand membership events to the controller and serve its control requests."""
+        self.cluster = cluster
+        self._selector.register(cluster.inbox.fileno(), selectors.EVENT_READ, ("results",))
+        if self.control is not None:
+            for name, handler in cluster.handlers().items():
+                self.control.register(name, handler)
+
+    def apply(self, step: Step) -> None:
         for frame in step.frames:
             for link in self.links:
                 link.send(frame)
         for event in step.events:
             self._record(event)
+            if self.cluster is not None:
+                self.cluster.on_event(event)
+
 
     def _record(self, event: Event) -> None:
         now = self.clock()
@@ -122,34 +137,54 @@ class Runner:
             entry["quorate"] = event.view.quorate
         self.changes.append(entry)
 
+    def _deadline(self) -> int:
+        deadline = self.membership.next_deadline()
+        if self.cluster is not None:
+            other = self.cluster.next_deadline()
+            if other is not None:
+                deadline = min(deadline, other)
+        return deadline
+
     def turn(self, max_wait_ms: int = 1000) -> None:
         """One pass of the loop."""
         now = self.clock()
-        wait = max(0, min(self.membership.next_deadline() - now, max_wait_ms)) / 1000
+        wait = max(0, min(self._deadline() - now, max_wait_ms)) / 1000
+        results = False
         for key, _mask in self._selector.select(wait):
             target = key.data
             if target is self.control:
                 conn = self.control.accept()
                 if conn is not None:
                     self._selector.register(conn, selectors.EVENT_READ, ("client", conn))
+            elif target[0] == "link":
+                link = target[1]
+                for data in link.receive():
+                    self.apply(self.membership.receive(self.clock(), link.nic, data))
+            elif target[0] == "results":
+                results = True
             else:
                 conn = target[1]
                 assert isinstance(conn, socket.socket)
                 self._selector.unregister(conn)
                 if not self.control.readable(conn):
                     self._selector.register(conn, selectors.EVENT_READ, ("client", conn))
+        if results and self.cluster is not None:
+            self.cluster.on_results()
         now = self.clock()
         if now >= self.membership.next_deadline():
-            for link in self.links:
-                for data in link.receive():
-                    self._apply(self.membership.receive(now, link.nic, data))
-            self._apply(self.membership.tick(self.clock()))
+            self.apply(self.membership.tick(now))
+        if self.cluster is not None:
+            deadline = self.cluster.next_deadline()
+            if deadline is not None and self.clock() >= deadline:
+                self.cluster.tick()
 
     def run(self, until: Callable[[], bool] | None = None) -> None:
         while not self.stopping and not (until and until()):
             self.turn()
 
     def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
         self._selector.close()
         for link in self.links:
             link.close()

@@ -1,0 +1,450 @@
+"""The controller on every node: election, the CIB replica, this node's resources; and,
+on the elected node, the coordinator (:mod:`harm.control.coordinator`).
+
+Messages between controllers (kinds, on the membership layer's reliable streams)::
+
+    hello    all → all   who I see, whom I take for DC, my CIB version and configuration,
+                         my operation history and my transient attributes
+    resync   any → one   "send me your hello again" (after a gap in that node's stream)
+    cib      DC  → all   the whole CIB (configuration and status); replicas persist it
+    op       DC  → node  run this executor request (an action of the current transition)
+    cancel   DC  → node  stop a recurring operation
+    forget   DC  → node  drop a resource's history (cleanup), so it is probed again
+    fail     DC  → node  record a failed operation (``harm resource fail``)
+    state    node → DC   my operation history, and the result that changed it
+    request  any → DC    an operator's request (commit, attribute, cleanup, fail)
+    reply    DC  → one   how the request ended
+
+Election (:func:`harm.control.election.elect`): every member computes the DC from the view
+and the DC each member announced in its hello. The partition is *settled* when every member's
+latest hello names the same members and the same DC; only a settled DC acts, so two nodes
+never both act as DC of the same view. A node obeys DC messages only from the node it takes
+for DC.
+
+Everything here is single-threaded and driven by the daemon loop through :class:`Io`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from harm.cib.cib import Cib
+from harm.cib.config import Node
+from harm.cib.status import ExecStatus, NodeState, Status
+from harm.cib.xml_export import cib_to_xml
+from harm.cib.xml_import import parse_cib_xml
+from harm.control.codec import request_from_json
+from harm.control.election import elect
+from harm.control.lrm import LocalHistory
+from harm.errors import ControlError, HarmError
+from harm.executor.build import request_for
+from harm.executor.request import OpRequest
+from harm.executor.result import OpResult
+from harm.membership.events import View
+
+log = logging.getLogger("harm.control")
+
+
+
+class Io(Protocol):
+    """What the controller needs from the daemon."""
+
+    def send(self, kind: str, payload: dict[str, Any], dest: str | None = None) -> None: ...
+
+    def submit(self, request: OpRequest) -> None: ...
+
+    def cancel(self, rsc: str, action: str, interval_ms: int) -> None: ...
+
+    def persist(self, cib: Cib) -> None: ...
+
+    def save_input(self, cib: Cib) -> None: ...
+
+    def now_ms(self) -> int: ...
+
+    def wall(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Hello:
+    """What one member last told about itself."""
+
+    members: frozenset[str]
+    dc: str | None
+    cib: Cib  # its configuration, and its own node_state (history, transient attributes)
+    restarted: bool  # first hello since that node's harmd started
+
+
+@dataclass
+class Pending:
+    """An operator's request this node passed on, until the DC answers."""
+
+    payload: dict[str, Any]
+    state: str = "pending"
+    message: str | None = None
+
+
+def result_info(result: OpResult) -> dict[str, Any]:
+    request = result.request
+    return {
+        "key": request.transition_key,
+        "rsc": request.rsc,
+        "action": request.action,
+        "interval_ms": request.interval_ms,
+        "rc": result.rc,
+        "status": int(result.status),
+        "target_rc": request.target_rc,
+        "exit_reason": result.exit_reason,
+        "anonymous": bool(request.clone is not None and not request.clone.globally_unique),
+    }
+
+
+def own_state(cib: Cib, node: str, history: LocalHistory) -> NodeState:
+    """This node's ``node_state`` as it reports it: its history and known attributes."""
+    known = cib.status.node(node)
+    configured = cib.configuration.node_by_uname(node)
+    node_id = configured.id if configured else known.id if known else node
+    attrs = known.transient_attributes if known else ()
+    return NodeState(id=node_id, uname=node, in_ccm=True, crmd="online", join="member",
+                     expected="member", transient_attributes=attrs,
+                     resources=history.resources())
+
+
+def mini_cib(cib: Cib, state: NodeState) -> str:
+    """The configuration plus one node_state, as XML."""
+    return cib_to_xml(replace(cib, status=Status(nodes=(state,))))
+
+
+@dataclass
+class Controller:
+    """One node's controller (see the module doc)."""
+
+    node: str
+    io: Io
+    cib: Cib
+    all_nodes: tuple[str, ...]
+    startup_until: int  # monotonic ms: before this a lone node does not act as DC
+    history: LocalHistory = field(default_factory=LocalHistory)
+    view: View | None = None
+    dc: str | None = None
+    hellos: dict[str, Hello] = field(default_factory=dict)
+    pending: dict[str, Pending] = field(default_factory=dict)
+    overlay: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+    ignored: int = 0
+    _request_no: int = 0
+    _sent_hello: bool = False
+    _hello_sent_once: bool = False
+    _coordinator: Any = None  # harm.control.coordinator.Coordinator while this node is DC
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def settled(self) -> bool:
+        """Every member agrees on the members and on the DC."""
+        if self.view is None or self.dc is None:
+            return False
+        for member in self.view.members:
+            if member == self.node:
+                continue
+            hello = self.hellos.get(member)
+            if hello is None or hello.members != self.view.members or hello.dc != self.dc:
+                return False
+        return True
+
+    @property
+    def is_dc(self) -> bool:
+        return self._coordinator is not None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "dc": self.dc,
+            "settled": self.settled,
+            "is_dc": self.is_dc,
+            "version": list(self.cib.version),
+            "transition": self._coordinator.describe() if self._coordinator else None,
+            "ignored_messages": self.ignored,
+        }
+
+    # ------------------------------------------------------------------ membership
+
+    def on_view(self, view: View) -> None:
+        self.view = view
+        for name in list(self.hellos):
+            if name not in view.members:
+                del self.hellos[name]
+        self._elect(force_hello=True)
+
+    def on_restarted(self, node: str) -> None:
+        """``node``'s harmd restarted (still a member): its hello and history are stale."""
+        self.hellos.pop(node, None)
+        if self._coordinator is not None:
+            self._coordinator.node_restarted(node)
+        self._elect(force_hello=True)
+
+    def on_gap(self, sender: str) -> None:
+        """Messages from ``sender`` were lost: ask it to tell its state again."""
+        self.io.send("resync", {}, sender)
+
+    def _elect(self, force_hello: bool = False) -> None:
+        if self.view is None:
+            return
+        members = self.view.members
+        announced: dict[str, str | None] = {n: h.dc for n, h in self.hellos.items()}
+        announced[self.node] = self.dc
+        belief = elect(members, announced)
+        if belief != self.dc:
+            log.info("DC is %s (was %s)", belief, self.dc or "none")
+            self.dc = belief
+            force_hello = True
+        if force_hello or not self._sent_hello:
+            self._send_hello()
+        self._check_role()
+
+    def _send_hello(self) -> None:
+        assert self.view is not None
+        self._sent_hello = True
+        state = own_state(self.cib, self.node, self.history)
+        self.io.send("hello", {
+            "members": sorted(self.view.members),
+            "dc": self.dc,
+            "cib": mini_cib(self.cib, state),
+            "restarted": not self._hello_sent_once,
+        })
+        self._hello_sent_once = True
+
+    def _check_role(self) -> None:
+        """Start or stop being the coordinator."""
+        from harm.control.coordinator import Coordinator
+
+        acting = (self.dc == self.node and self.settled and self.view is not None
+                  and (self.io.now_ms() >= self.startup_until
+                       or set(self.all_nodes) <= set(self.view.members)))
+        if acting and self._coordinator is None:
+            assert self.view is not None
+            log.info("this node is now the DC of %s", ", ".join(sorted(self.view.members)))
+            self._coordinator = Coordinator(self)
+            self._coordinator.take_over()
+            self._flush_pending()
+        elif acting:
+            self._coordinator.membership_changed()
+        elif not acting and self._coordinator is not None:
+            log.info("this node is no longer the DC")
+            self._coordinator.resign()
+            self._coordinator = None
+        if not acting and self.dc is not None and self.settled:
+            self._flush_pending()
+
+    # ------------------------------------------------------------------ messages
+
+    def on_message(self, sender: str, kind: str, payload: dict[str, Any]) -> None:
+        try:
+            self._dispatch(sender, kind, payload)
+        except HarmError as error:
+            self.ignored += 1
+            log.warning("ignored %s from %s: %s", kind, sender, error)
+
+    def _dispatch(self, sender: str, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "hello":
+            self._on_hello(sender, payload)
+        elif kind == "resync":
+            self._send_hello()
+            if self._coordinator is not None:
+                self._coordinator.publish(force=True)
+        elif kind == "request":
+            if self._coordinator is None:
+                raise ControlError("a request reached a node that is not the DC")
+            self._coordinator.request(sender, payload)
+        elif kind == "state":
+            if self._coordinator is None:
+                return  # for a previous DC; the hello after the election carries it
+            self._coordinator.node_state(sender, payload)
+        elif kind == "reply":
+            self._on_reply(payload)
+        elif sender != self.dc:
+            self.ignored += 1
+            log.info("ignored %s from %s, which is not the DC (%s)", kind, sender, self.dc)
+        elif kind == "cib":
+            self._on_cib(payload)
+        elif kind == "op":
+            self.io.submit(request_from_json(payload.get("request")))
+        elif kind == "cancel":
+            self.io.cancel(_text(payload, "rsc"), _text(payload, "action"),
+                           _int(payload, "interval_ms"))
+        elif kind == "forget":
+            rsc = payload.get("rsc")
+            self.forget(rsc if isinstance(rsc, str) else None)
+        elif kind == "fail":
+            self.inject_failure(_text(payload, "rsc"), _text(payload, "action"),
+                                _int(payload, "interval_ms"), _int(payload, "rc"))
+        else:
+            raise ControlError(f"unknown message kind {kind!r}")
+
+    def _on_hello(self, sender: str, payload: dict[str, Any]) -> None:
+        members = payload.get("members")
+        dc = payload.get("dc")
+        xml = payload.get("cib")
+        if not isinstance(members, list) or not isinstance(xml, str) or not (
+                dc is None or isinstance(dc, str)):
+            raise ControlError("malformed hello")
+        cib = parse_cib_xml(xml, f"hello from {sender}")
+        hello = Hello(frozenset(str(m) for m in members), dc, cib,
+                      bool(payload.get("restarted")))
+        self.hellos[sender] = hello
+        if self._coordinator is not None:
+            self._coordinator.hello(sender, hello)
+        self._elect()
+
+    def _on_cib(self, payload: dict[str, Any]) -> None:
+        xml = payload.get("xml")
+        if not isinstance(xml, str):
+            raise ControlError("malformed cib message")
+        cib = parse_cib_xml(xml, f"CIB from {self.dc}")
+        self.cib = cib
+        self.io.persist(cib)
+
+    def _on_reply(self, payload: dict[str, Any]) -> None:
+        ident = payload.get("id")
+        pending = self.pending.get(ident) if isinstance(ident, str) else None
+        if pending is None:
+            return
+        pending.state = "done" if payload.get("ok") else "failed"
+        message = payload.get("message")
+        pending.message = message if isinstance(message, str) else None
+        op = pending.payload
+        if op.get("op") == "attribute":
+            self.overlay.pop((str(op.get("node")), str(op.get("name")),
+                              str(op.get("lifetime"))), None)
+
+    # ------------------------------------------------------------------ this node's resources
+
+    def on_result(self, result: OpResult) -> None:
+        """A result from this node's executor."""
+        changed = self.history.record(result)
+        if not changed and result.request.action != "notify":
+            return
+        self.report(result_info(result))
+
+    def report(self, info: dict[str, Any] | None) -> None:
+        """Tell the DC this node's history (and the result that changed it)."""
+        state = own_state(self.cib, self.node, self.history)
+        payload = {"cib": mini_cib(replace(self.cib, configuration=_EMPTY_CONFIG), state),
+                   "result": info}
+        if self._coordinator is not None:
+            self._coordinator.node_state(self.node, payload)
+        elif self.dc is not None:
+            self.io.send("state", payload, self.dc)
+
+    def forget(self, rsc: str | None) -> None:
+        if self.history.forget(rsc):
+            self.report(None)
+
+    def inject_failure(self, rsc: str, action: str, interval_ms: int, rc: int) -> None:
+        """Record a failed ``action`` of ``rsc`` as if the agent had returned ``rc``."""
+        request = request_for(self.cib.configuration, rsc, action, interval_ms)
+        now = self.io.wall()
+        result = OpResult(
+            request=replace(request, transition_key=None), node=self.node,
+            call_id=self.history.max_call_id() + 1, rc=rc, status=ExecStatus.DONE,
+            exit_reason="injected by harm resource fail", stdout="", stderr="", exec_ms=0,
+            queue_ms=0, started=now, rc_changed=now, digest="")
+        self.history.record(result)
+        self.report(result_info(result))
+
+    # ------------------------------------------------------------------ operator requests
+
+    def submit_request(self, payload: dict[str, Any]) -> str:
+        """Pass an operator's request to the DC; its id for :meth:`request_state`."""
+        self._request_no += 1
+        ident = f"{self.node}:{self.io.now_ms()}:{self._request_no}"
+        self.pending[ident] = Pending(dict(payload))
+        if len(self.pending) > 1000:
+            for old in list(self.pending)[:100]:
+                if self.pending[old].state != "pending":
+                    del self.pending[old]
+        if payload.get("op") == "attribute":
+            key = (str(payload.get("node")), str(payload.get("name")),
+                   str(payload.get("lifetime")))
+            value = payload.get("value")
+            self.overlay[key] = value if isinstance(value, str) else None
+        self._forward(ident)
+        return ident
+
+    def request_state(self, ident: str) -> Pending:
+        pending = self.pending.get(ident)
+        if pending is None:
+            raise ControlError(f"no request {ident!r} on this node")
+        return pending
+
+    def _forward(self, ident: str) -> None:
+        pending = self.pending[ident]
+        message = {"id": ident, **pending.payload}
+        if self._coordinator is not None:
+            self._coordinator.request(self.node, message)
+        elif self.dc is not None and self.settled:
+            self.io.send("request", message, self.dc)
+
+    def _flush_pending(self) -> None:
+        for ident, pending in self.pending.items():
+            if pending.state == "pending":
+                self._forward(ident)
+
+    def attribute_value(self, node: str, name: str, lifetime: str) -> str | None:
+        key = (node, name, lifetime)
+        if key in self.overlay:
+            return self.overlay[key]
+        if self._coordinator is not None:
+            value: str | None = self._coordinator.attribute_value(node, name, lifetime)
+            return value
+        if lifetime == "forever":
+            configured = self.cib.configuration.node_by_uname(node)
+            return configured.attribute(name) if configured else None
+        state = self.cib.status.node(node)
+        return state.attribute(name) if state else None
+
+    # ------------------------------------------------------------------ time
+
+    def tick(self) -> None:
+        if self._coordinator is not None:
+            self._coordinator.tick()
+        elif self.dc == self.node and not self.is_dc:
+            self._check_role()  # the start-up grace may just have ended
+
+    def next_deadline(self) -> int | None:
+        if self._coordinator is not None:
+            return int(self._coordinator.next_deadline())
+        if self.dc == self.node:
+            return self.startup_until
+        return None
+
+    def replied(self, ident: str, ok: bool, message: str | None) -> None:
+        """The DC's answer to a request this node made itself."""
+        self._on_reply({"id": ident, "ok": ok, "message": message})
+
+
+_EMPTY_CONFIG = Cib().configuration
+
+
+def _text(payload: Mapping[str, Any], name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str):
+        raise ControlError(f"field {name!r} must be text")
+    return value
+
+
+def _int(payload: Mapping[str, Any], name: str) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ControlError(f"field {name!r} must be an integer")
+    return value
+
+
+def ensure_nodes(cib: Cib, members: frozenset[str]) -> Cib:
+    """Every member has a ``<node>`` entry in the configuration (Pacemaker adds joining
+    nodes the same way)."""
+    missing = [m for m in sorted(members) if cib.configuration.node_by_uname(m) is None]
+    if not missing:
+        return cib
+    nodes = cib.configuration.nodes + tuple(Node(id=m, uname=m) for m in missing)
+    return cib.with_configuration(replace(cib.configuration, nodes=nodes))

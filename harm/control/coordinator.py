@@ -1,0 +1,555 @@
+"""The coordinator (DC): owns the CIB of its partition, runs the policy engine, executes
+transitions through the nodes' executors.
+
+    events ─► dirty ─► (no transition running) ─► unpack + schedule ─► Graph ─► op messages
+      ▲                                                                           │
+      └──────── state messages (results) ◄── executors ◄──────────────────────────┘
+
+Events that make the CIB *dirty* (and so a new transition necessary): a membership change,
+a node (re)joining, a written attribute, a configuration change, a result other than the
+one the transition expected (or any change outside a transition, such as a failed
+recurring monitor), a cleanup, and the recheck timer (``cluster-recheck-interval``, or
+sooner while a ``failure-timeout`` may expire). A running transition is *aborted* by a new
+event: no further action starts, the ones in flight complete, then the engine runs again
+on the new state — as Pacemaker's controller does. An action whose result does not come
+back within its timeout plus ``cluster-delay`` (60 s) counts as failed.
+
+The status section is rebuilt from the members' own histories (their hellos and state
+messages) and the attribute values the coordinator wrote; a node outside the partition has
+no history and is offline. Each engine input is saved (deduplicated, bounded) for
+``harm simulate``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from harm.cib.cib import Cib
+from harm.cib.config import Group, NvSet, Primitive, is_true, merged
+from harm.cib.durations import parse_ms
+from harm.cib.status import NodeState, ResourceHistory, Status
+from harm.cib.xml_export import cib_to_xml
+from harm.cib.xml_import import parse_cib_xml
+from harm.control.attrd import AttributeStore, Write
+from harm.control.backend import ClusterBackend
+from harm.control.codec import request_to_json
+from harm.control.failures import (
+    counts_as_failure,
+    failure_attributes,
+    failure_name,
+    record_failure,
+)
+from harm.engine.schedule import schedule
+from harm.engine.transition import Action, Transition
+from harm.engine.unpack import unpack
+from harm.errors import ControlError, HarmError
+from harm.executor.request import OpRequest
+from harm.graph.order import synapse_order
+from harm.graph.runner import Graph, GraphStatus
+from harm.operations import attributes as cib_attributes
+from harm.operations.attributes import Lifetime
+
+if TYPE_CHECKING:
+    from harm.control.controller import Controller, Hello
+
+log = logging.getLogger("harm.control.dc")
+
+CLUSTER_DELAY_MS = 60_000
+DEFAULT_RECHECK_MS = 15 * 60_000
+FEATURE_SET = "3.16.2"
+
+
+@dataclass
+class _InFlight:
+    action: Action
+    node: str
+    deadline: int
+
+
+def newest(cibs: list[Cib]) -> Cib:
+    """The CIB with the newest configuration (admin_epoch, epoch, num_updates)."""
+    return max(cibs, key=lambda c: c.version)
+
+
+def primitives_under(cib: Cib, rsc: str) -> list[str]:
+    """The primitive ids a resource id stands for (itself, or a group's or clone's)."""
+    found = cib.configuration.find_resource(rsc.split(":", 1)[0])
+    if found is None:
+        return [rsc]
+    if isinstance(found, Primitive):
+        return [found.id]
+    if isinstance(found, Group):
+        return [p.id for p in found.children]
+    child = found.child
+    if isinstance(child, Group):
+        return [p.id for p in child.children]
+    return [child.id]
+
+
+class Coordinator:
+    """The DC role of a :class:`~harm.control.controller.Controller`."""
+
+    def __init__(self, controller: Controller) -> None:
+        self.ctl = controller
+        self.io = controller.io
+        self.lrm: dict[str, tuple[ResourceHistory, ...]] = {}
+        self.attrs: dict[str, dict[str, str]] = {}
+        self.store = AttributeStore()
+        self.dirty = True
+        self.tid = 0
+        self.graph: Graph | None = None
+        self.transition: Transition | None = None
+        self.inflight: dict[int, _InFlight] = {}
+        self.next_recheck = 0
+        self.transitions_run = 0
+        self.last_input: str | None = None
+        self.published: Cib | None = None
+
+    # ------------------------------------------------------------------ role changes
+
+    @property
+    def members(self) -> frozenset[str]:
+        view = self.ctl.view
+        return view.members if view is not None else frozenset({self.ctl.node})
+
+    def take_over(self) -> None:
+        """Become DC: newest configuration, status rebuilt from the members' hellos."""
+        cibs = [self.ctl.cib] + [h.cib for h in self.ctl.hellos.values()]
+        base = newest(cibs)
+        if base is not self.ctl.cib:
+            log.info("taking the newer configuration %s from a member", base.version)
+        self.ctl.cib = replace(self.ctl.cib, configuration=base.configuration,
+                               admin_epoch=base.admin_epoch, epoch=base.epoch,
+                               num_updates=max(base.num_updates, self.ctl.cib.num_updates))
+        for node in self.members:
+            if node == self.ctl.node:
+                self.lrm[node] = self.ctl.history.resources()
+                self.attrs[node] = _attrs_of(self.ctl.cib.status.node(node))
+            else:
+                hello = self.ctl.hellos[node]
+                self._from_hello(node, hello, keep_attrs=False)
+        self._config_nodes()
+        self.dirty = True
+        self.publish(force=True)
+        self._run()
+
+    def resign(self) -> None:
+        """Another node is DC now: stop executing (actions in flight finish on their own)."""
+        if self.graph is not None:
+            self.graph.aborted = True
+        self.graph = None
+        self.inflight.clear()
+
+    def membership_changed(self) -> None:
+        gone = [n for n in self.lrm if n not in self.members]
+        for node in gone:
+            log.info("%s left the partition: its resources are considered stopped", node)
+            self.lrm.pop(node, None)
+            self.attrs.pop(node, None)
+            self.store.forget_node(node)
+            self._lose_actions_on(node)
+        for node in self.members:
+            if node not in self.lrm and node in self.ctl.hellos:
+                self._from_hello(node, self.ctl.hellos[node], keep_attrs=False)
+        self._config_nodes()
+        self._changed("membership changed")
+
+    def hello(self, sender: str, hello: Hello) -> None:
+        if sender not in self.members:
+            return
+        if hello.cib.version > self.ctl.cib.version and \
+                hello.cib.configuration != self.ctl.cib.configuration:
+            log.info("%s has a newer configuration %s: adopting it", sender, hello.cib.version)
+            self.ctl.cib = replace(self.ctl.cib, configuration=hello.cib.configuration,
+                                   admin_epoch=hello.cib.admin_epoch, epoch=hello.cib.epoch,
+                                   num_updates=hello.cib.num_updates)
+        self._from_hello(sender, hello, keep_attrs=True)
+        self._changed(f"{sender} joined")
+
+    def node_restarted(self, node: str) -> None:
+        self.lrm[node] = ()
+        self._lose_actions_on(node)
+        self._changed(f"harmd on {node} restarted")
+
+    def _from_hello(self, node: str, hello: Hello, keep_attrs: bool) -> None:
+        state = hello.cib.status.node(node)
+        self.lrm[node] = state.resources if state else ()
+        if not keep_attrs or node not in self.attrs:
+            self.attrs[node] = _attrs_of(state) if not keep_attrs else {}
+
+    def _config_nodes(self) -> None:
+        from harm.control.controller import ensure_nodes
+
+        self.ctl.cib = ensure_nodes(self.ctl.cib, self.members)
+
+    # ------------------------------------------------------------------ node reports
+
+    def node_state(self, sender: str, payload: dict[str, Any]) -> None:
+        if sender not in self.members:
+            return
+        xml = payload.get("cib")
+        if not isinstance(xml, str):
+            raise ControlError("malformed state message")
+        state = parse_cib_xml(xml, f"state from {sender}").status.node(sender)
+        self.lrm[sender] = state.resources if state else ()
+        info = payload.get("result")
+        expected = False
+        if isinstance(info, dict):
+            expected = self._result(sender, info)
+        if not expected:
+            self._changed(f"new history from {sender}")
+        else:
+            self.publish()
+            self._run()
+
+    def _result(self, node: str, info: dict[str, Any]) -> bool:
+        """Account for one result; True when it is the expected result of an action of the
+        running transition (nothing else to do)."""
+        rc, status, target = info.get("rc"), info.get("status"), info.get("target_rc")
+        action, interval, rsc = info.get("action"), info.get("interval_ms"), info.get("rsc")
+        if not (isinstance(rc, int) and isinstance(status, int) and isinstance(target, int)
+                and isinstance(action, str) and isinstance(interval, int)
+                and isinstance(rsc, str)):
+            raise ControlError("malformed result")
+        if counts_as_failure(action, interval, rc, status, target):
+            fatal = action == "start" and self._start_failure_is_fatal()
+            name = failure_name(rsc) if info.get("anonymous") else rsc
+            attrs = self.attrs.setdefault(node, {})
+            attrs.update(record_failure(attrs, name, action, interval, self.io.wall(), fatal))
+            log.warning("%s %s on %s failed: rc=%s status=%s%s", rsc, action, node, rc,
+                        status, f" ({info.get('exit_reason')})" if info.get("exit_reason")
+                        else "")
+        key = info.get("key")
+        ok = status == 0 and rc == target
+        if not isinstance(key, str) or self.graph is None:
+            return False
+        parts = key.split(":")
+        if len(parts) != 4 or not parts[0].isdigit() or parts[1] != str(self.tid):
+            return False
+        action_id = int(parts[0])
+        flight = self.inflight.pop(action_id, None)
+        if flight is None:
+            return False  # a repeat report of a recurring operation, already confirmed
+        self.graph.confirm(action_id, failed=not ok)
+        if not ok:
+            log.info("transition %d aborted: %s on %s returned rc=%s (expected %s)",
+                     self.tid, flight.action.key, node, rc, target)
+        return ok
+
+    def _lose_actions_on(self, node: str) -> None:
+        for action_id, flight in list(self.inflight.items()):
+            if flight.node == node:
+                del self.inflight[action_id]
+                if self.graph is not None:
+                    self.graph.confirm(action_id, failed=True)
+
+    def _start_failure_is_fatal(self) -> bool:
+        value = self.ctl.cib.configuration.property("start-failure-is-fatal")
+        return value is None or is_true(value)
+
+    # ------------------------------------------------------------------ operator requests
+
+    def request(self, origin: str, message: dict[str, Any]) -> None:
+        ident = message.get("id")
+        if not isinstance(ident, str):
+            raise ControlError("a request needs an id")
+        try:
+            self._apply_request(message)
+        except HarmError as error:
+            self._reply(origin, ident, False, str(error))
+            return
+        self.publish()
+        self._reply(origin, ident, True, None)
+        self._run()
+
+    def _apply_request(self, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op == "commit":
+            self._commit(message)
+        elif op == "attribute":
+            node, name = _field(message, "node"), _field(message, "name")
+            value = message.get("value")
+            if value is not None and not isinstance(value, str):
+                raise ControlError("attribute value must be text or null")
+            lifetime = Lifetime.parse(str(message.get("lifetime") or "reboot"))
+            delay = message.get("delay_ms") or 0
+            if not isinstance(delay, int):
+                raise ControlError("delay_ms must be an integer")
+            self.update_attribute(node, name, value, lifetime, delay)
+        elif op == "cleanup":
+            rsc, where = message.get("rsc"), message.get("node")
+            self.cleanup(rsc if isinstance(rsc, str) else None,
+                         where if isinstance(where, str) else None)
+        elif op == "fail":
+            target = _field(message, "node")
+            if target not in self.members:
+                raise ControlError(f"{target} is not a member of this partition")
+            rsc_id = _field(message, "rsc")
+            task = str(message.get("action") or "monitor")
+            interval, rc = int(message.get("interval_ms") or 0), int(message.get("rc") or 1)
+            payload = {"rsc": rsc_id, "action": task, "interval_ms": interval, "rc": rc}
+            if target == self.ctl.node:
+                self.ctl.inject_failure(rsc_id, task, interval, rc)
+            else:
+                self.io.send("fail", payload, target)
+        else:
+            raise ControlError(f"unknown request {op!r}")
+
+    def _commit(self, message: dict[str, Any]) -> None:
+        xml, base = message.get("xml"), message.get("base")
+        if not isinstance(xml, str) or not isinstance(base, list) or len(base) < 2:
+            raise ControlError("commit needs the CIB xml and its base version")
+        current = self.ctl.cib
+        if [current.admin_epoch, current.epoch] != [int(base[0]), int(base[1])]:
+            raise ControlError(
+                f"the configuration changed meanwhile (now {current.admin_epoch}."
+                f"{current.epoch}, the change was based on {base[0]}.{base[1]})")
+        wanted = parse_cib_xml(xml, "committed CIB")
+        self.ctl.cib = current.with_configuration(wanted.configuration)
+        if self.ctl.cib is not current:
+            log.info("configuration %d.%d committed", self.ctl.cib.admin_epoch,
+                     self.ctl.cib.epoch)
+        self._config_nodes()
+        self._changed("configuration changed")
+
+    def update_attribute(self, node: str, name: str, value: str | None, lifetime: Lifetime,
+                         delay_ms: int = 0) -> None:
+        if lifetime is Lifetime.FOREVER:
+            before = self.ctl.cib
+            self.ctl.cib = cib_attributes.update(self.ctl.cib, node, name, value, lifetime)
+            if self.ctl.cib is not before:
+                self._changed(f"attribute {name} of {node}")
+            return
+        if node not in self.members and node not in self.attrs:
+            raise ControlError(f"{node} is not a member of this partition")
+        self._write(self.store.update(self.io.now_ms(), node, name, value, lifetime, delay_ms))
+
+    def _write(self, writes: list[Write]) -> None:
+        for write in writes:
+            attrs = self.attrs.setdefault(write.node, {})
+            if write.value is None:
+                attrs.pop(write.name, None)
+            else:
+                attrs[write.name] = write.value
+        if writes:
+            self._changed("attributes written")
+
+    def attribute_value(self, node: str, name: str, lifetime: str) -> str | None:
+        life = Lifetime.parse(lifetime)
+        pending = self.store.query(node, name, life)
+        if pending is not None or (node, name, life) in self.store.entries:
+            return pending
+        if life is Lifetime.FOREVER:
+            configured = self.ctl.cib.configuration.node_by_uname(node)
+            return configured.attribute(name) if configured else None
+        return self.attrs.get(node, {}).get(name)
+
+    def cleanup(self, rsc: str | None, node: str | None) -> None:
+        nodes = [node] if node is not None else sorted(self.members)
+        names = primitives_under(self.ctl.cib, rsc) if rsc is not None else [None]
+        for target in nodes:
+            attrs = self.attrs.get(target, {})
+            for name in names:
+                for key in failure_attributes(attrs, name):
+                    attrs.pop(key, None)
+                self.lrm[target] = tuple(
+                    h for h in self.lrm.get(target, ())
+                    if name is not None and h.id.split(":", 1)[0] != name)
+                if target == self.ctl.node:
+                    self.ctl.history.forget(name)
+                elif target in self.members:
+                    self.io.send("forget", {"rsc": name}, target)
+        self._changed("cleanup")
+
+    def _reply(self, origin: str, ident: str, ok: bool, message: str | None) -> None:
+        if origin == self.ctl.node:
+            self.ctl.replied(ident, ok, message)
+        else:
+            self.io.send("reply", {"id": ident, "ok": ok, "message": message}, origin)
+
+    # ------------------------------------------------------------------ the CIB
+
+    def build(self) -> Cib:
+        """The CIB as this DC knows it now."""
+        cib = self.ctl.cib
+        order = [n.uname for n in cib.configuration.nodes]
+        order += sorted(n for n in self.members if n not in order)
+        nodes = []
+        for uname in order:
+            configured = cib.configuration.node_by_uname(uname)
+            node_id = configured.id if configured else uname
+            if uname in self.members:
+                attrs = self.attrs.get(uname, {})
+                sets = (NvSet(f"status-{node_id}", tuple(sorted(attrs.items()))),) \
+                    if attrs else ()
+                nodes.append(NodeState(
+                    id=node_id, uname=uname, in_ccm=True, crmd="online", join="member",
+                    expected="member", transient_attributes=sets,
+                    resources=self.lrm.get(uname, ())))
+            else:
+                nodes.append(NodeState(id=node_id, uname=uname, in_ccm=False, crmd="offline",
+                                       join="down", expected="down"))
+        view = self.ctl.view
+        extra = dict(cib.extra)
+        extra["crm_feature_set"] = FEATURE_SET
+        built = replace(cib, have_quorum=bool(view.quorate) if view else False,
+                        dc_uuid=self.node_id(self.ctl.node), extra=tuple(extra.items()))
+        return built.with_status(Status(nodes=tuple(nodes),
+                                        extra_sections=cib.status.extra_sections))
+
+    def node_id(self, uname: str) -> str:
+        configured = self.ctl.cib.configuration.node_by_uname(uname)
+        return configured.id if configured else uname
+
+    def publish(self, force: bool = False) -> None:
+        """Send the CIB to every member if it changed (or when ``force``)."""
+        built = self.build()
+        self.ctl.cib = built
+        if not force and self.published is not None and built == self.published:
+            return
+        self.published = built
+        self.io.persist(built)
+        self.io.send("cib", {"xml": cib_to_xml(built)})
+
+    def _changed(self, why: str) -> None:
+        if not self.dirty:
+            log.debug("recompute: %s", why)
+        self.dirty = True
+        if self.graph is not None and not self.graph.aborted:
+            log.info("transition %d aborted: %s", self.tid, why)
+            self.graph.aborted = True
+        self.publish()
+        self._run()
+
+    # ------------------------------------------------------------------ transitions
+
+    def _run(self) -> None:
+        """Advance the running transition, or start a new one if the CIB is dirty."""
+        if self.graph is not None:
+            status = _advance(self.graph)
+            if status is GraphStatus.ACTIVE:
+                return
+            log.info("transition %d %s", self.tid,
+                     "complete" if status is GraphStatus.COMPLETE and not self.graph.aborted
+                     else "stopped")
+            if self.graph.aborted:
+                self.dirty = True
+            self.graph = None
+            self.publish()
+        if not self.dirty:
+            return
+        self.dirty = False
+        cib = self.build()
+        now = self.io.wall()
+        self._save_input(cib)
+        state = unpack(cib, now)
+        transition = schedule(state, now)
+        self.next_recheck = self.io.now_ms() + self._recheck_ms(cib)
+        order = synapse_order(transition, state)
+        if not order:
+            log.debug("nothing to do")
+            return
+        self.tid += 1
+        self.transitions_run += 1
+        self.transition = transition
+        log.info("transition %d: %d actions (%s)", self.tid, len(order),
+                 "; ".join(line.strip() for line in transition.summary_lines())
+                 or "monitors only")
+        self.graph = Graph.from_transition(transition, order,
+                                           ClusterBackend(self, cib, state, transition))
+        self._run()
+
+    def _save_input(self, cib: Cib) -> None:
+        text = cib_to_xml(replace(cib, num_updates=0))
+        if text != self.last_input:
+            self.last_input = text
+            self.io.save_input(cib)
+
+    def _recheck_ms(self, cib: Cib) -> int:
+        config = cib.configuration
+        recheck = DEFAULT_RECHECK_MS
+        text = config.property("cluster-recheck-interval")
+        if text:
+            with contextlib.suppress(ValueError):
+                recheck = parse_ms(text) or DEFAULT_RECHECK_MS
+        timeouts = [merged(config.rsc_defaults).get("failure-timeout")]
+        timeouts += [p.meta_value("failure-timeout") for p in config.primitives()]
+        for resource in config.resources:
+            timeouts.append(resource.meta_value("failure-timeout"))
+        for value in timeouts:
+            if value:
+                try:
+                    ms = parse_ms(value)
+                except ValueError:
+                    continue
+                if ms > 0:
+                    recheck = min(recheck, max(1000, ms // 2))
+        return recheck
+
+    def dispatch(self, action: Action, request: OpRequest) -> None:
+        node = action.node or ""
+        deadline = self.io.now_ms() + request.timeout_ms + request.start_delay_ms \
+            + CLUSTER_DELAY_MS
+        self.inflight[action.id] = _InFlight(action, node, deadline)
+        if node == self.ctl.node:
+            self.io.submit(request)
+        else:
+            self.io.send("op", {"request": request_to_json(request)}, node)
+
+    def tick(self) -> None:
+        now = self.io.now_ms()
+        self._write(self.store.tick(now))
+        for action_id, flight in list(self.inflight.items()):
+            if now >= flight.deadline:
+                log.warning("transition %d: no result for %s on %s in time", self.tid,
+                            flight.action.key, flight.node)
+                del self.inflight[action_id]
+                if self.graph is not None:
+                    self.graph.confirm(action_id, failed=True)
+                self.dirty = True
+        if self.graph is None and now >= self.next_recheck:
+            self.dirty = True
+        self._run()
+
+    def next_deadline(self) -> int:
+        times = [self.next_recheck]
+        pending = self.store.next_deadline()
+        if pending is not None:
+            times.append(pending)
+        times += [f.deadline for f in self.inflight.values()]
+        return min(times)
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.tid, "running": self.graph is not None,
+                "in_flight": sorted(f.action.key + "@" + f.node for f in self.inflight.values()),
+                "transitions": self.transitions_run}
+
+
+def _advance(graph: Graph) -> GraphStatus:
+    """Fire everything that can fire now (pseudo-actions complete at once, so one pass can
+    make the next one ready)."""
+    while True:
+        fired = sum(1 for s in graph.synapses if s.fired)
+        status = graph.step()
+        if status is not GraphStatus.ACTIVE or sum(1 for s in graph.synapses if s.fired) == fired:
+            return status
+
+
+def _attrs_of(state: NodeState | None) -> dict[str, str]:
+    if state is None:
+        return {}
+    attrs: dict[str, str] = {}
+    for nvset in state.transient_attributes:
+        for name, value in nvset.pairs:
+            attrs.setdefault(name, value)
+    return attrs
+
+
+def _field(message: dict[str, Any], name: str) -> str:
+    value = message.get(name)
+    if not isinstance(value, str) or not value:
+        raise ControlError(f"the request needs {name!r}")
+    return value
