@@ -2,15 +2,18 @@
 
     harm lab up --nodes A,B[,C...] [--links 2] [--name harm] [--subnet CIDR ...]
                 [--keepalive 200ms] [--deadtime 2s] [--transport bcast|mcast|ucast]
-                [--no-start]
+                [--private-dir PATH[:OWNER] ...] [--postgres] [--no-start]
     harm lab status [--json]
     harm lab exec NODE -- CMD...         (NODE may be "gateway")
-    harm lab fail NODE harmd|node|link=NIC|partition=NODE,...
+    harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...
     harm lab heal [NODE]
+    harm lab pg-init NODE                initdb a primary in NODE's /var/lib/pgsql/data
+    harm lab pg-seed NODE --from NODE    pg_basebackup a standby over eth1
+    harm lab sql [--via service-vip|NODE] [--host ADDR] [--config FILE] [-t] -- SQL
     harm lab down
 
-Every sub-command takes ``--name`` (default ``$HARM_LAB`` or ``harm``), so several labs can
-coexist.
+Every sub-command takes ``--name`` or ``--lab`` (default ``$HARM_LAB`` or ``harm``), so
+several labs can coexist.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from typing import Any, TypeVar
 
 import click
 
+from harm.cib.config import Configuration
 from harm.errors import LabError
 from harm.lab import faults, lab
 from harm.lab import status as lab_status
+from harm.lab.postgres import PG_DIRS
 from harm.lab.spec import LabSpec, subnets_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,7 +39,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _name_option(func: F) -> F:
     return click.option(
-        "--name", "lab_name", default=lambda: os.environ.get("HARM_LAB", "harm"),
+        "--name", "--lab", "lab_name", default=lambda: os.environ.get("HARM_LAB", "harm"),
         show_default="$HARM_LAB or harm", help="which lab",
     )(func)
 
@@ -56,11 +61,16 @@ def command() -> None:
 @click.option("--initdead", default=None, help="default: 2 x deadtime")
 @click.option("--transport", type=click.Choice(["bcast", "mcast", "ucast"]), default="bcast",
               show_default=True, help="how heartbeats travel on every link")
+@click.option("--private-dir", "private_dirs", multiple=True, metavar="PATH[:OWNER]",
+              help="a directory every node has its own copy of (repeat)")
+@click.option("--postgres", is_flag=True,
+              help="private /var/lib/pgsql and /var/run/postgresql (owner postgres)")
 @click.option("--start/--no-start", default=True, help="start harmd on every node")
 def up_command(
     *,
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
-    deadtime: str, warntime: str | None, initdead: str | None, transport: str, start: bool,
+    deadtime: str, warntime: str | None, initdead: str | None, transport: str,
+    private_dirs: tuple[str, ...], postgres: bool, start: bool,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -80,6 +90,7 @@ def up_command(
         warntime=warntime or format_ms(dead_ms // 2),
         initdead=initdead or format_ms(dead_ms * 2),
         transport=transport,
+        private_dirs=tuple(dict.fromkeys(private_dirs + (PG_DIRS if postgres else ()))),
     )
     spec = lab.up(spec, start=start)
     if start:
@@ -135,7 +146,7 @@ def exec_command(lab_name: str, node: str, argv: tuple[str, ...]) -> None:
 @click.argument("node")
 @click.argument("what")
 def fail_command(lab_name: str, node: str, what: str) -> None:
-    """Fail NODE: harmd, node, link=NIC or partition=NODE,..."""
+    """Fail NODE: harmd, postgres (its postmaster), node, link=NIC or partition=NODE,..."""
     click.echo(faults.fail(lab.load(lab_name), node, what))
 
 
@@ -145,3 +156,88 @@ def fail_command(lab_name: str, node: str, what: str) -> None:
 def heal_command(lab_name: str, node: str | None) -> None:
     """Undo the faults of NODE (or of every node) and restart harmd where needed."""
     click.echo(faults.heal(lab.load(lab_name), node))
+
+
+@command.command("pg-init")
+@_name_option
+@click.argument("node")
+def pg_init_command(lab_name: str, node: str) -> None:
+    """initdb a replicated primary in NODE's own /var/lib/pgsql/data (not started)."""
+    from harm.lab import postgres
+
+    data = postgres.init_primary(lab.load(lab_name), node)
+    click.echo(f"{node}: /var/lib/pgsql/data initialised (seen from here as {data})")
+
+
+@command.command("pg-seed")
+@_name_option
+@click.argument("node")
+@click.option("--from", "primary", required=True, help="the running primary to copy")
+def pg_seed_command(lab_name: str, node: str, primary: str) -> None:
+    """Copy the running primary's data into NODE's /var/lib/pgsql/data (pg_basebackup)."""
+    from harm.lab import postgres
+
+    spec = lab.load(lab_name)
+    postgres.seed_standby(spec, node, primary)
+    click.echo(f"{node}: seeded from {primary} over "
+               f"{postgres.replication_address(spec, primary, postgres.PgLayout())}")
+
+
+@command.command("sql", context_settings={"ignore_unknown_options": True,
+                                          "allow_interspersed_args": False})
+@_name_option
+@click.option("--via", default="service-vip", show_default=True,
+              help="service-vip, or a node (its eth0 address)")
+@click.option("--host", default=None, help="connect here instead (overrides --via)")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="crm configuration naming r_service_vip's ip")
+@click.option("--tuples-only", "-t", is_flag=True, help="rows only, fields split by |")
+@click.argument("sql", nargs=-1, required=True, type=click.UNPROCESSED)
+def sql_command(lab_name: str, via: str, host: str | None, config_file: str | None,
+                tuples_only: bool, sql: tuple[str, ...]) -> None:
+    """Run SQL with psql from the gateway against the service VIP or a node.
+
+    The service VIP is the ip parameter of r_service_vip: from --config, else from the
+    running cluster's configuration, else 192.168.10.10.
+    """
+    from harm.lab import postgres
+
+    spec = lab.load(lab_name)
+    words = list(sql[1:] if sql and sql[0] == "--" else sql)
+    if not words:
+        raise LabError("no SQL given: harm lab sql -- 'SELECT 1'")
+    if host is None:
+        if via == "service-vip":
+            configuration = _configuration(spec, config_file)
+            host = postgres.service_vip(configuration) or postgres.DEFAULT_SERVICE_VIP
+        elif via in spec.nodes:
+            host = spec.address(via, 0).split("/")[0]
+        else:
+            raise LabError(f"--via {via!r}: use service-vip or one of {', '.join(spec.nodes)}")
+    done = postgres.run_sql(spec, host, " ".join(words), tuples_only=tuples_only)
+    click.echo(done.stdout, nl=False)
+    if done.returncode:
+        click.echo(done.stderr.strip() or f"psql exited {done.returncode}", err=True)
+        raise click.exceptions.Exit(done.returncode)
+
+
+def _configuration(spec: LabSpec, config_file: str | None) -> Configuration | None:
+    """The configuration to read the service VIP from: the file, else a node's harmd."""
+    if config_file:
+        from pathlib import Path
+
+        from harm.crmsh.load import parse_configuration
+
+        return parse_configuration(Path(config_file).read_text(encoding="utf-8"), config_file)
+    from harm.cib.xml_import import parse_cib_xml
+    from harm.daemon.client import request
+    from harm.errors import HarmError
+
+    for node in spec.nodes:
+        try:
+            answer = request(spec.node_dir(node) / "harmd.sock", "cib", timeout=2.0)
+        except HarmError:
+            continue
+        if isinstance(answer, dict) and isinstance(answer.get("xml"), str):
+            return parse_cib_xml(answer["xml"], f"harmd on {node}").configuration
+    return None
