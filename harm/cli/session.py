@@ -82,16 +82,22 @@ class CleanupOp:
 
 @dataclass(frozen=True)
 class FailOp:
-    """Record a failed monitor of RSC on NODE (``crm_resource --fail``)."""
+    """Record a failed monitor of RSC on NODE (``crm_resource --fail``).
+
+    ``rsc`` is what the operator named (a clone, a group or a primitive); ``primitive`` is
+    the resource history the failure goes to (``r_pgsql``, or ``r_pgsql:1`` for an
+    instance), which is what harmd's executor records it for.
+    """
 
     rsc: str
     node: str
+    primitive: str
     interval_ms: int
     rc: int = int(OcfRc.ERR_GENERIC)
     action: str = "monitor"
 
     def fields(self) -> dict[str, Any]:
-        return {"op": "fail", "rsc": self.rsc, "node": self.node, "action": self.action,
+        return {"op": "fail", "rsc": self.primitive, "node": self.node, "action": self.action,
                 "interval_ms": self.interval_ms, "rc": self.rc}
 
 
@@ -109,14 +115,17 @@ def apply_op(cib: Cib, op: ClusterOp, now: int) -> Cib:
 
 
 def fail_op(cib: Cib, rsc: str, node: str, now: int) -> FailOp:
-    """The failure ``harm resource fail RSC NODE`` records: the monitor interval is the one
-    the pure operation picks for the role RSC has on NODE."""
+    """The failure ``harm resource fail RSC NODE`` records: the history and the monitor
+    interval are the ones the pure operation picks for the role RSC has on NODE."""
     after = resources.fail(cib, rsc, node, now)
     state = after.status.node(node)
-    records = [op for history in (state.resources if state else ()) for op in history.ops
-               if (op.transition_key or "").endswith(":harm-resource-fail") and op.last_run == now]
-    interval = records[0].interval_ms if records else 0
-    return FailOp(rsc=rsc, node=node, interval_ms=interval)
+    for history in state.resources if state is not None else ():
+        for op in history.ops:
+            if (op.transition_key or "").endswith(":harm-resource-fail") \
+                    and op.last_run == now:
+                return FailOp(rsc=rsc, node=node, primitive=history.id,
+                              interval_ms=op.interval_ms, rc=int(op.rc))
+    raise AssertionError(f"resources.fail recorded no failure of {rsc} on {node}")
 
 
 # ----------------------------------------------------------------------------- sessions

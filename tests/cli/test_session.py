@@ -59,7 +59,7 @@ class LocalCluster:
         self.refuse: str | None = None  # fail every commit with this message
         self.requests: list[dict[str, Any]] = []  # every request received, in order
         self.latest: dict[tuple[str, str, str], str | None] = {}  # attribute-query answers
-        self._states: dict[int, list[Any]] = {}
+        self._states: dict[str, list[Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -124,9 +124,9 @@ class LocalCluster:
                 "quorate": True}
 
     def _new_request(self, state: str, message: str | None = None) -> dict[str, Any]:
-        number = next(self._ids)
-        self._states[number] = [state, message, self.pending_polls]
-        return {"request": number}
+        ident = f"osspc30:{next(self._ids)}"
+        self._states[ident] = [state, message, self.pending_polls]
+        return {"request": ident}
 
     def _commit(self, request: Mapping[str, Any]) -> dict[str, Any]:
         wanted = parse_cib_xml(request["xml"], "cib-commit")
@@ -157,7 +157,9 @@ class LocalCluster:
                                              Lifetime.parse(request["lifetime"]))
         elif op == "cleanup":
             self.cib = resources.cleanup(self.cib, request["rsc"], request["node"])[0]
-        elif op == "fail":
+        elif op == "fail":  # harmd records it for the primitive's history, as here
+            assert self.cib.configuration.find_resource(request["rsc"]) is not None
+            assert (request["action"], request["rc"]) == ("monitor", 1)
             self.cib = resources.fail(self.cib, request["rsc"], request["node"],
                                       int(time.time()))
         else:
@@ -322,7 +324,7 @@ def test_fail_and_cleanup_are_cluster_ops(
         cluster: LocalCluster, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = harm(capsys, "resource", "fail", "ms_pgsql", "osspc30")
     assert code == 0, err
-    assert cluster.ops() == [{"op": "fail", "rsc": "ms_pgsql", "node": "osspc30",
+    assert cluster.ops() == [{"op": "fail", "rsc": "r_pgsql", "node": "osspc30",
                               "action": "monitor", "interval_ms": 7000, "rc": 1}]
     state = cluster.cib.status.node("osspc30")
     assert state is not None and state.attribute("fail-count-r_pgsql#monitor_7000") == "1"
