@@ -114,3 +114,42 @@ def test_an_action_that_needs_pyroute2_loads_it(tmp_path: Path) -> None:
     assert code == 7
     assert "pyroute2" in modules
     assert heavy(modules) == sorted(m for m in modules if m.split(".")[0] == "pyroute2")
+
+
+def test_the_launcher_falls_back_to_the_checkout_in_one_interpreter(tmp_path: Path) -> None:
+    # a copy of agents/ beside a checkout without .venv, and a python3 without harm installed
+    system_python = Path("/usr/bin/python3")
+    probe = subprocess.run(
+        [str(system_python), "-c", "import harm"], cwd=tmp_path, capture_output=True,
+        timeout=60, check=False,
+    )
+    assert probe.returncode != 0, "this test needs a python3 without harm installed"
+    (tmp_path / "agents").mkdir()
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "agents" / "ocf-launch").write_bytes((REPO / "agents" / "ocf-launch").read_bytes())
+    (tmp_path / "agents" / "ocf-launch").chmod(0o755)
+    (tmp_path / "agents" / "Dummy").symlink_to("ocf-launch")
+    (tmp_path / "harm").symlink_to(REPO / "harm")
+    (tmp_path / "bin" / "python3").symlink_to(system_python)
+    env = {
+        "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+        "OCF_ROOT": "/usr/lib/ocf",
+        "OCF_RESOURCE_INSTANCE": "t_launch",
+        "HA_RSCTMP": str(tmp_path / "rsctmp"),
+    }
+
+    def call(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(tmp_path / "agents" / "Dummy"), *argv], env=env, cwd=tmp_path,
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+
+    reference = subprocess.run(
+        [str(REPO / "agents" / "Dummy"), "meta-data"], capture_output=True, text=True,
+        timeout=60, check=True,
+    ).stdout
+    described = call("meta-data")
+    assert (described.returncode, described.stdout) == (0, reference)
+    assert [call(a).returncode for a in ("monitor", "start", "monitor", "stop")] == [7, 0, 0, 0]
+    assert call().returncode == 2
+    assert call("frobnicate").returncode == 3
