@@ -59,7 +59,7 @@ class ClusterBackend:
         if action.task in ("probe_again", "delete", "lrm_delete"):
             return ActionOutcome()
         node = action.node or ""
-        if node not in self.dc.members:
+        if node not in self.dc.joined:
             return ActionOutcome(failed=True)
         if action.task == "cancel":
             name, task = self._name(action), action.meta_value("task") or "monitor"

@@ -141,8 +141,14 @@ class Controller:
     # ------------------------------------------------------------------ queries
 
     @property
+    def informed(self) -> bool:
+        """This node has a hello from every other member of its view."""
+        return self.view is not None and all(
+            m in self.hellos for m in self.view.members if m != self.node)
+
+    @property
     def settled(self) -> bool:
-        """Every member agrees on the members and on the DC."""
+        """Every member has told its view and agrees on the members and on the DC."""
         if self.view is None or self.dc is None:
             return False
         for member in self.view.members:
@@ -175,6 +181,8 @@ class Controller:
             if name not in view.members:
                 del self.hellos[name]
         self._elect(force_hello=True)
+        if self._coordinator is not None:
+            self._coordinator.membership_changed()
 
     def on_restarted(self, node: str) -> None:
         """``node``'s harmd restarted (still a member): its hello and history are stale."""
@@ -188,16 +196,19 @@ class Controller:
         self.io.send("resync", {}, sender)
 
     def _elect(self, force_hello: bool = False) -> None:
+        """Recompute whom this node takes for DC. A node decides only once it has heard
+        every member's hello; until then it keeps its belief (none after a start), so a
+        restarted node does not claim the coordination it knows nothing about."""
         if self.view is None:
             return
-        members = self.view.members
-        announced: dict[str, str | None] = {n: h.dc for n, h in self.hellos.items()}
-        announced[self.node] = self.dc
-        belief = elect(members, announced)
-        if belief != self.dc:
-            log.info("DC is %s (was %s)", belief, self.dc or "none")
-            self.dc = belief
-            force_hello = True
+        if self.informed:
+            announced: dict[str, str | None] = {n: h.dc for n, h in self.hellos.items()}
+            announced[self.node] = self.dc
+            belief = elect(self.view.members, announced)
+            if belief != self.dc:
+                log.info("DC is %s (was %s)", belief, self.dc or "none")
+                self.dc = belief
+                force_hello = True
         if force_hello or not self._sent_hello:
             self._send_hello()
         self._check_role()
@@ -215,26 +226,28 @@ class Controller:
         self._hello_sent_once = True
 
     def _check_role(self) -> None:
-        """Start or stop being the coordinator."""
+        """Start being the coordinator once the partition is settled on this node (and,
+        after a start, once every configured node is here or initdead has passed); stop
+        as soon as another node is taken for DC."""
         from harm.control.coordinator import Coordinator
 
-        acting = (self.dc == self.node and self.settled and self.view is not None
-                  and (self.io.now_ms() >= self.startup_until
-                       or set(self.all_nodes) <= set(self.view.members)))
-        if acting and self._coordinator is None:
-            assert self.view is not None
-            log.info("this node is now the DC of %s", ", ".join(sorted(self.view.members)))
-            self._coordinator = Coordinator(self)
-            self._coordinator.take_over()
-            self._flush_pending()
-        elif acting:
-            self._coordinator.membership_changed()
-        elif not acting and self._coordinator is not None:
-            log.info("this node is no longer the DC")
-            self._coordinator.resign()
-            self._coordinator = None
-        if not acting and self.dc is not None and self.settled:
-            self._flush_pending()
+        if self._coordinator is not None:
+            if self.dc != self.node:
+                log.info("this node is no longer the DC (%s is)", self.dc)
+                self._coordinator.resign()
+                self._coordinator = None
+            return
+        if self.view is None or self.dc != self.node or not self.settled:
+            if self.dc is not None and self.settled:
+                self._flush_pending()
+            return
+        if self.io.now_ms() < self.startup_until and \
+                not set(self.all_nodes) <= set(self.view.members):
+            return
+        log.info("this node is now the DC of %s", ", ".join(sorted(self.view.members)))
+        self._coordinator = Coordinator(self)
+        self._coordinator.take_over()
+        self._flush_pending()
 
     # ------------------------------------------------------------------ messages
 

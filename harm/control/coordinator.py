@@ -115,6 +115,12 @@ class Coordinator:
         view = self.ctl.view
         return view.members if view is not None else frozenset({self.ctl.node})
 
+    @property
+    def joined(self) -> frozenset[str]:
+        """Members whose hello this DC has: only they get actions; a member still joining
+        is shown offline."""
+        return frozenset(n for n in self.members if n in self.lrm)
+
     def take_over(self) -> None:
         """Become DC: newest configuration, status rebuilt from the members' hellos."""
         cibs = [self.ctl.cib] + [h.cib for h in self.ctl.hellos.values()]
@@ -381,7 +387,7 @@ class Coordinator:
         for uname in order:
             configured = cib.configuration.node_by_uname(uname)
             node_id = configured.id if configured else uname
-            if uname in self.members:
+            if uname in self.joined:
                 attrs = self.attrs.get(uname, {})
                 sets = (NvSet(f"status-{node_id}", tuple(sorted(attrs.items()))),) \
                     if attrs else ()

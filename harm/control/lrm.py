@@ -15,7 +15,7 @@ Pure apart from being mutable: no clock, no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from harm.cib.status import ExecStatus, OpRecord, ResourceHistory
 from harm.executor.result import OpResult
@@ -48,10 +48,11 @@ class LocalHistory:
                                 agent.type))
         if result.status == ExecStatus.CANCELLED:
             return entry.ops.pop(result.record_id(), None) is not None
-        entry.ops[result.record_id()] = result.op_record()
+        key = (("operation_key", request.key),)
+        entry.ops[result.record_id()] = replace(result.op_record(), extra=key)
         failure = result.failure_record()
         if failure is not None:
-            entry.ops[failure.id] = failure
+            entry.ops[failure.id] = replace(failure, extra=key)
         return True
 
     def forget(self, rsc: str | None = None) -> bool:

@@ -29,8 +29,9 @@ def setup(node: str, environ: Mapping[str, str], debug: bool = False) -> logging
         handler.setFormatter(
             logging.Formatter(f"%(asctime)s harmd[{node}] %(levelname)s %(message)s")
         )
-    logger = logging.getLogger("harmd")
-    logger.handlers[:] = [handler]
-    logger.propagate = False
-    logger.setLevel(logging.DEBUG if debug else logging.INFO)
-    return logger
+    for name in ("harmd", "harm"):  # the daemon's own lines, and the controller's
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+        logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    return logging.getLogger("harmd")
