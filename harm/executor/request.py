@@ -34,6 +34,7 @@ ACTIONS = (
     "migrate_from",
 )
 DEFAULT_TIMEOUT_MS = 20_000
+_COMPLETED = {"start": "running", "stop": "stopped", "promote": "promoted", "demote": "demoted"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,10 @@ class NotifyInfo:
             ("notify_type", self.kind),
             ("notify_operation", self.operation),
             ("notify_key_type", self.kind),
-            ("notify_key_operation", self.operation),
+            # the clone pseudo-action it belongs to: post ones are named after the
+            # completed action (post-notification of start: ``running``)
+            ("notify_key_operation", _COMPLETED.get(self.operation, self.operation)
+             if self.kind == "post" else self.operation),
         ]
         lists = (
             ("stop", self.stop),
