@@ -106,6 +106,16 @@ def test_a_stopped_monitor_does_not_load_subprocess_or_sockets(tmp_path: Path) -
         assert not modules & {"subprocess", "socket", "json", "harm.agents.pgsql"}
 
 
+def test_a_probe_of_a_stopped_pgsql_loads_no_psycopg(tmp_path: Path) -> None:
+    code, modules = imported(
+        "pgsql", "monitor", tmp_path,
+        pgdata=str(tmp_path / "no-pgdata"), tmpdir=str(tmp_path / "no-tmp"),
+    )
+    assert code == 7
+    assert "harm.agents.pgsql.server" in modules
+    assert heavy(modules) == []
+
+
 def test_an_action_that_needs_pyroute2_loads_it(tmp_path: Path) -> None:
     # a read-only monitor of an address that is not there: netlink is asked, nothing changes
     code, modules = imported(
