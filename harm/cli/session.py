@@ -25,12 +25,15 @@ An edit that changes nothing sends (or writes) nothing.
 
 from __future__ import annotations
 
+import random
 import socket as socketlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
+
+import click
 
 from harm.cib.cib import Cib
 from harm.cib.status import OcfRc
@@ -220,6 +223,14 @@ class FileSession:
                            "a CIB file has no processes")
 
 
+def _quiet(_message: str) -> None:
+    pass
+
+
+def to_stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
 @dataclass(frozen=True)
 class ClusterSession:
     """The running cluster, through the local harmd's control socket."""
@@ -228,6 +239,7 @@ class ClusterSession:
     wait_s: float = DEFAULT_WAIT_S
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    notice: Callable[[str], None] = _quiet  # one line for the operator (a retry)
 
     @property
     def live(self) -> bool:
@@ -308,6 +320,10 @@ class ClusterSession:
                 self._submit("cib-commit", xml=cib_to_xml(updated), base=list(cib.version))
             except ControlError as error:
                 if CONFLICT in str(error) and attempt < RETRIES:
+                    self.notice(f"{CONFLICT}; reading it again and retrying "
+                                f"({attempt + 2}/{RETRIES + 1})")
+                    # let the other writer finish; the jitter keeps rivals from colliding again
+                    self.sleep(random.uniform(0.5, 2.0) * POLL_S * (attempt + 1))
                     continue
                 if CONFLICT in str(error):
                     raise ControlError(
@@ -357,11 +373,14 @@ def _socket_problem(path: Path) -> str | None:
 
 
 def open_session(cib_file: Path | None, socket: Path | None,
-                 wait_s: float = DEFAULT_WAIT_S) -> Session:
-    """A file session when a CIB file is named, else the cluster behind the socket."""
+                 wait_s: float = DEFAULT_WAIT_S,
+                 notice: Callable[[str], None] = to_stderr) -> Session:
+    """A file session when a CIB file is named, else the cluster behind the socket
+    (``notice`` gets the lines worth telling the operator, such as a retry)."""
     if cib_file is not None:
         return FileSession(cib_file)
-    return ClusterSession(socket if socket is not None else DEFAULT_SOCKET, wait_s=wait_s)
+    return ClusterSession(socket if socket is not None else DEFAULT_SOCKET, wait_s=wait_s,
+                          notice=notice)
 
 
 def require_live(session: Session, what: str) -> ClusterSession:
