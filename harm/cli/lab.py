@@ -2,7 +2,9 @@
 
     harm lab up --nodes A,B[,C...] [--links 2] [--name harm] [--subnet CIDR ...]
                 [--keepalive 200ms] [--deadtime 2s] [--transport bcast|mcast|ucast]
-                [--private-dir PATH[:OWNER] ...] [--postgres] [--no-start]
+                [--private-dir PATH[:OWNER] ...] [--postgres] [--gateway ADDR]
+                [--no-start]
+    harm lab up --demo                   osspc30,osspc31 for configs/pgsql-lab.crm
     harm lab status [--json]
     harm lab exec NODE -- CMD...         (NODE may be "gateway")
     harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...
@@ -35,6 +37,9 @@ from harm.lab.postgres import PG_DIRS
 from harm.lab.spec import LabSpec, subnets_for
 
 F = TypeVar("F", bound=Callable[..., Any])
+# the lab configs/pgsql-lab.crm is written for
+DEMO_NODES = ("osspc30", "osspc31")
+DEMO_GATEWAY = "192.168.10.100"
 
 
 def _name_option(func: F) -> F:
@@ -51,7 +56,7 @@ def command() -> None:
 
 @command.command("up")
 @_name_option
-@click.option("--nodes", required=True, help="comma-separated node names, e.g. A,B,C")
+@click.option("--nodes", default=None, help="comma-separated node names, e.g. A,B,C")
 @click.option("--links", default=2, show_default=True, help="NICs per node (eth0, eth1, ...)")
 @click.option("--subnet", "subnets", multiple=True,
               help="subnet of link 0, 1, ... (default 192.168.10.0/24, 192.168.11.0/24, ...)")
@@ -65,12 +70,16 @@ def command() -> None:
               help="a directory every node has its own copy of (repeat)")
 @click.option("--postgres", is_flag=True,
               help="private /var/lib/pgsql and /var/run/postgresql (owner postgres)")
+@click.option("--gateway", default="", help="the gateway's address on link 0 "
+              "(default: the subnet's last but one)")
+@click.option("--demo", is_flag=True, help="the PostgreSQL demo: osspc30,osspc31, --postgres, "
+              "gateway 192.168.10.100 (configs/pgsql-lab.crm)")
 @click.option("--start/--no-start", default=True, help="start harmd on every node")
 def up_command(
     *,
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
     deadtime: str, warntime: str | None, initdead: str | None, transport: str,
-    private_dirs: tuple[str, ...], postgres: bool, start: bool,
+    private_dirs: tuple[str, ...], postgres: bool, gateway: str, demo: bool, start: bool,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -80,6 +89,12 @@ def up_command(
         parse_ms(keepalive)
     except ValueError as error:
         raise LabError(str(error)) from None
+    if demo:
+        nodes = nodes or ",".join(DEMO_NODES)
+        postgres = True
+        gateway = gateway or DEMO_GATEWAY
+    if not nodes:
+        raise LabError("give --nodes A,B,... (or --demo)")
     spec = LabSpec(
         name=lab_name,
         nodes=tuple(n.strip() for n in nodes.split(",") if n.strip()),
@@ -91,6 +106,7 @@ def up_command(
         initdead=initdead or format_ms(dead_ms * 2),
         transport=transport,
         private_dirs=tuple(dict.fromkeys(private_dirs + (PG_DIRS if postgres else ()))),
+        gateway=gateway,
     )
     spec = lab.up(spec, start=start)
     if start:

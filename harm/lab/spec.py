@@ -64,6 +64,7 @@ class LabSpec:
     run_root: str = str(RUN_ROOT)
     transport: str = "bcast"  # bcast | mcast | ucast, for every link
     private_dirs: tuple[str, ...] = ()  # "PATH" or "PATH:OWNER", each node's own copy
+    gateway: str = ""  # the gateway's host address on link 0; "" = last but one
 
     # ------------------------------------------------------------ names
 
@@ -120,7 +121,8 @@ class LabSpec:
 
     def gateway_address(self) -> str:
         net = self.network(0)
-        return f"{net.broadcast_address - 1}/{net.prefixlen}"
+        host = self.gateway or str(net.broadcast_address - 1)
+        return f"{host}/{net.prefixlen}"
 
     # ------------------------------------------------------------ checks and storage
 
@@ -149,6 +151,8 @@ class LabSpec:
                 raise LabError(f"subnet {self.subnets[link]!r}: {error}") from None
             if net.num_addresses < len(self.nodes) + 4:
                 raise LabError(f"subnet {net} is too small for {len(self.nodes)} nodes")
+        if self.gateway:
+            self._check_gateway()
         paths = [d.path for d in self.private()]
         for path in paths:
             if any(p != path and (path + "/").startswith(p + "/") for p in paths):
@@ -157,6 +161,17 @@ class LabSpec:
                 raise LabError(f"private directory {path} would hide or sit in the lab's "
                                f"state ({self.run_root})")
         return self
+
+    def _check_gateway(self) -> None:
+        net = self.network(0)
+        try:
+            host = ipaddress.IPv4Address(self.gateway)
+        except ValueError as error:
+            raise LabError(f"gateway {self.gateway!r}: {error}") from None
+        if host not in net or host in {net.network_address, net.broadcast_address}:
+            raise LabError(f"gateway {host} is not a host address of {net}")
+        if any(self.address(node, 0).split("/")[0] == str(host) for node in self.nodes):
+            raise LabError(f"gateway {host} is a node's address")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -167,6 +182,7 @@ class LabSpec:
         data["nodes"] = tuple(data["nodes"])
         data["subnets"] = tuple(data["subnets"])
         data["private_dirs"] = tuple(data.get("private_dirs", ()))
+        data.setdefault("gateway", "")
         return LabSpec(**data)
 
 

@@ -130,8 +130,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     name = f"pg{os.getpid() % 100_000}"
     lab.down(name)
     before = sorted(os.listdir(SHARED)) if SHARED.is_dir() else []
-    done = harm("lab", "up", "--lab", name, "--nodes", ",".join(NODES), "--links", "2",
-                "--postgres")
+    done = harm("lab", "up", "--lab", name, "--demo")
     assert done.returncode == 0, done.stderr
     spec = lab.load(name)
     try:
@@ -150,6 +149,11 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 def test_primary_and_sync_standby_in_their_own_data_directories(cluster: Cluster) -> None:
     spec, name = cluster.spec, cluster.spec.name
+    assert spec.nodes == NODES
+    # the demo's gateway is where configs/pgsql-lab.crm's pingd looks for it
+    done = harm("lab", "exec", "--lab", name, STANDBY, "--", "ping", "-c", "1", "-W", "5",
+                "192.168.10.100")
+    assert done.returncode == 0, done.stdout + done.stderr
     monitor_primary, monitor_standby = 7_000, 30_000
     # osspc30: a new primary, started by the agent as a standby, then promoted
     done = harm("lab", "pg-init", "--lab", name, PRIMARY)

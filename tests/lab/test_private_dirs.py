@@ -63,6 +63,17 @@ def test_older_spec_files_have_no_private_dirs() -> None:
     assert LabSpec.from_json(with_dirs.to_json()) == with_dirs
 
 
+def test_the_gateway_address_can_be_chosen() -> None:
+    assert LabSpec("x", ("A",)).gateway_address() == "192.168.10.254/24"
+    spec = LabSpec("x", ("A", "B"), gateway="192.168.10.100").validate()
+    assert spec.gateway_address() == "192.168.10.100/24"
+    assert LabSpec.from_json(spec.to_json()) == spec
+    for bad, message in (("192.168.11.5", "not a host address"), ("192.168.10.2", "node's"),
+                         ("192.168.10.255", "not a host address"), ("gw", "gateway 'gw'")):
+        with pytest.raises(LabError, match=message):
+            LabSpec("x", ("A", "B"), gateway=bad).validate()
+
+
 def test_mountinfo_escapes_are_read() -> None:
     info = ("27 1 254:0 / / rw - ext4 /dev/vda rw\n"
             "90 27 254:0 /x /run/harm-lab/a\\040b rw - ext4 /dev/vda rw\n"
