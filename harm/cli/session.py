@@ -42,7 +42,7 @@ from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
 from harm.daemon.client import DEFAULT_SOCKET, request
 from harm.errors import ControlError
-from harm.operations import attributes, resources
+from harm.operations import attributes
 from harm.operations.attributes import Lifetime
 
 R = TypeVar("R")
@@ -112,6 +112,8 @@ def apply_op(cib: Cib, op: ClusterOp, now: int) -> Cib:
     session checks before sending (they raise ConfigError for an unknown node/resource)."""
     if isinstance(op, AttributeOp):
         return attributes.update(cib, op.node, op.name, op.value, op.lifetime)
+    from harm.operations import resources  # loads the engine: only when it is needed
+
     if isinstance(op, CleanupOp):
         return resources.cleanup(cib, op.rsc, op.node)[0]
     return resources.fail(cib, op.rsc, op.node, now)
@@ -120,6 +122,8 @@ def apply_op(cib: Cib, op: ClusterOp, now: int) -> Cib:
 def fail_op(cib: Cib, rsc: str, node: str, now: int) -> FailOp:
     """The failure ``harm resource fail RSC NODE`` records: the history and the monitor
     interval are the ones the pure operation picks for the role RSC has on NODE."""
+    from harm.operations import resources
+
     after = resources.fail(cib, rsc, node, now)
     state = after.status.node(node)
     for history in state.resources if state is not None else ():

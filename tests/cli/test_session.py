@@ -15,6 +15,8 @@ import itertools
 import os
 import selectors
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -489,3 +491,15 @@ def test_status_prints_what_harm_mon_prints(
     code, from_file, _ = harm(capsys, "status", "--cib", str(path), "-A", "-f")
     assert code == 0
     assert _without_clock(from_file) == _without_clock(out)
+
+
+def test_configure_and_attribute_do_not_load_the_policy_engine(cluster: LocalCluster) -> None:
+    probe = ("import sys\n"
+             "from harm.cli.main import main\n"
+             "codes = [main(['configure', 'show', 'c_pingd']),\n"
+             "         main(['attribute', '-N', 'osspc31', '-n', 'x', '-U', '1'])]\n"
+             "print(codes, sorted(m for m in sys.modules if m.startswith('harm.engine')))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.splitlines()[-1] == "[0, 0] []", done.stderr
+    assert cluster.ops()[-1]["name"] == "x"
