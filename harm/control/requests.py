@@ -11,7 +11,8 @@ the ``<rsc_op>`` of its transition graph (the ``CRM_meta_*`` attributes):
     params      instance attributes of the primitive and its parents, with rules on the
                 sets evaluated for the action's node at the state's ``now``
     op meta     timeout, interval, role and the op's other attributes
-                (:func:`harm.executor.build.request_for`)
+                (:func:`harm.executor.build.request_for`), with ``op_defaults`` evaluated
+                for the operation (``op_expression``/``rsc_expression`` rules)
     target_rc   the exit code the coordinator expects:
                   probe               7 where the resource is not running, 8 where it runs
                                       promoted, else 0
@@ -42,7 +43,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from harm.cib.cib import Cib
-from harm.cib.config import Clone, Group, Location, Op, Primitive, Role
+from harm.cib.config import Clone, Group, Location, NvSet, Op, Primitive, Role
 from harm.engine.rules import RuleInput, rule_matches
 from harm.engine.state import ClusterState, ResourceState, Variant, node_name_key
 from harm.engine.transition import Action, ActionKind, Transition
@@ -82,7 +83,9 @@ def request_for_action(
         raise ConfigError(f"action {action.id}: {action.rsc} is not a primitive resource "
                           "of the cluster state")
     notify = notify_info(state, transition, action) if action.task == "notify" else None
-    config = cib.configuration
+    # op_defaults whose sets have rules are evaluated here for this very operation
+    config = dataclasses.replace(cib.configuration, op_defaults=(
+        op_defaults(state, rsc, action.task, action.interval_ms),))
     if not isinstance(config.find_resource(rsc.config_id), Primitive):
         if rsc.agent is None:
             raise ConfigError(f"action {action.id}: {action.rsc} has no agent")
@@ -151,9 +154,8 @@ def _next_role(transition: Transition, rsc_id: str) -> Role | None:
 
 def node_params(state: ClusterState, rsc: ResourceState, node: str | None) -> dict[str, str]:
     """Instance attributes of ``rsc`` as Pacemaker gives them to an action on ``node``:
-    its own sets, then its parents' (a name set earlier wins), sets with a higher score
-    first, a set with a rule only when the rule holds for that node at ``state.now``, and
-    a value of ``#default`` meaning "not set here"."""
+    its own sets, then its parents' (a name set earlier wins), each level evaluated by
+    :func:`evaluate_sets` with the node's attributes at ``state.now``."""
     chain = _config_chain(state, rsc)
     if not chain:  # an orphan: only what its history recorded
         return dict(rsc.params)
@@ -167,13 +169,43 @@ def node_params(state: ClusterState, rsc: ResourceState, node: str | None) -> di
     )
     result: dict[str, str] = {}
     for item in chain:
-        for nvset in sorted(item.params, key=lambda s: -(s.score or 0)):
-            if nvset.rule is not None and not rule_matches(nvset.rule, given):
-                continue
-            for key, value in nvset.pairs:
-                if value.lower() != "#default":
-                    result.setdefault(key, value)
+        for key, value in evaluate_sets(item.params, given).items():
+            result.setdefault(key, value)
     return result
+
+
+def evaluate_sets(sets: tuple[NvSet, ...], given: RuleInput) -> dict[str, str]:
+    """Name/value sets merged as Pacemaker 2.1.5 unpacks them (``unpack_nvpair_blocks``):
+    sets in descending score order, sets of equal score from the last written to the
+    first; a set whose rule does not hold is skipped; the first value of a name wins, and
+    a value of ``#default`` drops what an earlier set gave that name."""
+    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0))
+    result: dict[str, str] = {}
+    for nvset in ordered:
+        if nvset.rule is not None and not rule_matches(nvset.rule, given):
+            continue
+        for key, value in nvset.pairs:
+            if value.lower() == "#default":
+                result.pop(key, None)
+            else:
+                result.setdefault(key, value)
+    return result
+
+
+def op_defaults(state: ClusterState, rsc: ResourceState, task: str,
+                interval_ms: int) -> NvSet:
+    """``op_defaults`` for one operation of ``rsc``, rules evaluated for that operation
+    (``op_expression``), that agent (``rsc_expression``) and ``state.now``."""
+    given = RuleInput(
+        now=state.now,
+        op_name=task,
+        op_interval_ms=interval_ms,
+        rsc_class=rsc.agent.cls if rsc.agent else None,
+        rsc_provider=rsc.agent.provider if rsc.agent else None,
+        rsc_type=rsc.agent.type if rsc.agent else None,
+    )
+    pairs = evaluate_sets(state.configuration.op_defaults, given)
+    return NvSet("op_defaults-evaluated", tuple(pairs.items()))
 
 
 def _with_site(attrs: Mapping[str, str]) -> Mapping[str, str]:

@@ -19,14 +19,16 @@ from pathlib import Path
 import pytest
 
 from harm.cib.cib import Cib
-from harm.cib.config import Role
+from harm.cib.config import AttrExpression, NvSet, Role, Rule
 from harm.cib.xml_import import parse_cib_xml
 from harm.control.requests import (
     available_nodes,
+    evaluate_sets,
     node_params,
     request_for_action,
     transition_key,
 )
+from harm.engine.rules import RuleInput
 from harm.engine.schedule import schedule
 from harm.engine.state import ClusterState
 from harm.engine.transition import Action, ActionKind, Transition
@@ -40,6 +42,8 @@ CASES = (
     # instance attributes with rules (node attributes, #site-name, dates, value-source)
     "per-node-attrs", "site-specific-params", "cluster-specific-params", "date-1",
     "value-source", "novell-239082",
+    # op_defaults with op_expression / rsc_expression / date rules
+    "op-defaults", "op-defaults-2", "op-defaults-3", "nvpair-date-rules-1",
     # groups
     "group1", "group5", "group10",
     # anonymous and unique clones
@@ -250,7 +254,7 @@ def test_notify_carries_its_kind_and_lists(corpus_dir: Path) -> None:
 def test_rule_on_instance_attributes_is_evaluated_per_node(corpus_dir: Path) -> None:
     from dataclasses import replace
 
-    from harm.cib.config import AttrExpression, NvSet, Primitive, Rule
+    from harm.cib.config import Primitive
 
     cib, state, _transition = _case(corpus_dir, "simple1")
     primitive = next(iter(cib.configuration.primitives()))
@@ -270,3 +274,30 @@ def test_rule_on_instance_attributes_is_evaluated_per_node(corpus_dir: Path) -> 
     others = [n for n in names if n != "node1"]
     for other in others:
         assert node_params(state, rsc, other)["where"] == "other"
+
+
+def test_sets_of_equal_score_let_the_last_written_win() -> None:
+    first = NvSet("first", (("a", "1"), ("b", "1")))
+    second = NvSet("second", (("a", "2"),))
+    assert evaluate_sets((first, second), RuleInput()) == {"a": "2", "b": "1"}
+    higher = NvSet("higher", (("a", "3"),), score=5)
+    assert evaluate_sets((higher, first, second), RuleInput())["a"] == "3"
+
+
+def test_default_value_drops_what_a_preferred_set_gave() -> None:
+    preferred = NvSet("preferred", (("a", "1"), ("b", "2")), score=10)
+    resetting = NvSet("resetting", (("a", "#default"),))
+    assert evaluate_sets((preferred, resetting), RuleInput()) == {"b": "2"}
+    # processed first, "#default" has nothing to drop and the other set's value stands
+    assert evaluate_sets((preferred, NvSet("top", (("a", "#default"),), score=20)),
+                         RuleInput()) == {"a": "1", "b": "2"}
+
+
+def test_ruled_set_applies_only_where_its_rule_holds() -> None:
+    ruled = NvSet("ruled", (("a", "here"),),
+                  rule=Rule("r", (AttrExpression("e", "#uname", "eq", "n1"),)))
+    plain = NvSet("plain", (("a", "anywhere"),), score=-1)
+    assert evaluate_sets((ruled, plain), RuleInput(node_attrs={"#uname": "n1"})) == \
+        {"a": "here"}
+    assert evaluate_sets((ruled, plain), RuleInput(node_attrs={"#uname": "n2"})) == \
+        {"a": "anywhere"}
