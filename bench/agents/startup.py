@@ -1,6 +1,6 @@
 """Agent start-up: wall time of one agent call, against a bare interpreter.
 
-    .venv/bin/python bench/agents/startup.py [--runs 40] [--json]
+    .venv/bin/python bench/agents/startup.py [--runs 40] [--json] [--other DIR]
 
 Each case runs ``agents/<Name> ACTION`` through the launcher, the way the cluster calls an
 agent: ``monitor`` of a stopped Dummy and a stopped Stateful (the common probe; rc 7 is
@@ -9,6 +9,10 @@ with the interpreter the launcher picks (the checkout's .venv). Runs are interle
 each case per round) so that background load hits every case alike. Prints the median and
 p95 of each case in ms and their ratio to the baseline's median; ``--json`` prints the same
 as JSON. Every case's exit code is checked; a wrong one stops the benchmark.
+
+``--other DIR`` adds the same agent calls through ``DIR/agents`` (another copy of harm,
+e.g. ``git archive COMMIT | tar -x -C DIR`` and a link ``DIR/.venv`` to this checkout's),
+interleaved with this checkout's, so that a before/after comparison sees the same load.
 """
 
 from __future__ import annotations
@@ -37,15 +41,21 @@ class Case:
     rc: int
 
 
-def cases() -> list[Case]:
-    python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
+def agent_cases(agents: Path, suffix: str = "") -> list[Case]:
     return [
-        Case("python -c pass", (python, "-c", "pass"), 0),
-        Case("Dummy monitor (stopped)", (str(AGENTS / "Dummy"), "monitor"), 7),
-        Case("Stateful monitor (stopped)", (str(AGENTS / "Stateful"), "monitor"), 7),
-        Case("pgsql meta-data", (str(AGENTS / "pgsql"), "meta-data"), 0),
-        Case("IPaddr2 meta-data", (str(AGENTS / "IPaddr2"), "meta-data"), 0),
+        Case(f"Dummy monitor (stopped){suffix}", (str(agents / "Dummy"), "monitor"), 7),
+        Case(f"Stateful monitor (stopped){suffix}", (str(agents / "Stateful"), "monitor"), 7),
+        Case(f"pgsql meta-data{suffix}", (str(agents / "pgsql"), "meta-data"), 0),
+        Case(f"IPaddr2 meta-data{suffix}", (str(agents / "IPaddr2"), "meta-data"), 0),
     ]
+
+
+def cases(other: Path | None = None) -> list[Case]:
+    python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
+    todo = [Case("python -c pass", (python, "-c", "pass"), 0), *agent_cases(AGENTS)]
+    if other is not None:
+        todo += agent_cases(other / "agents", " [other]")
+    return todo
 
 
 def agent_environ(scratch: Path) -> dict[str, str]:
@@ -78,8 +88,8 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def measure(runs: int) -> list[dict[str, object]]:
-    todo = cases()
+def measure(runs: int, other: Path | None = None) -> list[dict[str, object]]:
+    todo = cases(other)
     samples: dict[str, list[float]] = {case.name: [] for case in todo}
     with tempfile.TemporaryDirectory(prefix="harm-bench-agents-") as scratch:
         env = agent_environ(Path(scratch))
@@ -108,17 +118,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--runs", type=int, default=40, help="calls of each case (default 40)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--other", type=Path, help="another checkout to compare with")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    rows = measure(args.runs)
+    if args.other is not None and not (args.other / "agents" / "ocf-launch").exists():
+        parser.error(f"--other {args.other}: no agents/ocf-launch there")
+    rows = measure(args.runs, args.other)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'case':<28} {'median ms':>10} {'p95 ms':>8} {'x python':>9}")
+    print(f"{'case':<36} {'median ms':>10} {'p95 ms':>8} {'x python':>9}")
     for row in rows:
         print(
-            f"{row['case']!s:<28} {row['median_ms']!s:>10} {row['p95_ms']!s:>8} "
+            f"{row['case']!s:<36} {row['median_ms']!s:>10} {row['p95_ms']!s:>8} "
             f"{row['ratio']!s:>9}"
         )
     return 0

@@ -20,8 +20,6 @@ from harm.ocf.outcome import ActionError, failed, not_configured
 from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
-from .announce import send_arp, send_na
-
 IFA_F_NODAD = 0x02
 IFA_F_DADFAILED = 0x08
 IFA_F_TENTATIVE = 0x40
@@ -267,6 +265,8 @@ def start(env: OcfEnv) -> OcfRc:
         if s.v6 and not s.nodad:
             _wait_for_dad(ipr, s, link, deadline)
     if s.arp_count:
+        from .announce import send_arp, send_na  # raw sockets: start only
+
         interval = s.arp_interval_ms / 1000.0
         try:
             if isinstance(s.address, ipaddress.IPv6Address):

@@ -106,6 +106,12 @@ def test_a_stopped_monitor_does_not_load_subprocess_or_sockets(tmp_path: Path) -
         assert not modules & {"subprocess", "socket", "json", "harm.agents.pgsql"}
 
 
+def test_ipaddr2_meta_data_opens_no_sockets(tmp_path: Path) -> None:
+    code, modules = imported("IPaddr2", "meta-data", tmp_path)
+    assert code == 0
+    assert not modules & {"socket", "harm.agents.announce"}
+
+
 def test_a_probe_of_a_stopped_pgsql_loads_no_psycopg(tmp_path: Path) -> None:
     code, modules = imported(
         "pgsql", "monitor", tmp_path,
