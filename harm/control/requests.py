@@ -49,7 +49,7 @@ from harm.engine.state import ClusterState, ResourceState, Variant, node_name_ke
 from harm.engine.transition import Action, ActionKind, Transition
 from harm.errors import ConfigError
 from harm.executor.build import request_for
-from harm.executor.request import CloneInfo, NotifyInfo, OpRequest, Peer
+from harm.executor.request import ACTIONS, CloneInfo, NotifyInfo, OpRequest, Peer
 from harm.graph.simulated import graph_names
 
 OCF_RUNNING = 0
@@ -78,6 +78,9 @@ def request_for_action(
     if action.kind is not ActionKind.RESOURCE or action.rsc is None or action.node is None:
         raise ConfigError(f"action {action.id} ({action.key}) is not a resource action "
                           "on a node")
+    if action.task not in ACTIONS:
+        raise ConfigError(f"action {action.id} ({action.key}): {action.task} is not an agent "
+                          "action (the executor or controller carries it out itself)")
     rsc = state.resource(action.rsc)
     if rsc is None or rsc.variant is not Variant.PRIMITIVE:
         raise ConfigError(f"action {action.id}: {action.rsc} is not a primitive resource "

@@ -219,6 +219,14 @@ def test_pseudo_action_is_refused(corpus_dir: Path) -> None:
         request_for_action(cib, state, transition, pseudo, transition_key="k")
 
 
+def test_cancel_is_not_an_agent_request(corpus_dir: Path) -> None:
+    cib, state, transition = _case(corpus_dir, "simple2")
+    some = next(a for a in transition.executable_actions() if a.kind is ActionKind.RESOURCE)
+    cancel = Action(id=999, task="cancel", rsc=some.rsc, node=some.node, interval_ms=10_000)
+    with pytest.raises(ConfigError, match="not an agent action"):
+        request_for_action(cib, state, transition, cancel, transition_key="k")
+
+
 def test_probe_expects_not_running_and_promoted_monitor_expects_8(corpus_dir: Path) -> None:
     cib, state, transition = _case(corpus_dir, "promoted-1")
     probe = next(a for a in transition.executable_actions()
