@@ -241,7 +241,8 @@ class ClusterSession:
 
     socket: Path
     wait_s: float = DEFAULT_WAIT_S
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = time.time  # wall time, for what is recorded
+    monotonic: Callable[[], float] = time.monotonic  # for deadlines
     sleep: Callable[[float], None] = time.sleep
     notice: Callable[[str], None] = _quiet  # one line for the operator (a retry)
 
@@ -257,8 +258,11 @@ class ClusterSession:
     def _request(self, kind: str, **fields: Any) -> Any:
         try:
             return request(self.socket, kind, timeout=REQUEST_TIMEOUT_S, **fields)
-        except ControlError:
+        except ControlError as error:
             self.check_running()
+            text = str(error)  # harmd's own ControlError needs no second label
+            if text.startswith("ControlError: "):
+                raise ControlError(text.removeprefix("ControlError: ")) from None
             raise
 
     def check_running(self) -> None:
@@ -278,7 +282,7 @@ class ClusterSession:
 
     def _wait(self, request_id: Any) -> None:
         """Poll ``request-status`` until done; ControlError when it failed or took too long."""
-        deadline = self.clock() + self.wait_s
+        deadline = self.monotonic() + self.wait_s
         while True:
             status = self._dict("request-status", request=request_id)
             state = status.get("state")
@@ -288,7 +292,7 @@ class ClusterSession:
                 raise ControlError(str(status.get("message") or "the cluster refused it"))
             if state != "pending":
                 raise ControlError(f"harmd answered request {request_id} with state {state!r}")
-            if self.clock() >= deadline:
+            if self.monotonic() >= deadline:
                 raise ControlError(
                     f"the cluster did not finish request {request_id} within "
                     f"{self.wait_s:g} s (it may still be applied; check with 'harm status')"
@@ -351,12 +355,12 @@ class ClusterSession:
         return value
 
     def wait_for(self, done: Callable[[Cib], bool], timeout_s: float) -> Cib:
-        deadline = self.clock() + timeout_s
+        deadline = self.monotonic() + timeout_s
         while True:
             cib = self.read()
             if done(cib):
                 return cib
-            if self.clock() >= deadline:
+            if self.monotonic() >= deadline:
                 raise ControlError(f"the cluster did not get there within {timeout_s:g} s")
             self.sleep(min(0.5, max(POLL_S, timeout_s / 20)))
 

@@ -31,10 +31,10 @@ from harm.cib.store import save_cib
 from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
 from harm.cli.main import main
-from harm.cli.session import CONFLICT, RETRIES
+from harm.cli.session import CONFLICT, RETRIES, AttributeOp, CleanupOp, ClusterSession
 from harm.crmsh.load import parse_configuration
 from harm.daemon.control import ControlServer
-from harm.errors import ConfigError
+from harm.errors import ConfigError, ControlError
 from harm.operations import attributes, resources
 from harm.operations.attributes import Lifetime
 from harm.simulate.options import SimulateOptions
@@ -59,6 +59,7 @@ class LocalCluster:
         self.interfere = 0  # commits that find the configuration changed meanwhile
         self.pending_polls = 1  # "pending" answers before a request is done
         self.refuse: str | None = None  # fail every commit with this message
+        self.no_cleanup = False  # answer cleanup with an error, as harmd does a bad request
         self.requests: list[dict[str, Any]] = []  # every request received, in order
         self.latest: dict[tuple[str, str, str], str | None] = {}  # attribute-query answers
         self._states: dict[str, list[Any]] = {}
@@ -157,6 +158,8 @@ class LocalCluster:
                 self.cib = attributes.update(self.cib, request["node"], request["name"],
                                              request["value"],
                                              Lifetime.parse(request["lifetime"]))
+        elif op == "cleanup" and self.no_cleanup:
+            raise ControlError(f"{request['rsc']}: cleanup is switched off here")
         elif op == "cleanup":
             self.cib = resources.cleanup(self.cib, request["rsc"], request["node"])[0]
         elif op == "fail":  # harmd records it for the primitive's history, as here
@@ -503,3 +506,22 @@ def test_configure_and_attribute_do_not_load_the_policy_engine(cluster: LocalClu
                           timeout=120, check=False)
     assert done.stdout.splitlines()[-1] == "[0, 0] []", done.stderr
     assert cluster.ops()[-1]["name"] == "x"
+
+
+def test_a_request_that_never_finishes_times_out_with_advice(cluster: LocalCluster) -> None:
+    cluster.pending_polls = 1_000_000
+    session = ClusterSession(cluster.server.path, wait_s=0.5)
+    with pytest.raises(ControlError) as caught:
+        session.run(AttributeOp("osspc31", "x", "1", Lifetime.REBOOT))
+    assert str(caught.value) == ("the cluster did not finish request osspc30:1 within 0.5 s "
+                                 "(it may still be applied; check with 'harm status')")
+    polls = [r for r in cluster.requests if r["type"] == "request-status"]
+    assert len(polls) >= 3  # it polled, it did not give up at once
+
+
+def test_harmd_refusing_a_request_is_reported_once(cluster: LocalCluster) -> None:
+    cluster.no_cleanup = True
+    session = ClusterSession(cluster.server.path)
+    with pytest.raises(ControlError) as caught:
+        session.run(CleanupOp("ms_pgsql", None))
+    assert str(caught.value) == "ms_pgsql: cleanup is switched off here"
