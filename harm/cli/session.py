@@ -308,11 +308,23 @@ class ClusterSession:
     # -- the session
 
     def read(self) -> Cib:
+        return self._read()[0]
+
+    def _read(self) -> tuple[Cib, bool]:
+        """The node's replica of the CIB, and whether a coordinator is known to apply
+        changes to it."""
         answer = self._dict("cib")
         xml = answer.get("xml")
         if not isinstance(xml, str):
             raise ControlError("harmd sent no CIB")
-        return parse_cib_xml(xml, f"harmd at {self.socket}")
+        return parse_cib_xml(xml, f"harmd at {self.socket}"), answer.get("dc") is not None
+
+    def _read_for_change(self) -> Cib:
+        cib, coordinated = self._read()
+        if not coordinated:
+            self.notice("no coordinator is elected yet; the change waits for one "
+                        f"(up to {self.wait_s:g} s)")
+        return cib
 
     def read_or_empty(self) -> Cib:
         return self.read()
@@ -320,7 +332,7 @@ class ClusterSession:
     def change(self, edit: Edit[R], may_create: bool = False) -> Changed[R]:
         del may_create  # the cluster always has a CIB
         for attempt in range(RETRIES + 1):
-            cib = self.read()
+            cib = self._read_for_change()
             updated, value = edit(cib)
             if updated is cib or updated.configuration == cib.configuration:
                 return Changed(cib, value, changed=False)
@@ -342,7 +354,7 @@ class ClusterSession:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def run(self, op: ClusterOp) -> Cib:
-        cib = self.read()
+        cib = self._read_for_change()
         apply_op(cib, op, int(self.clock()))  # the same checks a file session makes
         self._submit("cluster-op", **op.fields())
         return cib

@@ -59,6 +59,7 @@ class LocalCluster:
         self.interfere = 0  # commits that find the configuration changed meanwhile
         self.pending_polls = 1  # "pending" answers before a request is done
         self.refuse: str | None = None  # fail every commit with this message
+        self.dc: str | None = "osspc30"  # the coordinator harmd names (None: none yet)
         self.no_cleanup = False  # answer cleanup with an error, as harmd does a bad request
         self.requests: list[dict[str, Any]] = []  # every request received, in order
         self.latest: dict[tuple[str, str, str], str | None] = {}  # attribute-query answers
@@ -123,7 +124,7 @@ class LocalCluster:
             if self._unsettled == 0:
                 self.cib = self._settled(self.cib)
         self.served.append(self.cib)
-        return {"xml": cib_to_xml(self.cib), "dc": "osspc30", "settled": True,
+        return {"xml": cib_to_xml(self.cib), "dc": self.dc, "settled": self.dc is not None,
                 "quorate": True}
 
     def _new_request(self, state: str, message: str | None = None) -> dict[str, Any]:
@@ -525,3 +526,15 @@ def test_harmd_refusing_a_request_is_reported_once(cluster: LocalCluster) -> Non
     with pytest.raises(ControlError) as caught:
         session.run(CleanupOp("ms_pgsql", None))
     assert str(caught.value) == "ms_pgsql: cleanup is switched off here"
+
+
+def test_a_change_without_a_coordinator_says_it_waits_for_one(
+        cluster: LocalCluster, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster.dc = None
+    code, _, err = harm(capsys, "node", "standby", "osspc31")
+    assert code == 0
+    assert err.splitlines() == [
+        "no coordinator is elected yet; the change waits for one (up to 20 s)",
+        "osspc31: standby=on"]
+    code, out, err = harm(capsys, "configure", "show", "c_pingd")
+    assert (code, out, err) == (0, "clone c_pingd r_pingd\n", "")  # reading needs none
