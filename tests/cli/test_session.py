@@ -495,6 +495,10 @@ def test_status_prints_what_harm_mon_prints(
     code, from_file, _ = harm(capsys, "status", "--cib", str(path), "-A", "-f")
     assert code == 0
     assert _without_clock(from_file) == _without_clock(out)
+    missing = tmp_path / "none.xml"
+    code, out, err = harm(capsys, "status", "--cib", str(missing))
+    assert (code, out) == (1, "")
+    assert err == f"harm_mon: file {missing} unavailable: {missing}: no such file\n"
 
 
 def test_configure_and_attribute_do_not_load_the_policy_engine(cluster: LocalCluster) -> None:
