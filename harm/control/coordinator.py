@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("harm.control.dc")
 
 CLUSTER_DELAY_MS = 60_000
+JOIN_TIMEOUT_MS = 10_000
 DEFAULT_RECHECK_MS = 15 * 60_000
 FEATURE_SET = "3.16.2"
 
@@ -107,6 +108,8 @@ class Coordinator:
         self.transitions_run = 0
         self.last_input: str | None = None
         self.published: Cib | None = None
+        self.joining: set[str] = set()
+        self.join_deadline = 0
 
     # ------------------------------------------------------------------ role changes
 
@@ -117,9 +120,16 @@ class Coordinator:
 
     @property
     def joined(self) -> frozenset[str]:
-        """Members whose hello this DC has: only they get actions; a member still joining
-        is shown offline."""
-        return frozenset(n for n in self.members if n in self.lrm)
+        """Members that told this DC their history and take it for DC: only they are
+        online for the engine and get actions. A member still joining holds back new
+        transitions for up to :data:`JOIN_TIMEOUT_MS` (its resources are not known yet),
+        then counts as offline."""
+        return frozenset(n for n in self.members if n in self.lrm and n not in self.joining)
+
+    def _expect_join(self, node: str) -> None:
+        if not self.joining:
+            self.join_deadline = self.io.now_ms() + JOIN_TIMEOUT_MS
+        self.joining.add(node)
 
     def take_over(self) -> None:
         """Become DC: newest configuration, status rebuilt from the members' hellos."""
@@ -157,9 +167,15 @@ class Coordinator:
             self.attrs.pop(node, None)
             self.store.forget_node(node)
             self._lose_actions_on(node)
+        self.joining &= set(self.members)
         for node in self.members:
-            if node not in self.lrm and node in self.ctl.hellos:
-                self._from_hello(node, self.ctl.hellos[node], keep_attrs=False)
+            if node in self.lrm or node == self.ctl.node:
+                continue
+            hello = self.ctl.hellos.get(node)
+            if hello is not None and hello.dc == self.ctl.node:
+                self._from_hello(node, hello, keep_attrs=True)
+            else:
+                self._expect_join(node)
         self._config_nodes()
         self._changed("membership changed")
 
@@ -172,11 +188,16 @@ class Coordinator:
             self.ctl.cib = replace(self.ctl.cib, configuration=hello.cib.configuration,
                                    admin_epoch=hello.cib.admin_epoch, epoch=hello.cib.epoch,
                                    num_updates=hello.cib.num_updates)
+        if hello.dc != self.ctl.node:
+            self._expect_join(sender)  # it does not take this node for DC (yet)
+            return
+        self.joining.discard(sender)
         self._from_hello(sender, hello, keep_attrs=True)
         self._changed(f"{sender} joined")
 
     def node_restarted(self, node: str) -> None:
         self.lrm[node] = ()
+        self._expect_join(node)
         self._lose_actions_on(node)
         self._changed(f"harmd on {node} restarted")
 
@@ -387,7 +408,8 @@ class Coordinator:
         for uname in order:
             configured = cib.configuration.node_by_uname(uname)
             node_id = configured.id if configured else uname
-            if uname in self.joined:
+            shown = uname in self.joining and self.io.now_ms() < self.join_deadline
+            if uname in self.joined or (shown and uname in self.members):
                 attrs = self.attrs.get(uname, {})
                 sets = (NvSet(f"status-{node_id}", tuple(sorted(attrs.items()))),) \
                     if attrs else ()
@@ -447,6 +469,11 @@ class Coordinator:
             self.publish()
         if not self.dirty:
             return
+        if self.joining and self.io.now_ms() < self.join_deadline:
+            return  # wait until every member has joined (or the join timeout)
+        if self.joining:
+            log.warning("%s did not join in time: treated as offline",
+                        ", ".join(sorted(self.joining)))
         self.dirty = False
         cib = self.build()
         now = self.io.wall()
@@ -518,10 +545,14 @@ class Coordinator:
                 self.dirty = True
         if self.graph is None and now >= self.next_recheck:
             self.dirty = True
+        if self.joining and now >= self.join_deadline:
+            self.dirty = True
         self._run()
 
     def next_deadline(self) -> int:
         times = [self.next_recheck]
+        if self.joining:
+            times.append(self.join_deadline)
         pending = self.store.next_deadline()
         if pending is not None:
             times.append(pending)
