@@ -1,0 +1,456 @@
+"""Real controllers in an in-memory cluster (:mod:`tests.control.simnet`).
+
+Election, the replicated CIB, transitions carried out by the nodes' executors, DC
+failover, harmd restarts, partitions, failures, cleanup and dampened attributes, all on a
+virtual clock: each test is deterministic and runs in a fraction of a second of virtual
+time per event. The placements are checked against the policy engine's own answer for the
+same CIB (:func:`harm.engine.schedule.schedule_cib`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from harm.cib.cib import Cib
+from harm.cib.config import NvSet, Role
+from harm.cib.status import NodeState, Status
+from harm.cib.xml_export import cib_to_xml
+from harm.control.controller import Controller
+from harm.control.failures import failure_name
+from harm.crmsh.load import load_text, parse_configuration
+from harm.engine.schedule import schedule_cib
+from tests.control.simnet import WALL_START, OpLog, SimNet
+
+NODES = ("node1", "node2", "node3")
+SCORES = {"node1": 5, "node2": 20, "node3": 5}  # the Stateful agent's promotion scores
+
+CONFIG = """\
+node node1
+node node2
+node node3
+primitive d1 ocf:heartbeat:Dummy op monitor interval=10s
+primitive d2 ocf:heartbeat:Dummy op monitor interval=10s
+group g d1 d2
+location l_g g 100: node1
+primitive c ocf:heartbeat:Dummy op monitor interval=10s
+clone cl c
+primitive s ocf:pacemaker:Stateful \\
+    op monitor interval=10s role=Promoted \\
+    op monitor interval=11s role=Unpromoted
+clone ms_s s meta promotable=true notify=true
+property stonith-enabled=false
+"""
+
+Placement = tuple[str, str, Role]
+CHANGES = ("start", "stop", "promote", "demote")
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def commit(net: SimNet, via: str, text: str, mode: str = "replace") -> None:
+    """Load crm ``text`` into the configuration ``via`` has, and commit it through the DC."""
+    ctl = net.controller(via)
+    config = load_text(ctl.cib.configuration, text, mode=mode).configuration
+    xml = cib_to_xml(ctl.cib.with_configuration(config))
+    ident = ctl.submit_request({"op": "commit", "xml": xml,
+                                "base": [ctl.cib.admin_epoch, ctl.cib.epoch]})
+    net.settle()
+    state = ctl.request_state(ident)
+    assert (state.state, state.message) == ("done", None)
+
+
+def dc_of(net: SimNet) -> Controller:
+    [dc] = [n.controller for n in net.nodes.values() if n.up and n.controller.is_dc]
+    return dc
+
+
+def placements(cib: Cib, now: int) -> set[Placement]:
+    """Where the engine puts every primitive for ``cib``: (primitive, node, role)."""
+    return {(failure_name(rsc), node, role)
+            for rsc, node, role in schedule_cib(cib, now).placements
+            if node is not None and role is not Role.STOPPED}
+
+
+def assert_steady(net: SimNet) -> None:
+    """The DC's CIB needs nothing more done, and what runs is what the engine places."""
+    dc = dc_of(net)
+    now = WALL_START + net.now // 1000
+    transition = schedule_cib(dc.cib, now)
+    assert [a.key for a in transition.executable_actions()
+            if a.task != "monitor" or a.interval_ms == 0] == []
+    assert net.running() == placements(dc.cib, now)
+    assert not dc.status()["transition"]["running"]
+
+
+def assert_replicas_agree(net: SimNet, names: Iterable[str] | None = None) -> None:
+    names = list(names or [n for n, node in net.nodes.items() if node.up])
+    dc = dc_of(net)
+    for name in names:
+        ctl = net.controller(name)
+        assert ctl.settled and ctl.dc == dc.node, name
+        assert ctl.cib.version == dc.cib.version, name
+        assert ctl.cib == dc.cib, name
+        assert net.node(name).persisted == dc.cib, name
+
+
+def changes(ops: Iterable[OpLog], nodes: Iterable[str] = NODES) -> list[tuple[str, str, str]]:
+    """(action, primitive, node) of every role change among ``ops``."""
+    wanted = set(nodes)
+    return [(op.action, op.resource, op.node) for op in ops
+            if op.action in CHANGES and op.node in wanted]
+
+
+def attr(ctl: Controller, node: str, name: str) -> str | None:
+    """A transient attribute as ``ctl``'s replica of the CIB has it."""
+    state = ctl.cib.status.node(node)
+    return state.attribute(name) if state is not None else None
+
+
+def status_with_scores(nodes: Iterable[str]) -> Status:
+    return Status(nodes=tuple(
+        NodeState(id=n, uname=n, in_ccm=True, crmd="online", join="member",
+                  expected="member",
+                  transient_attributes=(NvSet(f"status-{n}", (("master-s", str(SCORES[n])),)),))
+        for n in nodes))
+
+
+@pytest.fixture
+def net() -> SimNet:
+    """Three nodes, started and settled, no resources yet."""
+    cluster = SimNet(NODES, promotion_scores=SCORES)
+    cluster.settle()
+    return cluster
+
+
+@pytest.fixture
+def running(net: SimNet) -> SimNet:
+    """The three nodes with :data:`CONFIG` committed and carried out."""
+    commit(net, "node2", CONFIG)
+    net.advance(1000)
+    assert_steady(net)
+    return net
+
+
+# ---------------------------------------------------------------------- election
+
+
+def test_three_nodes_elect_the_lowest_name_and_settle(net: SimNet) -> None:
+    assert net.dcs() == {"node1": "node1", "node2": "node1", "node3": "node1"}
+    assert [n for n in NODES if net.controller(n).is_dc] == ["node1"]
+    for name in NODES:
+        ctl = net.controller(name)
+        assert ctl.settled and ctl.informed
+        assert ctl.status()["ignored_messages"] == 0
+    assert_replicas_agree(net)
+    assert [s.uname for s in net.controller("node3").cib.status.nodes] == list(NODES)
+    assert all(s.crmd == "online" for s in net.controller("node3").cib.status.nodes)
+    assert all(not node.decoder.dropped for node in net.nodes.values())
+
+
+def test_names_compare_by_number() -> None:
+    cluster = SimNet(("node10", "node9", "node11"))
+    cluster.settle()
+    assert set(cluster.dcs().values()) == {"node9"}
+
+
+def test_a_lone_node_waits_for_the_others_until_initdead() -> None:
+    cluster = SimNet(("node1", "node2"), initdead_ms=30_000)
+    cluster.partition({"node1"}, {"node2"})
+    cluster.settle()
+    assert not any(n.controller.is_dc for n in cluster.nodes.values())
+    cluster.advance(30_000)
+    assert cluster.controller("node1").is_dc and cluster.controller("node2").is_dc
+
+
+# ---------------------------------------------------------------------- placement
+
+
+def test_commit_places_resources_as_the_engine_predicts(net: SimNet) -> None:
+    config = parse_configuration(CONFIG)
+    start = Cib(configuration=config, have_quorum=True).with_status(status_with_scores(NODES))
+    predicted = placements(start, WALL_START)
+    assert {p[0] for p in predicted} == {"d1", "d2", "c", "s"}
+    assert ("s", "node2", Role.PROMOTED) in predicted
+
+    commit(net, "node3", CONFIG)
+    net.advance(1000)
+
+    assert net.running() == predicted
+    assert_steady(net)
+    assert_replicas_agree(net)
+    dc = dc_of(net)
+    assert dc.cib.configuration == config
+    # every node reports its own history, with the recurring monitors running
+    for name in NODES:
+        state = dc.cib.status.node(name)
+        assert state is not None
+        recorded = {op.id for h in state.resources for op in h.ops}
+        monitors = {key for key in net.node(name).executor.recurring}
+        assert monitors <= recorded
+    assert net.node("node2").executor.recurring.keys() >= {"s_monitor_10000", "c_monitor_10000"}
+    assert "s_monitor_11000" in net.node("node1").executor.recurring
+    # the promotion scores went through the controllers into the CIB
+    assert {n: attr(dc, n, "master-s") for n in NODES} == {n: str(SCORES[n]) for n in NODES}
+
+
+def test_a_stale_commit_is_refused(running: SimNet) -> None:
+    ctl = running.controller("node3")
+    xml = cib_to_xml(ctl.cib)
+    ident = ctl.submit_request({"op": "commit", "xml": xml,
+                                "base": [ctl.cib.admin_epoch, ctl.cib.epoch - 1]})
+    running.settle()
+    state = ctl.request_state(ident)
+    assert state.state == "failed" and "changed meanwhile" in (state.message or "")
+
+
+def test_a_configuration_change_moves_the_group(running: SimNet) -> None:
+    mark = len(running.ops)
+    commit(running, "node2", "location l_g g 100: node3\n", mode="update")
+    running.advance(1000)
+    assert {(r, n) for r, n, _ in running.running() if r in ("d1", "d2")} == \
+        {("d1", "node3"), ("d2", "node3")}
+    moved = changes(running.ops_since(mark))
+    assert sorted(moved) == sorted([("stop", "d1", "node1"), ("stop", "d2", "node1"),
+                                    ("start", "d1", "node3"), ("start", "d2", "node3")])
+    # the group stops in reverse order and starts in order
+    assert [m[:2] for m in moved] == [("stop", "d2"), ("stop", "d1"), ("start", "d1"),
+                                      ("start", "d2")]
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+# ---------------------------------------------------------------------- failover
+
+
+def test_dc_leaving_hands_over_without_restarts(running: SimNet) -> None:
+    before = running.running()
+    assert {n for r, n, _ in before if r == "d1"} == {"node1"}
+    mark = len(running.ops)
+
+    running.crash("node1")
+    running.advance(1000)
+
+    assert running.dcs() == {"node2": "node2", "node3": "node2"}
+    assert running.controller("node2").is_dc
+    assert_replicas_agree(running)
+    after = running.running()
+    # what ran on the survivors still runs there, untouched
+    assert {p for p in before if p[1] != "node1"} <= after
+    done = changes(running.ops_since(mark))
+    assert not [c for c in done if c[0] in ("stop", "demote")]
+    assert sorted(c[1] for c in done if c[0] == "start") == ["d1", "d2"]
+    assert {n for r, n, _ in after if r in ("d1", "d2")} in ({"node2"}, {"node3"})
+    assert_steady(running)
+    dc = dc_of(running)
+    node1 = dc.cib.status.node("node1")
+    assert node1 is not None and node1.crmd == "offline" and not node1.resources
+
+
+def test_the_dc_stays_when_a_lower_node_returns(running: SimNet) -> None:
+    running.crash("node1")
+    running.advance(1000)
+    running.nodes["node1"].up = True
+    running.restart_harmd("node1")
+    running.update_views()
+    running.advance(1000)
+    assert set(running.dcs().values()) == {"node2"}
+    assert_replicas_agree(running)
+    assert_steady(running)
+
+
+@pytest.mark.parametrize("restarted", ["node2", "node1"])
+def test_harmd_restart_probes_and_restarts_nothing(running: SimNet, restarted: str) -> None:
+    before = running.running()
+    mark = len(running.ops)
+
+    running.restart_harmd(restarted)
+    running.advance(1000)
+
+    assert running.running() == before
+    assert changes(running.ops_since(mark)) == []
+    probes = {(op.resource, op.rc) for op in running.ops_since(mark)
+              if op.node == restarted and op.action == "monitor" and op.interval_ms == 0}
+    mine = {r: role for r, n, role in before if n == restarted}
+    expected = {(r, 8 if mine.get(r) is Role.PROMOTED else 0 if r in mine else 7)
+                for r in ("d1", "d2", "c", "s")}
+    assert probes == expected
+    # its recurring monitors run again
+    recurring = running.node(restarted).executor.recurring
+    assert {failure_name(r.request.rsc) for r in recurring.values()} == set(mine)
+    assert set(running.dcs().values()) == {"node1"}
+    assert_replicas_agree(running)
+    assert_steady(running)
+
+
+# ---------------------------------------------------------------------- partitions
+
+
+def add_d3(net: SimNet, via: str) -> None:
+    commit(net, via, "primitive d3 ocf:heartbeat:Dummy op monitor interval=10s\n",
+           mode="update")
+
+
+@pytest.mark.parametrize("side", ["node3", "node2"])
+def test_partition_and_heal_the_newer_configuration_wins(running: SimNet, side: str) -> None:
+    running.partition({"node1", "node2"}, {"node3"})
+    running.advance(1000)
+    assert running.dcs() == {"node1": "node1", "node2": "node1", "node3": "node3"}
+    assert running.controller("node3").is_dc and running.controller("node1").is_dc
+    # node3 alone has no quorum: it stops what it ran; the majority carries on
+    assert not [r for r, n, _ in running.running() if n == "node3"]
+    old_epoch = running.controller("node1").cib.epoch
+    add_d3(running, side)
+    running.advance(1000)
+    newer = running.controller(side).cib
+    assert newer.configuration.find_resource("d3") is not None
+    assert newer.epoch == old_epoch + 1
+
+    running.heal()
+    running.advance(1000)
+
+    assert set(running.dcs().values()) == {"node1"}
+    assert [n for n in NODES if running.controller(n).is_dc] == ["node1"]
+    assert_replicas_agree(running)
+    dc = dc_of(running)
+    assert dc.cib.configuration == newer.configuration
+    assert len([p for p in running.running() if p[0] == "d3"]) == 1
+    assert_steady(running)
+
+
+def test_messages_across_a_partition_are_dropped(running: SimNet) -> None:
+    ctl = running.controller("node3")
+    ctl.submit_request({"op": "attribute", "node": "node3", "name": "x", "value": "1",
+                        "lifetime": "reboot"})
+    running.partition({"node1", "node2"}, {"node3"})
+    assert running.dropped >= 1
+    running.advance(1000)
+    assert attr(running.controller("node1"), "node3", "x") is None
+
+
+# ---------------------------------------------------------------------- failures
+
+
+def test_a_failed_monitor_raises_the_fail_count_and_recovers(running: SimNet) -> None:
+    where = "node1"
+    running.node(where).machine.roles.pop("d2")  # the resource died
+    mark = len(running.ops)
+    running.advance(10_000)
+
+    dc = dc_of(running)
+    assert attr(dc, where, "fail-count-d2#monitor_10000") == "1"
+    assert attr(dc, where, "fail-count-d2") == "1"
+    assert attr(dc, where, "last-failure-d2#monitor_10000") is not None
+    failed = [op for op in running.ops_since(mark) if op.resource == "d2" and op.rc == 7
+              and op.interval_ms == 10_000]
+    assert [op.node for op in failed] == [where]
+    # recovered in place (one failure is below the default migration-threshold)
+    assert ("d2", where, Role.STARTED) in running.running()
+    assert changes(running.ops_since(mark)) == [("stop", "d2", where), ("start", "d2", where)]
+    history = dc.cib.status.node(where)
+    assert history is not None
+    [d2] = [h for h in history.resources if h.id == "d2"]
+    assert "d2_last_failure_0" in {op.id for op in d2.ops}
+    assert_replicas_agree(running)
+    assert_steady(running)
+
+    # cleanup forgets the failure everywhere, re-probes, and restarts nothing
+    mark = len(running.ops)
+    ident = running.controller("node3").submit_request({"op": "cleanup", "rsc": "d2"})
+    running.advance(1000)
+    assert running.controller("node3").request_state(ident).state == "done"
+    dc = dc_of(running)
+    assert attr(dc, where, "fail-count-d2#monitor_10000") is None
+    assert attr(dc, where, "fail-count-d2") is None
+    assert attr(dc, where, "last-failure-d2") is None
+    history = dc.cib.status.node(where)
+    assert history is not None
+    [d2] = [h for h in history.resources if h.id == "d2"]
+    # the monitor's failure is forgotten; the new probe found d2 running where the
+    # forgotten history said nothing, which Pacemaker keeps as a "failure" with rc 0
+    assert [(op.operation, op.interval_ms, op.rc) for op in d2.ops
+            if op.is_failure_record] in ([], [("monitor", 0, 0)])
+    probes = {op.node for op in running.ops_since(mark)
+              if op.resource == "d2" and op.action == "monitor" and op.interval_ms == 0}
+    assert probes == set(NODES)
+    assert changes(running.ops_since(mark)) == []
+    assert_replicas_agree(running)
+    assert_steady(running)
+
+
+def test_migration_threshold_moves_the_resource_away(running: SimNet) -> None:
+    commit(running, "node1", "rsc_defaults migration-threshold=1\n", mode="update")
+    running.advance(1000)
+    running.node("node1").machine.roles.pop("d1")
+    running.advance(10_000)
+    group = {n for r, n, _ in running.running() if r in ("d1", "d2")}
+    assert len(group) == 1 and group != {"node1"}
+    assert attr(dc_of(running), "node1", "fail-count-d1#monitor_10000") == "1"
+    assert_steady(running)
+
+
+def test_a_failed_start_is_fatal_on_that_node(running: SimNet) -> None:
+    running.node("node3").machine.fail_next[("d4", "start")] = 1
+    commit(running, "node1", "primitive d4 ocf:heartbeat:Dummy\n"
+           "location l_d4 d4 50: node3\n", mode="update")
+    running.advance(1000)
+    dc = dc_of(running)
+    assert attr(dc, "node3", "fail-count-d4#start_0") == "INFINITY"
+    where = {n for r, n, _ in running.running() if r == "d4"}
+    assert len(where) == 1 and where != {"node3"}
+    assert_steady(running)
+
+
+def test_an_injected_failure_counts_like_a_real_one(running: SimNet) -> None:
+    ident = running.controller("node2").submit_request(
+        {"op": "fail", "node": "node3", "rsc": "c", "action": "monitor",
+         "interval_ms": 10_000, "rc": 7})
+    running.advance(1000)
+    assert running.controller("node2").request_state(ident).state == "done"
+    assert attr(dc_of(running), "node3", "fail-count-c#monitor_10000") == "1"
+    assert ("c", "node3", Role.STARTED) in running.running()
+    assert_steady(running)
+
+
+# ---------------------------------------------------------------------- attributes
+
+
+def test_a_dampened_attribute_is_written_after_its_delay(running: SimNet) -> None:
+    ctl = running.controller("node3")
+    ident = ctl.submit_request({"op": "attribute", "node": "node3", "name": "pingd",
+                                "value": "100", "lifetime": "reboot", "delay_ms": 5000})
+    running.settle()
+    assert ctl.request_state(ident).state == "done"
+    assert dc_of(running).attribute_value("node3", "pingd", "reboot") == "100"  # pending
+    running.advance(4900)
+    assert all(attr(running.controller(n), "node3", "pingd") is None for n in NODES)
+    running.advance(200)
+    assert all(attr(running.controller(n), "node3", "pingd") == "100" for n in NODES)
+    assert_replicas_agree(running)
+
+
+def test_a_dampened_attribute_that_flaps_back_is_not_written(running: SimNet) -> None:
+    ctl = running.controller("node2")
+    for value, wait in (("1", 1000), ("2", 1000), (None, 1000)):
+        ctl.submit_request({"op": "attribute", "node": "node2", "name": "flappy",
+                            "value": value, "lifetime": "reboot", "delay_ms": 5000})
+        running.advance(wait)
+    versions = dc_of(running).cib.version
+    running.advance(10_000)
+    assert attr(dc_of(running), "node2", "flappy") is None
+    assert dc_of(running).cib.version == versions
+
+
+def test_an_attribute_rule_moves_a_resource(running: SimNet) -> None:
+    commit(running, "node1", "primitive d5 ocf:heartbeat:Dummy\n"
+           "location l_d5 d5 rule -inf: not_defined ok or ok ne yes\n", mode="update")
+    running.advance(1000)
+    assert not [p for p in running.running() if p[0] == "d5"]
+    running.controller("node3").submit_request(
+        {"op": "attribute", "node": "node2", "name": "ok", "value": "yes",
+         "lifetime": "reboot", "delay_ms": 0})
+    running.advance(1000)
+    assert ("d5", "node2", Role.STARTED) in running.running()
+    assert_steady(running)
