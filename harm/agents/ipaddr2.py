@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import ipaddress
 from dataclasses import dataclass
-from typing import Any
 
 from harm.ocf.deadline import Deadline
 from harm.ocf.env import OcfEnv
@@ -19,6 +18,11 @@ from harm.ocf.metadata import AgentInfo, Parameter, ParamType, basic_actions
 from harm.ocf.outcome import ActionError, failed, not_configured
 from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
+
+# typing costs an agent call a few ms of start-up; its names are needed by the type checker only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 IFA_F_NODAD = 0x02
 IFA_F_DADFAILED = 0x08

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harm.ocf.attributes import store_from_environ
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import ActionSpec, AgentInfo, Parameter
 from harm.ocf.rc import OcfRc
@@ -56,6 +55,8 @@ def state_path(env: OcfEnv) -> Path:
 
 
 def _set_score(env: OcfEnv, score: str | None) -> None:
+    from harm.ocf.attributes import store_from_environ  # not needed by monitor
+
     store = store_from_environ(env.environ)
     name = f"master-{env.resource}"
     if score is None:

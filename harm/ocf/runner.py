@@ -12,13 +12,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TextIO
 
 from harm.errors import AgentError
 from harm.ocf.env import OcfEnv
 from harm.ocf.metadata import AgentInfo
 from harm.ocf.outcome import ActionError
 from harm.ocf.rc import OcfRc
+
+# typing costs an agent call a few ms of start-up; its names are needed by the type checker only
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 Action = Callable[[OcfEnv], OcfRc]
 

@@ -103,7 +103,7 @@ def test_a_stopped_monitor_does_not_load_subprocess_or_sockets(tmp_path: Path) -
     for agent in ("Dummy", "Stateful"):
         code, modules = imported(agent, "monitor", tmp_path)
         assert code == 7
-        assert not modules & {"subprocess", "socket", "json", "harm.agents.pgsql"}
+        assert not modules & {"subprocess", "socket", "json", "typing", "harm.agents.pgsql"}
 
 
 def test_ipaddr2_meta_data_opens_no_sockets(tmp_path: Path) -> None:
