@@ -38,7 +38,8 @@ class PrivateDir:
     def parse(text: str) -> PrivateDir:
         path, _, owner = text.partition(":")
         normal = posixpath.normpath(path)
-        if not path.startswith("/") or normal in {"/", "//"} or normal != path.rstrip("/"):
+        if not path.startswith("/") or normal == "/" or normal.startswith("//") \
+                or normal != path.rstrip("/"):
             raise LabError(f"private directory {text!r}: give an absolute, normalised path "
                            "other than /")
         if normal.split("/")[1] in PROTECTED_ROOTS:

@@ -34,6 +34,7 @@ def test_private_dir_is_parsed(text: str, expected: PrivateDir) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("var/lib/pgsql", "absolute"),
     ("/", "absolute"),
+    ("//srv", "absolute"),
     ("/var/../etc", "normalised"),
     ("/proc/x", "off limits"),
     ("/var/lib/pgsql:no body", "not a user name"),
