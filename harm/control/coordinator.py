@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from harm import __version__
 from harm.cib.cib import Cib
 from harm.cib.config import Group, NvSet, Primitive, is_true, merged
 from harm.cib.durations import parse_ms
@@ -210,7 +211,7 @@ class Coordinator:
     def _config_nodes(self) -> None:
         from harm.control.controller import ensure_nodes
 
-        self.ctl.cib = ensure_nodes(self.ctl.cib, self.members)
+        self.ctl.cib = stamp_properties(ensure_nodes(self.ctl.cib, self.members))
 
     # ------------------------------------------------------------------ node reports
 
@@ -563,6 +564,24 @@ class Coordinator:
         return {"id": self.tid, "running": self.graph is not None,
                 "in_flight": sorted(f.action.key + "@" + f.node for f in self.inflight.values()),
                 "transitions": self.transitions_run}
+
+
+def stamp_properties(cib: Cib) -> Cib:
+    """``cluster-infrastructure`` and ``dc-version`` in the cluster properties, as
+    Pacemaker's DC writes them (crm_mon shows them as "Stack" and the DC's version)."""
+    wanted = {"cluster-infrastructure": "harm", "dc-version": f"harm-{__version__}"}
+    config = cib.configuration
+    if all(config.property(name) == value for name, value in wanted.items()):
+        return cib
+    sets = list(config.crm_config)
+    index = next((i for i, s in enumerate(sets) if s.rule is None), None)
+    if index is None:
+        sets.insert(0, NvSet("cib-bootstrap-options"))
+        index = 0
+    pairs = dict(sets[index].pairs)
+    pairs.update(wanted)
+    sets[index] = replace(sets[index], pairs=tuple(pairs.items()))
+    return cib.with_configuration(replace(config, crm_config=tuple(sets)))
 
 
 def _advance(graph: Graph) -> GraphStatus:

@@ -1,5 +1,6 @@
-"""harm_mon -1 against a real lab cluster (two harmd in network namespaces): the heartbeat
-link attributes, then a link failure and a dead node as the lab injects them."""
+"""harm_mon -1 against a real lab cluster (two harmd in network namespaces): the CIB the DC
+keeps, with the heartbeat link attributes, then a link failure and a dead node as the lab
+injects them."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def test_harm_mon_on_a_lab_shows_links_and_injected_failures(lab: str) -> None:
     out = wait_for(sock, lambda o: "osspc31-eth1" in o and "Online: [ osspc30 osspc31 ]" in o,
                    "both nodes and their links")
     assert "  * Stack: harm\n" in out
-    assert "  * Current DC: NONE - partition with quorum\n" in out
+    assert "  * Current DC: osspc30 (version harm-" in out  # the CIB harmd's DC keeps
+    assert " - partition with quorum\n" in out
     assert "    * osspc31-eth0                    \t: up        \n" in out
 
     harm("lab", "fail", "osspc31", "link=eth1", "--name", lab)
