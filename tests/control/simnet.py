@@ -50,6 +50,9 @@ MAX_STEPS = 200_000
 OCF_SUCCESS, OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0, 1, 7, 8
 
 
+Sent = tuple[str, tuple[str, ...], str, list[bytes]]  # sender, targets, kind, chunks
+
+
 class LivelockError(AssertionError):
     """The cluster kept exchanging messages or running operations without end."""
 
@@ -176,7 +179,7 @@ class SimNode:
                             if n != self.name and self.net.connected(self.name, n))
         else:
             targets = (dest,)
-        self.net.bus.append((self.name, targets, self.encoder.encode(kind, payload)))
+        self.net.bus.append((self.name, targets, kind, self.encoder.encode(kind, payload)))
         self.net.sent[kind] += 1
 
     def submit(self, request: OpRequest) -> None:
@@ -282,11 +285,13 @@ class SimNet:
         self.now = 0
         self.initdead_ms = initdead_ms
         self.scores = dict(promotion_scores or {})
-        self.bus: deque[tuple[str, tuple[str, ...], list[bytes]]] = deque()
+        self.bus: deque[Sent] = deque()
+        self.losses: list[tuple[str, str, str]] = []  # (sender, target, kind) to lose once
         self.groups: list[frozenset[str]] = [frozenset(self.names)]
         self.ops: list[OpLog] = []
         self.sent: Counter[str] = Counter()
         self.dropped = 0
+        self.lost = 0
         self._view_id = 0
         self.nodes = {name: SimNode(self, name, cib or Cib()) for name in self.names}
         self.update_views()
@@ -384,12 +389,12 @@ class SimNet:
         return self._view_id
 
     def _drop_unreachable(self) -> None:
-        kept: deque[tuple[str, tuple[str, ...], list[bytes]]] = deque()
-        for sender, targets, chunks in self.bus:
+        kept: deque[Sent] = deque()
+        for sender, targets, kind, chunks in self.bus:
             reachable = tuple(t for t in targets if self.connected(sender, t))
             self.dropped += len(targets) - len(reachable)
             if reachable:
-                kept.append((sender, reachable, chunks))
+                kept.append((sender, reachable, kind, chunks))
         self.bus = kept
 
     # ------------------------------------------------------------------ running
@@ -402,10 +407,13 @@ class SimNet:
             if steps > MAX_STEPS:
                 raise LivelockError(f"still busy after {MAX_STEPS} steps (sent {dict(self.sent)})")
             if self.bus:
-                sender, targets, chunks = self.bus.popleft()
+                sender, targets, kind, chunks = self.bus.popleft()
                 for target in targets:
                     if not self.connected(sender, target):
                         self.dropped += 1
+                        continue
+                    if (sender, target, kind) in self.losses:
+                        self._lose(sender, target, kind, chunks)
                         continue
                     for chunk in chunks:
                         self.nodes[target].receive(sender, chunk)
@@ -415,6 +423,20 @@ class SimNet:
                 continue
             if not any([node.executor.run_one() for node in up]):
                 return steps
+
+    def lose_next(self, sender: str, target: str, kind: str) -> None:
+        """The next ``kind`` message from ``sender`` to ``target`` is lost on the way; the
+        membership layer reports the gap to ``target`` (as a :class:`Lost` event)."""
+        self.losses.append((sender, target, kind))
+
+    def _lose(self, sender: str, target: str, kind: str, chunks: list[bytes]) -> None:
+        self.losses.remove((sender, target, kind))
+        self.lost += 1
+        node = self.nodes[target]
+        if len(chunks) > 1:
+            node.receive(sender, chunks[0])  # the first chunk got through …
+        node.decoder.gap(sender)  # … then the gap is reported
+        node.controller.on_gap(sender)
 
     def _deadlines(self) -> list[int]:
         times = []

@@ -182,7 +182,9 @@ def test_commit_places_resources_as_the_engine_predicts(net: SimNet) -> None:
     assert_steady(net)
     assert_replicas_agree(net)
     dc = dc_of(net)
-    assert dc.cib.configuration == config
+    for section in ("resources", "constraints", "nodes"):
+        assert getattr(dc.cib.configuration, section) == getattr(config, section), section
+    assert dc.cib.configuration.property("stonith-enabled") == "false"
     # every node reports its own history, with the recurring monitors running
     for name in NODES:
         state = dc.cib.status.node(name)
@@ -315,7 +317,7 @@ def test_partition_and_heal_the_newer_configuration_wins(running: SimNet, side: 
     assert [n for n in NODES if running.controller(n).is_dc] == ["node1"]
     assert_replicas_agree(running)
     dc = dc_of(running)
-    assert dc.cib.configuration == newer.configuration
+    assert dc.cib.configuration.resources == newer.configuration.resources
     assert len([p for p in running.running() if p[0] == "d3"]) == 1
     assert_steady(running)
 
@@ -454,3 +456,141 @@ def test_an_attribute_rule_moves_a_resource(running: SimNet) -> None:
     running.advance(1000)
     assert ("d5", "node2", Role.STARTED) in running.running()
     assert_steady(running)
+
+
+def test_standby_moves_everything_off_the_node(running: SimNet) -> None:
+    ctl = running.controller("node3")
+    epoch = ctl.cib.epoch
+    ident = ctl.submit_request({"op": "attribute", "node": "node1", "name": "standby",
+                                "value": "on", "lifetime": "forever"})
+    running.advance(1000)
+    assert ctl.request_state(ident).state == "done"
+    assert ctl.cib.epoch == epoch + 1  # a node attribute is configuration
+    assert ctl.attribute_value("node1", "standby", "forever") == "on"
+    assert not [p for p in running.running() if p[1] == "node1"]
+    assert {r for r, _, _ in running.running()} == {"d1", "d2", "c", "s"}
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+def test_crash_of_the_promoted_node_promotes_another(running: SimNet) -> None:
+    assert ("s", "node2", Role.PROMOTED) in running.running()
+    mark = len(running.ops)
+    running.crash("node2")
+    running.advance(1000)
+    promoted = [n for r, n, role in running.running() if r == "s" and role is Role.PROMOTED]
+    assert len(promoted) == 1 and promoted != ["node2"]
+    assert changes(running.ops_since(mark)) == [("promote", "s", promoted[0])]
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+def test_two_node_split_brain_heals_to_one_copy_of_each() -> None:
+    cluster = SimNet(("node1", "node2"))
+    cluster.settle()
+    commit(cluster, "node2", "node node1\nnode node2\n"
+           "primitive a ocf:heartbeat:Dummy op monitor interval=10s\n"
+           "primitive b ocf:heartbeat:Dummy op monitor interval=10s\n"
+           "property stonith-enabled=false no-quorum-policy=ignore\n")
+    cluster.advance(1000)
+    cluster.partition({"node1"}, {"node2"})
+    cluster.advance(1000)
+    assert cluster.dcs() == {"node1": "node1", "node2": "node2"}
+    # each side runs everything it can
+    assert len(cluster.running()) == 4
+    cluster.heal()
+    cluster.advance(1000)
+    assert set(cluster.dcs().values()) == {"node1"}
+    assert sorted(r for r, _, _ in cluster.running()) == ["a", "b"]
+    assert_steady(cluster)
+    assert_replicas_agree(cluster)
+
+
+# ---------------------------------------------------------------------- lost messages
+
+
+def test_a_lost_cib_update_is_resynchronised(running: SimNet) -> None:
+    running.lose_next("node1", "node3", "cib")
+    add_d3(running, "node2")
+    running.settle()
+    assert running.lost == 1
+    assert running.node("node3").decoder.dropped == {} or \
+        running.node("node3").decoder.dropped["unfinished message lost"] == 1
+    running.advance(1000)
+    assert_replicas_agree(running)
+    assert running.controller("node3").cib.configuration.find_resource("d3") is not None
+    assert_steady(running)
+
+
+@pytest.mark.parametrize("kind, sender, target", [("op", "node1", "node2"),
+                                                   ("state", "node2", "node1")])
+def test_a_lost_action_or_result_is_retried_after_its_timeout(
+        running: SimNet, kind: str, sender: str, target: str) -> None:
+    mark = len(running.ops)
+    running.lose_next(sender, target, kind)
+    commit(running, "node3", "primitive d3 ocf:heartbeat:Dummy\n"
+           "location l_d3 d3 100: node2\n", mode="update")
+    running.advance(1000)
+    assert running.lost == 1
+    assert not [p for p in running.running() if p[0] == "d3"]  # still waiting
+    running.advance(90_000)  # the probe's 20 s timeout and the 60 s cluster delay
+    assert ("d3", "node2", Role.STARTED) in running.running()
+    assert changes(running.ops_since(mark)) == [("start", "d3", "node2")]
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+def test_malformed_messages_are_ignored_and_counted(running: SimNet) -> None:
+    ctl = running.controller("node3")
+    bad = [("hello", {"members": "node1"}), ("hello", {"members": [], "cib": "<cib"}),
+           ("op", {"request": {"rsc": 1}}), ("no-such-kind", {}), ("cib", {"xml": 5}),
+           ("request", {"id": "x", "op": "cleanup"}), ("cancel", {"rsc": "d1"})]
+    for kind, payload in bad:
+        ctl.on_message("node1", kind, payload)
+    assert ctl.ignored == len(bad)
+    running.node("node1").send("cib", {"xml": "<not xml"})
+    running.node("node2").send("state", {"cib": 3}, "node1")
+    running.advance(1000)
+    assert running.controller("node2").ignored == 1
+    assert running.controller("node1").ignored == 1
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+# ---------------------------------------------------------------------- requests
+
+
+def test_requests_wait_for_a_dc_then_go_through() -> None:
+    cluster = SimNet(NODES, initdead_ms=60_000)
+    cluster.partition({"node1"}, {"node2"}, {"node3"})
+    cluster.settle()
+    ctl = cluster.controller("node2")
+    ident = ctl.submit_request({"op": "attribute", "node": "node2", "name": "color",
+                                "value": "blue", "lifetime": "reboot"})
+    cluster.advance(1000)
+    assert ctl.request_state(ident).state == "pending"
+    assert ctl.attribute_value("node2", "color", "reboot") == "blue"  # as given meanwhile
+    cluster.heal()
+    cluster.advance(1000)
+    assert ctl.request_state(ident).state == "done"
+    assert attr(dc_of(cluster), "node2", "color") == "blue"
+    assert_replicas_agree(cluster)
+
+
+def test_concurrent_commits_on_the_same_base_one_wins(running: SimNet) -> None:
+    idents = []
+    for via, rsc in (("node2", "e1"), ("node3", "e2")):
+        ctl = running.controller(via)
+        config = load_text(ctl.cib.configuration, f"primitive {rsc} ocf:heartbeat:Dummy\n",
+                           mode="update").configuration
+        idents.append((ctl, ctl.submit_request({
+            "op": "commit", "xml": cib_to_xml(ctl.cib.with_configuration(config)),
+            "base": [ctl.cib.admin_epoch, ctl.cib.epoch]})))
+    running.advance(1000)
+    states = [ctl.request_state(ident).state for ctl, ident in idents]
+    assert sorted(states) == ["done", "failed"]
+    configured = {r for r in ("e1", "e2")
+                  if dc_of(running).cib.configuration.find_resource(r) is not None}
+    assert len(configured) == 1
+    assert_steady(running)
+    assert_replicas_agree(running)
