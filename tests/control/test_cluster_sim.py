@@ -10,6 +10,7 @@ same CIB (:func:`harm.engine.schedule.schedule_cib`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
@@ -542,9 +543,10 @@ def test_a_lost_action_or_result_is_retried_after_its_timeout(
 
 def test_malformed_messages_are_ignored_and_counted(running: SimNet) -> None:
     ctl = running.controller("node3")
-    bad = [("hello", {"members": "node1"}), ("hello", {"members": [], "cib": "<cib"}),
-           ("op", {"request": {"rsc": 1}}), ("no-such-kind", {}), ("cib", {"xml": 5}),
-           ("request", {"id": "x", "op": "cleanup"}), ("cancel", {"rsc": "d1"})]
+    bad: list[tuple[str, dict[str, Any]]] = [
+        ("hello", {"members": "node1"}), ("hello", {"members": [], "cib": "<cib"}),
+        ("op", {"request": {"rsc": 1}}), ("no-such-kind", {}), ("cib", {"xml": 5}),
+        ("request", {"id": "x", "op": "cleanup"}), ("cancel", {"rsc": "d1"})]
     for kind, payload in bad:
         ctl.on_message("node1", kind, payload)
     assert ctl.ignored == len(bad)
