@@ -34,7 +34,8 @@ state and the transition, for every primitive inside the notifying clone:
     available         the nodes the clone may be placed on (its allocation scores)
     all               every node of the cluster, in Pacemaker's node-name order
 
-The same lists are given to every notification of a clone, whatever the operation.
+The same lists are given to every notification of a clone, whatever the operation, and,
+as Pacemaker does, to the start, stop, promote and demote of its instances (as op meta).
 """
 
 from __future__ import annotations
@@ -105,7 +106,23 @@ def request_for_action(
         transition_key=transition_key,
         target_rc=expected_rc(state, transition, action),
     )
-    return dataclasses.replace(base, rsc=graph_names(rsc)[0], clone=_clone_info(state, rsc))
+    clone = _clone_info(state, rsc)
+    meta = base.meta
+    if action.task in _CHANGES and clone is not None and clone.notify:
+        meta += _notify_lists(state, transition, rsc)
+    return dataclasses.replace(base, rsc=graph_names(rsc)[0], clone=clone, meta=meta)
+
+
+def _notify_lists(state: ClusterState, transition: Transition,
+                  rsc: ResourceState) -> tuple[tuple[str, str], ...]:
+    """The ``notify_*`` lists Pacemaker also hands to the start, stop, promote and demote
+    of a notifying clone's instance (without the type and operation of a notification)."""
+    clone = _clone_of(state, rsc)
+    if clone is None:
+        return ()
+    info = clone_notification(state, transition, clone, "pre", "start")
+    return tuple((name, value) for name, value in info.meta()
+                 if not name.startswith(("notify_type", "notify_operation", "notify_key_")))
 
 
 # ----------------------------------------------------------------------------- target rc
@@ -288,6 +305,13 @@ def notify_info(state: ClusterState, transition: Transition, action: Action) -> 
     if kind not in ("pre", "post") or operation not in _CHANGES:
         raise ConfigError(f"action {action.id} ({action.key}) does not say which "
                           "notification it is")
+    return clone_notification(state, transition, clone, kind, operation)
+
+
+def clone_notification(state: ClusterState, transition: Transition, clone: ResourceState,
+                       kind: str, operation: str) -> NotifyInfo:
+    """The notification of ``clone``'s instances about ``operation`` (``kind`` pre or
+    post); its lists are the same for every operation (see the module doc)."""
     lists: dict[str, list[Peer]] = {name: [] for name in (
         "active", "inactive", "promoted", "unpromoted", *_CHANGES)}
     promotable = clone.clone is not None and clone.clone.promotable

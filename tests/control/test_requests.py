@@ -148,12 +148,13 @@ def differences(op: GraphOp, request: OpRequest) -> list[str]:
     theirs_clone = {n: v for n in _CLONE_META if (v := op.meta(n)) is not None}
     check("clone meta", theirs_clone, {n: v for n, v in ours_clone.items()
                                        if n in theirs_clone or n in ("clone", "clone_max")})
-    if op.operation == "notify":
-        theirs_notify = {k.removeprefix("CRM_meta_"): v for k, v in op.attrs.items()
-                         if k.startswith("CRM_meta_notify_")}
-        ours_notify = dict(request.notify.meta()) if request.notify is not None else {}
-        for name in sorted(set(theirs_notify) | set(ours_notify)):
-            check(name, theirs_notify.get(name), ours_notify.get(name))
+    theirs_notify = {k.removeprefix("CRM_meta_"): v for k, v in op.attrs.items()
+                     if k.startswith("CRM_meta_notify_")}
+    ours_notify = {k: v for k, v in request.meta if k.startswith("notify_")}
+    if request.notify is not None:
+        ours_notify |= dict(request.notify.meta())
+    for name in sorted(set(theirs_notify) | set(ours_notify)):
+        check(name, theirs_notify.get(name), ours_notify.get(name))
     check("params", op.params, dict(request.params) | dict(request.op_params))
     return found
 
