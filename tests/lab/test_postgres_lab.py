@@ -22,15 +22,11 @@ import pytest
 from harm.cib.config import Clone, Configuration, Primitive
 from harm.cib.durations import parse_ms
 from harm.crmsh.load import parse_configuration
+from harm.errors import LabError
 from harm.lab import lab, mounts, netns, postgres
 from harm.lab.spec import LabSpec
 
-pytestmark = [
-    pytest.mark.netns,
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root"),
-]
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "configs" / "pgsql-lab.crm"
@@ -38,6 +34,45 @@ PRIMARY, STANDBY = "osspc30", "osspc31"
 NODES = (PRIMARY, STANDBY)
 STATUS = "r_pgsql-status"
 SHARED = Path("/var/lib/pgsql")
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def test_settings_open_postgresql_to_the_lab_networks_only() -> None:
+    spec = LabSpec("x", NODES, links=2, private_dirs=postgres.PG_DIRS)
+    settings = postgres.lab_settings(postgres.PgLayout())
+    for line in ("listen_addresses = '*'", "wal_level = replica", "hot_standby = on",
+                 "unix_socket_directories = '/var/run/postgresql'"):
+        assert line in settings.splitlines()
+    rules = [line.split() for line in postgres.hba_lines(spec).splitlines()
+             if line and not line.startswith("#")]
+    assert {(r[0], r[1], r[3], r[4]) for r in rules} == {
+        ("host", db, net, "trust") for db in ("all", "replication")
+        for net in ("192.168.10.0/24", "192.168.11.0/24")}
+    assert postgres.replication_address(spec, PRIMARY, postgres.PgLayout()) == "192.168.11.1"
+    one_link = LabSpec("x", NODES, links=1, private_dirs=postgres.PG_DIRS)
+    assert postgres.replication_address(one_link, STANDBY, postgres.PgLayout()) == "192.168.10.2"
+
+
+def test_data_directories_must_be_private() -> None:
+    spec = LabSpec("x", NODES, private_dirs=postgres.PG_DIRS)
+    assert postgres.host_path(spec, PRIMARY, "/var/lib/pgsql/data") == Path(
+        "/run/harm-lab/x/osspc30/private/var/lib/pgsql/data")
+    with pytest.raises(LabError, match="not in a private directory"):
+        postgres.host_path(LabSpec("x", NODES), PRIMARY, "/var/lib/pgsql/data")
+
+
+def test_the_service_vip_is_read_from_the_configuration() -> None:
+    configuration = parse_configuration(CONFIG.read_text(), str(CONFIG))
+    assert postgres.service_vip(configuration) == "192.168.10.10"
+    assert postgres.service_vip(Configuration()) is None
+    argv = postgres.sql_argv("192.168.10.10", "SELECT 1", postgres.PgLayout(), True)
+    assert argv[0] == "/usr/lib/postgresql/15/bin/psql"
+    assert argv[-4:] == ["-c", "SELECT 1", "-A", "-t"]
+
+
+# ---------------------------------------------------------------- in a lab
 
 
 def harm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -147,6 +182,10 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         assert after == before  # the main namespace's /var/lib/pgsql was not touched
 
 
+@pytest.mark.netns
+@pytest.mark.postgres
+@pytest.mark.slow
+@as_root
 def test_primary_and_sync_standby_in_their_own_data_directories(cluster: Cluster) -> None:
     spec, name = cluster.spec, cluster.spec.name
     assert spec.nodes == NODES
@@ -223,3 +262,34 @@ def test_primary_and_sync_standby_in_their_own_data_directories(cluster: Cluster
     assert cluster.agent("r_pgsql", PRIMARY, "monitor", monitor_primary) == 7
     done = harm("lab", "fail", "--lab", name, PRIMARY, "postgres")
     assert done.returncode != 0 and "not running on osspc30" in done.stderr
+
+
+@pytest.mark.netns
+@as_root
+def test_sql_finds_the_service_vip_in_the_running_configuration(tmp_path: Path) -> None:
+    """No --config: the address comes from harmd's CIB (no PostgreSQL needed to see it)."""
+    name = f"pv{os.getpid() % 100_000}"
+    lab.down(name)
+    crm = tmp_path / "vip.crm"
+    crm.write_text("primitive r_service_vip ocf:heartbeat:IPaddr2 \\\n"
+                   "    params nic=eth0 ip=192.168.10.77 cidr_netmask=24 \\\n"
+                   "    meta target-role=Stopped\n"
+                   "property stonith-enabled=false\n")
+    try:
+        done = harm("lab", "up", "--lab", name, "--nodes", "A,B", "--links", "1")
+        assert done.returncode == 0, done.stderr
+
+        def loaded() -> bool:
+            """the configuration is loaded into the cluster"""
+            return harm("lab", "exec", "--lab", name, "A", "--", sys.executable, "-m",
+                        "harm.cli.main", "configure", "load", "update", str(crm)).returncode == 0
+
+        wait_for(loaded, 60)
+        done = sql(name, "service-vip", "SELECT 1")
+        assert done.returncode != 0
+        assert "192.168.10.77" in done.stderr
+        done = sql(name, "nobody", "SELECT 1")
+        assert done.returncode != 0 and "use service-vip or one of A, B" in done.stderr
+    finally:
+        lab.down(name)
+        assert not netns.lab_namespaces(f"{name}-")
