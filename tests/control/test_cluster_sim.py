@@ -515,8 +515,6 @@ def test_a_lost_cib_update_is_resynchronised(running: SimNet) -> None:
     add_d3(running, "node2")
     running.settle()
     assert running.lost == 1
-    assert running.node("node3").decoder.dropped == {} or \
-        running.node("node3").decoder.dropped["unfinished message lost"] == 1
     running.advance(1000)
     assert_replicas_agree(running)
     assert running.controller("node3").cib.configuration.find_resource("d3") is not None
@@ -596,3 +594,40 @@ def test_concurrent_commits_on_the_same_base_one_wins(running: SimNet) -> None:
     assert len(configured) == 1
     assert_steady(running)
     assert_replicas_agree(running)
+
+
+def test_an_expired_failure_lets_the_resource_come_back(running: SimNet) -> None:
+    commit(running, "node1", "rsc_defaults migration-threshold=1 failure-timeout=60s\n",
+           mode="update")
+    running.advance(1000)
+    running.node("node1").machine.roles.pop("d1")
+    running.advance(10_000)
+    assert {n for r, n, _ in running.running() if r == "d1"} not in (set(), {"node1"})
+    running.advance(30_000)  # not expired yet: it stays away
+    assert ("d1", "node1", Role.STARTED) not in running.running()
+    running.advance(90_000)  # expired, and a recheck has run since
+    assert {(r, n) for r, n, _ in running.running() if r in ("d1", "d2")} == \
+        {("d1", "node1"), ("d2", "node1")}
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+@pytest.mark.parametrize("request_, message", [
+    ({"op": "commit", "xml": "<cib", "base": "now"}, "not well-formed"),
+    ({"op": "commit", "xml": "<cib/>"}, "base version"),
+    ({"op": "fail", "node": "node9", "rsc": "d1"}, "not a member"),
+    ({"op": "attribute", "node": "node2", "name": "x", "value": 5}, "text or null"),
+    ({"op": "reboot-everything"}, "unknown request"),
+])
+def test_bad_requests_fail_with_a_reason(running: SimNet, request_: dict[str, Any],
+                                         message: str) -> None:
+    ctl = running.controller("node3")
+    version = ctl.cib.version
+    if request_.get("base") == "now":
+        request_ = {**request_, "base": list(version[:2])}
+    ident = ctl.submit_request(request_)
+    running.settle()
+    state = ctl.request_state(ident)
+    assert state.state == "failed"
+    assert message in (state.message or "")
+    assert ctl.cib.version == version
