@@ -61,7 +61,7 @@ log = logging.getLogger("harm.control.dc")
 CLUSTER_DELAY_MS = 60_000
 JOIN_TIMEOUT_MS = 10_000
 DEFAULT_RECHECK_MS = 15 * 60_000
-FEATURE_SET = "3.16.2"
+FEATURE_SET = "3.16.1"  # Pacemaker 2.1.5's: its tools refuse to update a CIB with a newer one
 
 
 @dataclass
