@@ -40,6 +40,7 @@ from harm.cib.status import ExecStatus
 from harm.control.controller import Controller
 from harm.control.failures import failure_name
 from harm.control.wire import Decoder, Encoder
+from harm.executor.digest import op_digest
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult
 from harm.membership.events import View
@@ -164,7 +165,7 @@ class SimNode:
         self.machine = machine if machine is not None else Machine()
         self.results: deque[OpResult] = deque()  # the executor's inbox
         self.persisted: Cib = cib
-        self.inputs_saved = 0
+        self.inputs: list[Cib] = []  # the engine inputs this node saved as DC
         self.up = True
         self.controller = Controller(node=name, io=self, cib=cib, all_nodes=net.names,
                                      startup_until=net.now + net.initdead_ms)
@@ -192,7 +193,7 @@ class SimNode:
         self.persisted = cib
 
     def save_input(self, cib: Cib) -> None:
-        self.inputs_saved += 1
+        self.inputs.append(cib)
 
     def now_ms(self) -> int:
         return self.net.now
@@ -206,7 +207,7 @@ class SimNode:
         wall = self.wall()
         return OpResult(request=request, node=self.name, call_id=call_id, rc=rc, status=status,
                         exit_reason=None, stdout="", stderr="", exec_ms=1, queue_ms=0,
-                        started=wall, rc_changed=wall, digest="")
+                        started=wall, rc_changed=wall, digest=op_digest(request))
 
     def deliver(self, result: OpResult) -> None:
         """Results reach the controller from the daemon loop, never inside its own call."""

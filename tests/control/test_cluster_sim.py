@@ -9,7 +9,9 @@ same CIB (:func:`harm.engine.schedule.schedule_cib`).
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -631,3 +633,39 @@ def test_bad_requests_fail_with_a_reason(running: SimNet, request_: dict[str, An
     assert state.state == "failed"
     assert message in (state.message or "")
     assert ctl.cib.version == version
+
+
+# ---------------------------------------------------------------------- against Pacemaker
+
+
+def crm_simulate(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["crm_simulate", "-x", str(path), *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def pacemaker_summary(output: str) -> list[str]:
+    lines = output.split("Transition Summary:", 1)[1].splitlines()[1:]
+    summary = []
+    for line in lines:
+        if not line.startswith("  * "):
+            break
+        summary.append(line[4:])
+    return summary
+
+
+def test_the_engine_inputs_replay_in_crm_simulate(running: SimNet, tmp_path: Path) -> None:
+    """Every input the DC saved (start-up, a failure, a move) is a CIB Pacemaker's own
+    tools take: crm_simulate -S replays it, and schedules what harm's engine scheduled."""
+    running.node("node1").machine.roles.pop("d2")
+    running.advance(10_000)
+    commit(running, "node3", "location l_g g 100: node3\n", mode="update")
+    running.advance(1000)
+    inputs = running.node("node1").inputs
+    assert len(inputs) >= 5
+    for number, cib in enumerate(inputs):
+        path = tmp_path / f"pe-input-{number}.xml"
+        path.write_text(cib_to_xml(cib), encoding="utf-8")
+        replay = crm_simulate(path, "-S")
+        assert replay.returncode == 0, (path.name, replay.stderr[-2000:])
+        ours = schedule_cib(cib, int(cib.attr("execution-date") or 0) or WALL_START)
+        assert pacemaker_summary(replay.stdout) == ours.summary_lines(), path.name
