@@ -310,3 +310,43 @@ def test_ruled_set_applies_only_where_its_rule_holds() -> None:
         {"a": "here"}
     assert evaluate_sets((ruled, plain), RuleInput(node_attrs={"#uname": "n2"})) == \
         {"a": "anywhere"}
+
+
+# ----------------------------------------------------------------------------- whole corpus
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.control.test_requests [CASE…]``: compare every case of the corpus's
+    tests.tsv (or the named ones) and print the cases that differ and the totals."""
+    import sys
+    import tempfile
+
+    from tests.conftest import CORPUS_DIR
+
+    names = list(argv if argv is not None else sys.argv[1:])
+    if not names:
+        rows = (CORPUS_DIR / "tests.tsv").read_text().splitlines()
+        names = [r.split("\t")[1] for r in rows if r.strip() and not r.startswith("#")]
+    compared = equal = unmatched = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            if not (CORPUS_DIR / "xml" / f"{name}.xml").is_file():
+                continue
+            try:
+                result = compare_case(CORPUS_DIR, name, Path(tmp))
+            except (AssertionError, ConfigError, ValueError) as error:
+                failed += 1
+                print(f"{name}: not compared: {str(error).splitlines()[0]}")
+                continue
+            compared += result.compared
+            equal += result.equal
+            unmatched += len(result.unmatched)
+            for line in result.differences:
+                print(f"{name}: {line}")
+    print(f"{compared} actions compared, {equal} equal; {unmatched} graph actions without "
+          f"a counterpart in harm's transition; {failed} cases not compared")
+    return 0 if compared == equal else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
