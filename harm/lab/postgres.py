@@ -227,18 +227,20 @@ def _comm(pid: int) -> str:
         return ""
 
 
-def _parent(pid: int) -> int:
+def _is_postmaster_command(pid: int) -> bool:
+    """The postmaster keeps its command line (``…/bin/postgres -D …``); every child it
+    forks rewrites its own to a title (``postgres: checkpointer``)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-    except OSError:
-        return 0
-    return int(stat.rsplit(")", 1)[1].split()[1])
+        first = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.rsplit("/", 1)[-1] == "postgres"
 
 
 def postmaster_pid(spec: LabSpec, node: str) -> int | None:
     """The pid of ``node``'s postmaster: from a postmaster.pid in its private directories,
-    checked to be a live ``postgres`` in the node's network namespace; else the one
-    ``postgres`` process there whose parent is not a ``postgres``."""
+    checked to be a live ``postgres`` in the node's network namespace; else the process
+    there whose command line is still the server's own (children show a title)."""
     for private in spec.private():
         source = spec.private_source(node, private.path)
         for pid_file in [source / "postmaster.pid", *source.glob("*/postmaster.pid"),
@@ -250,7 +252,7 @@ def postmaster_pid(spec: LabSpec, node: str) -> int | None:
             if netns.alive(pid) and _comm(pid) == "postgres" and _same_netns(spec, node, pid):
                 return pid
     for pid in netns.pids(spec.node_ns(node)):
-        if _comm(pid) == "postgres" and _comm(_parent(pid)) != "postgres" and netns.alive(pid):
+        if _comm(pid) == "postgres" and _is_postmaster_command(pid) and netns.alive(pid):
             return pid
     return None
 

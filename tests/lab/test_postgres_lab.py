@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,8 @@ def test_primary_and_sync_standby_in_their_own_data_directories(cluster: Cluster
     postmaster = postgres.postmaster_pid(spec, PRIMARY)
     standby_postmaster = postgres.postmaster_pid(spec, STANDBY)
     assert postmaster and standby_postmaster and postmaster != standby_postmaster
+    # without a pid file to go by, the namespace's processes tell the same
+    assert postgres.postmaster_pid(replace(spec, private_dirs=()), PRIMARY) == postmaster
     harmds = [lab.harmd_pid(spec, n) for n in NODES]
     done = harm("lab", "fail", "--lab", name, PRIMARY, "postgres")
     assert done.returncode == 0, done.stderr
