@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 
 from harm.errors import AgentError
@@ -303,11 +304,13 @@ def demote(env: OcfEnv) -> OcfRc:
     if not s.replicated:
         raise not_configured("demote needs rep_mode async or sync")
     if server.postmaster_pid(s) is None:
+        # as the stock agent: a primary that died is demoted by recording it stopped (the
+        # failed monitor already told the cluster); its lock file stays, so it will not
+        # start again on old data until an operator has looked
         ctx.set_mine(s.status_attr, STATUS_STOP)
         ctx.set_mine(s.score_attr, SCORE_NEVER)
-        raise ActionError(
-            OcfRc.NOT_RUNNING, f"PostgreSQL was not running; {s.lock_file} is kept"
-        )
+        print(f"demote: PostgreSQL was not running; {s.lock_file} is kept", file=sys.stderr)
+        return OcfRc.OK
     seen = server.observe(s)
     if seen.in_recovery:
         return OcfRc.OK
