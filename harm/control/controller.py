@@ -138,6 +138,16 @@ class Controller:
     _hello_sent_once: bool = False
     _coordinator: Any = None  # harm.control.coordinator.Coordinator while this node is DC
 
+    def __post_init__(self) -> None:
+        # this node's transient attributes lived in the attribute store of the harmd that
+        # saved this CIB: they died with it, as Pacemaker erases a node's attributes when
+        # it leaves; stale ones (a promotion score) must not come back with the hello
+        mine = self.cib.status.node(self.node)
+        if mine is not None and mine.transient_attributes:
+            nodes = tuple(replace(s, transient_attributes=()) if s.uname == self.node else s
+                          for s in self.cib.status.nodes)
+            self.cib = replace(self.cib, status=replace(self.cib.status, nodes=nodes))
+
     # ------------------------------------------------------------------ queries
 
     @property

@@ -206,7 +206,10 @@ class Coordinator:
         state = hello.cib.status.node(node)
         self.lrm[node] = state.resources if state else ()
         if not keep_attrs or node not in self.attrs:
-            self.attrs[node] = _attrs_of(state) if not keep_attrs else {}
+            # a node is the authority on its own transient attributes: a partition that
+            # merges brings them back (as Pacemaker's attribute managers resynchronise);
+            # a node that restarted has none (the controller drops them when it starts)
+            self.attrs[node] = _attrs_of(state)
 
     def _config_nodes(self) -> None:
         from harm.control.controller import ensure_nodes
