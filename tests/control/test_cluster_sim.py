@@ -325,6 +325,50 @@ def test_partition_and_heal_the_newer_configuration_wins(running: SimNet, side: 
     assert_steady(running)
 
 
+def test_the_old_dc_returning_takes_over_without_a_failover(running: SimNet) -> None:
+    """node1 (DC) is cut off; node2 coordinates the majority; after the heal node1 is
+    DC again (the lower-named incumbent) and the members' own attributes (promotion
+    scores) come back with them: the promoted instance stays where it is."""
+    running.partition({"node1"}, {"node2", "node3"})
+    running.advance(1000)
+    assert running.dcs() == {"node1": "node1", "node2": "node2", "node3": "node2"}
+    assert ("s", "node2", Role.PROMOTED) in running.running()
+    mark = len(running.ops)
+
+    running.heal()
+    running.advance(1000)
+
+    assert set(running.dcs().values()) == {"node1"}
+    assert {n: attr(dc_of(running), n, "master-s") for n in ("node2", "node3")} == \
+        {"node2": "20", "node3": "5"}
+    assert ("s", "node2", Role.PROMOTED) in running.running()
+    assert not [c for c in changes(running.ops_since(mark)) if c[0] in ("demote", "promote")]
+    assert not [c for c in changes(running.ops_since(mark), ("node2", "node3"))
+                if c[1] in ("c", "s")]
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
+def test_a_rebooted_node_comes_back_without_its_old_attributes(running: SimNet) -> None:
+    """Transient attributes die with the node (as Pacemaker erases them): the promotion
+    score node2 had before it crashed does not return with it."""
+    running.crash("node2")
+    running.advance(1000)
+    running.scores["node2"] = 1  # after the reboot its agent scores lower
+    running.nodes["node2"].up = True
+    mark = len(running.ops)
+    running.restart_harmd("node2")
+    running.update_views()
+    running.advance(1000)
+    assert attr(dc_of(running), "node2", "master-s") == "1"
+    assert [c for c in changes(running.ops_since(mark)) if c[1] == "s"] == \
+        [("start", "s", "node2")]
+    promoted = [n for r, n, role in running.running() if r == "s" and role is Role.PROMOTED]
+    assert promoted != ["node2"] and len(promoted) == 1
+    assert_steady(running)
+    assert_replicas_agree(running)
+
+
 def test_messages_across_a_partition_are_dropped(running: SimNet) -> None:
     ctl = running.controller("node3")
     ctl.submit_request({"op": "attribute", "node": "node3", "name": "x", "value": "1",
