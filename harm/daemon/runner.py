@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from harm.control.wire import MAGIC as CONTROLLER_MAGIC
 from harm.errors import ControlError
 from harm.membership.events import (
     Delivered,
@@ -123,6 +124,8 @@ class Runner:
             return
         if isinstance(event, Delivered):
             m = event.message
+            if m.body.startswith(CONTROLLER_MAGIC):
+                return  # the controller's own traffic; "messages" shows what "send" sent
             self.messages.append({"sender": m.sender, "number": m.number, "dest": m.dest,
                                   "body": m.body.decode(errors="replace"), "at_ms": now})
             return
