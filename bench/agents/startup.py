@@ -6,9 +6,13 @@ Each case runs ``agents/<Name> ACTION`` through the launcher, the way the cluste
 agent: ``monitor`` of a stopped Dummy and a stopped Stateful (the common probe; rc 7 is
 expected), ``meta-data`` of pgsql and IPaddr2 (rc 0). The baseline is ``python -c pass``
 with the interpreter the launcher picks (the checkout's .venv). Runs are interleaved (one of
-each case per round) so that background load hits every case alike. Prints the median and
-p95 of each case in ms and their ratio to the baseline's median; ``--json`` prints the same
-as JSON. Every case's exit code is checked; a wrong one stops the benchmark.
+each case per round) so that background load hits every case alike, after one warm-up call
+of each that leaves compiled bytecode behind (``PYTHONDONTWRITEBYTECODE`` is dropped), as a
+node has it after an agent's first call. Prints the median and p95 of each case's wall time
+in ms and the ratio of its median to the baseline's, then the median CPU time (user + system
+of the call and of what it ran, from ``wait4``), which a busy machine inflates less than
+wall time, and its ratio; ``--json`` prints the same as JSON. Every case's exit code is
+checked; a wrong one stops the benchmark.
 
 ``--other DIR`` adds the same agent calls through ``DIR/agents`` (another copy of harm,
 e.g. ``git archive COMMIT | tar -x -C DIR`` and a link ``DIR/.venv`` to this checkout's),
@@ -61,6 +65,8 @@ def cases(other: Path | None = None) -> list[Case]:
 def agent_environ(scratch: Path) -> dict[str, str]:
     """An OCF environment whose state files and attributes stay inside ``scratch``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OCF_", "HARM_"))}
+    # a node keeps compiled bytecode after an agent's first call; so does the warm-up here
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         OCF_ROOT="/usr/lib/ocf",
         OCF_RESOURCE_INSTANCE="bench",
@@ -70,17 +76,31 @@ def agent_environ(scratch: Path) -> dict[str, str]:
     return env
 
 
-def time_once(case: Case, env: dict[str, str]) -> float:
-    """Milliseconds from fork to exit of one call."""
+@dataclass(frozen=True)
+class Sample:
+    wall_ms: float  # from fork to exit
+    cpu_ms: float  # user + system of the call and the programs it waited for
+
+
+def time_once(case: Case, env: dict[str, str]) -> Sample:
+    """One call of ``case``; its exit code must be the expected one."""
     start = time.perf_counter()
-    done = subprocess.run(case.argv, env=env, capture_output=True, check=False)
+    child = subprocess.Popen(
+        case.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, cwd=env["HA_RSCTMP"],
+    )
+    assert child.stderr is not None
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
     elapsed = (time.perf_counter() - start) * 1000.0
-    if done.returncode != case.rc:
+    child.returncode = os.waitstatus_to_exitcode(status)
+    child.stderr.close()
+    if child.returncode != case.rc:
         raise SystemExit(
-            f"{case.name}: exit {done.returncode}, expected {case.rc}: "
-            f"{done.stderr.decode(errors='replace').strip()}"
+            f"{case.name}: exit {child.returncode}, expected {case.rc}: "
+            f"{stderr.decode(errors='replace').strip()}"
         )
-    return elapsed
+    return Sample(elapsed, (usage.ru_utime + usage.ru_stime) * 1000.0)
 
 
 def p95(values: list[float]) -> float:
@@ -90,25 +110,34 @@ def p95(values: list[float]) -> float:
 
 def measure(runs: int, other: Path | None = None) -> list[dict[str, object]]:
     todo = cases(other)
-    samples: dict[str, list[float]] = {case.name: [] for case in todo}
+    samples: dict[str, list[Sample]] = {case.name: [] for case in todo}
     with tempfile.TemporaryDirectory(prefix="harm-bench-agents-") as scratch:
         env = agent_environ(Path(scratch))
+        Path(env["HA_RSCTMP"]).mkdir()  # also the calls' working directory: no harm/ there
         for case in todo:  # warm the page cache and the bytecode caches
             time_once(case, env)
         for _ in range(runs):
             for case in todo:
                 samples[case.name].append(time_once(case, env))
-    base = statistics.median(samples[todo[0].name])
+    def wall(name: str) -> list[float]:
+        return [sample.wall_ms for sample in samples[name]]
+
+    def cpu(name: str) -> list[float]:
+        return [sample.cpu_ms for sample in samples[name]]
+
+    base, base_cpu = statistics.median(wall(todo[0].name)), statistics.median(cpu(todo[0].name))
     rows: list[dict[str, object]] = []
     for case in todo:
-        median = statistics.median(samples[case.name])
+        median, median_cpu = statistics.median(wall(case.name)), statistics.median(cpu(case.name))
         rows.append(
             {
                 "case": case.name,
                 "runs": runs,
                 "median_ms": round(median, 1),
-                "p95_ms": round(p95(samples[case.name]), 1),
+                "p95_ms": round(p95(wall(case.name)), 1),
                 "ratio": round(median / base, 2),
+                "cpu_median_ms": round(median_cpu, 1),
+                "cpu_ratio": round(median_cpu / base_cpu, 2),
             }
         )
     return rows
@@ -128,11 +157,14 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'case':<36} {'median ms':>10} {'p95 ms':>8} {'x python':>9}")
+    print(
+        f"{'case':<36} {'median ms':>10} {'p95 ms':>8} {'x python':>9}"
+        f" {'cpu ms':>8} {'x python':>9}"
+    )
     for row in rows:
         print(
             f"{row['case']!s:<36} {row['median_ms']!s:>10} {row['p95_ms']!s:>8} "
-            f"{row['ratio']!s:>9}"
+            f"{row['ratio']!s:>9} {row['cpu_median_ms']!s:>8} {row['cpu_ratio']!s:>9}"
         )
     return 0
 

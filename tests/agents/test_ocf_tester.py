@@ -94,7 +94,9 @@ def test_launcher_copied_out_of_the_checkout_uses_the_installed_harm(tmp_path: P
     launcher.chmod(0o755)
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    (bindir / "python3").symlink_to(REPO / ".venv" / "bin" / "python")  # harm installed here
+    # harm installed here (a wrapper, not a link: a linked venv interpreter loses its venv)
+    (bindir / "python3").write_text(f'#!/bin/sh\nexec {REPO / ".venv" / "bin" / "python"} "$@"\n')
+    (bindir / "python3").chmod(0o755)
     env = {
         "PATH": f"{bindir}:/usr/bin:/bin",
         "OCF_RESOURCE_INSTANCE": "d1",

@@ -169,3 +169,18 @@ def test_the_launcher_falls_back_to_the_checkout_in_one_interpreter(tmp_path: Pa
     assert [call(a).returncode for a in ("monitor", "start", "monitor", "stop")] == [7, 0, 0, 0]
     assert call().returncode == 2
     assert call("frobnicate").returncode == 3
+
+
+def test_the_working_directory_does_not_shadow_harm(tmp_path: Path) -> None:
+    # an executor may start agents anywhere; a harm/ (or json.py) there must not be imported
+    (tmp_path / "harm").mkdir()
+    (tmp_path / "harm" / "__init__.py").write_text('raise SystemExit("shadowed")\n')
+    (tmp_path / "json.py").write_text('raise SystemExit("shadowed")\n')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OCF_", "HARM_"))}
+    for action, rc in (("meta-data", 0), ("monitor", 7)):
+        done = subprocess.run(
+            [str(REPO / "agents" / "Dummy"), action], cwd=tmp_path, capture_output=True,
+            text=True, timeout=60, check=False,
+            env={**clean, "OCF_RESOURCE_INSTANCE": "t_cwd", "HA_RSCTMP": str(tmp_path / "r")},
+        )
+        assert (done.returncode, done.stderr) == (rc, "")
