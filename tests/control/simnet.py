@@ -19,9 +19,10 @@ Agents (chosen by the agent's type):
 
     Dummy     start/stop; monitor: 0 when running, else 7
     Stateful  start (unpromoted), promote, demote, stop; monitor: 8 promoted, 0 unpromoted,
-              7 stopped. On start it writes its promotion score ``master-<primitive>``
-              through its controller (``submit_request({"op": "attribute", ...})``), on stop
-              it deletes it, as crm_master does.
+              7 stopped. On start, and on a probe that finds it running, it writes its
+              promotion score ``master-<primitive>`` through its controller
+              (``submit_request({"op": "attribute", ...})``); on stop it deletes it, as
+              Pacemaker's stock Stateful agent does with crm_master.
 
 Nothing runs in the background: :meth:`SimNet.drain` delivers messages and runs queued
 operations until nothing is left, :meth:`SimNet.advance` moves the clock, calling each
@@ -225,7 +226,7 @@ class SimNode:
         if forced is not None:
             return forced
         if request.agent.type == "Stateful":
-            return self._stateful(rsc, request.action)
+            return self._stateful(rsc, request.action, request.interval_ms)
         return self._dummy(rsc, request.action)
 
     def _dummy(self, rsc: str, action: str) -> int:
@@ -238,12 +239,14 @@ class SimNode:
             return OCF_SUCCESS if rsc in roles else OCF_NOT_RUNNING
         return OCF_SUCCESS
 
-    def _stateful(self, rsc: str, action: str) -> int:
+    def _stateful(self, rsc: str, action: str, interval_ms: int) -> int:
         roles = self.machine.roles
         role = roles.get(rsc)
         if action == "monitor":
             if role is None:
                 return OCF_NOT_RUNNING
+            if interval_ms == 0:  # a probe restores the score, as the stock agent's does
+                self._promotion_score(rsc, str(self.net.promotion_score(self.name, rsc)))
             return OCF_RUNNING_PROMOTED if role is Role.PROMOTED else OCF_SUCCESS
         if action == "start":
             roles[rsc] = Role.UNPROMOTED

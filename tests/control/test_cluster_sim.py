@@ -713,3 +713,26 @@ def test_the_engine_inputs_replay_in_crm_simulate(running: SimNet, tmp_path: Pat
         assert replay.returncode == 0, (path.name, replay.stderr[-2000:])
         ours = schedule_cib(cib, int(cib.attr("execution-date") or 0) or WALL_START)
         assert pacemaker_summary(replay.stdout) == ours.summary_lines(), path.name
+
+
+def test_harmd_restart_on_the_promoted_dc_keeps_it_promoted() -> None:
+    """The restarted DC has lost its transient attributes (they lived in its memory); the
+    probe that finds the instance promoted restores its score (as the stock Stateful and
+    pgsql agents do) before anything would move the promotion."""
+    cluster = SimNet(NODES, promotion_scores={"node1": 20, "node2": 5, "node3": 5})
+    cluster.settle()
+    commit(cluster, "node2", CONFIG)
+    cluster.advance(1000)
+    assert ("s", "node1", Role.PROMOTED) in cluster.running()
+    before = cluster.running()
+    mark = len(cluster.ops)
+
+    cluster.restart_harmd("node1")
+    cluster.advance(1000)
+
+    assert cluster.controller("node1").is_dc
+    assert cluster.running() == before
+    assert changes(cluster.ops_since(mark)) == []
+    assert attr(dc_of(cluster), "node1", "master-s") == "20"
+    assert_steady(cluster)
+    assert_replicas_agree(cluster)
