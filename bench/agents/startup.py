@@ -1,6 +1,6 @@
 """Agent start-up: wall time of one agent call, against a bare interpreter.
 
-    .venv/bin/python bench/agents/startup.py [--runs 40] [--json] [--other DIR]
+    .venv/bin/python bench/agents/startup.py [--runs 40] [--json] [--other DIR] [--writes]
 
 Each case runs ``agents/<Name> ACTION`` through the launcher, the way the cluster calls an
 agent: ``monitor`` of a stopped Dummy and a stopped Stateful (the common probe; rc 7 is
@@ -17,6 +17,11 @@ checked; a wrong one stops the benchmark.
 ``--other DIR`` adds the same agent calls through ``DIR/agents`` (another copy of harm,
 e.g. ``git archive COMMIT | tar -x -C DIR`` and a link ``DIR/.venv`` to this checkout's),
 interleaved with this checkout's, so that a before/after comparison sees the same load.
+
+``--writes`` also times one attribute write as agents make it now (a request on a control
+socket, answered by a :class:`harm.daemon.control.ControlServer` in this process that only
+records it) and the start-up of the ``harm attribute`` command every write used to run
+(``harm attribute --help``: the floor of that cost, before any work).
 """
 
 from __future__ import annotations
@@ -119,6 +124,7 @@ def measure(runs: int, other: Path | None = None) -> list[dict[str, object]]:
         for _ in range(runs):
             for case in todo:
                 samples[case.name].append(time_once(case, env))
+
     def wall(name: str) -> list[float]:
         return [sample.wall_ms for sample in samples[name]]
 
@@ -143,19 +149,72 @@ def measure(runs: int, other: Path | None = None) -> list[dict[str, object]]:
     return rows
 
 
+def attribute_writes(runs: int) -> list[dict[str, object]]:
+    """Wall time of one attribute write over the socket, and of the old command's start-up."""
+    import selectors
+    import threading
+
+    from harm.daemon.control import ControlServer
+    from harm.ocf.attributes import HarmSocketStore
+
+    socket_ms: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="harm-bench-writes-") as scratch:
+        control = ControlServer(Path(scratch) / "harmd.sock", allowed_uid=os.geteuid())
+        control.register("cluster-op", lambda request: {"request": "bench"})
+        stop = threading.Event()
+
+        def serve() -> None:
+            with selectors.DefaultSelector() as sel:
+                sel.register(control.sock, selectors.EVENT_READ)
+                while not stop.is_set():
+                    for _ in sel.select(0.05):
+                        conn = control.accept()
+                        while conn is not None and not control.readable(conn):
+                            pass
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            store = HarmSocketStore(control.path)
+            for i in range(runs + 1):
+                start = time.perf_counter()
+                store.update("n1", "pingd", str(i), delay_s=5)
+                if i:
+                    socket_ms.append((time.perf_counter() - start) * 1000.0)
+        finally:
+            stop.set()
+            thread.join(10)
+            control.close()
+    harm = PYTHON.with_name("harm")
+    cli = Case("harm attribute --help", (str(harm), "attribute", "--help"), 0)
+    with tempfile.TemporaryDirectory(prefix="harm-bench-writes-") as scratch:
+        env = agent_environ(Path(scratch))
+        Path(env["HA_RSCTMP"]).mkdir()
+        time_once(cli, env)
+        cli_ms = [time_once(cli, env).wall_ms for _ in range(runs)]
+    return [
+        {"case": "write over the control socket", "runs": runs,
+         "median_ms": round(statistics.median(socket_ms), 2), "p95_ms": round(p95(socket_ms), 2)},
+        {"case": "harm attribute --help (old, per write)", "runs": runs,
+         "median_ms": round(statistics.median(cli_ms), 1), "p95_ms": round(p95(cli_ms), 1)},
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--runs", type=int, default=40, help="calls of each case (default 40)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--other", type=Path, help="another checkout to compare with")
+    parser.add_argument("--writes", action="store_true", help="also time attribute writes")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.other is not None and not (args.other / "agents" / "ocf-launch").exists():
         parser.error(f"--other {args.other}: no agents/ocf-launch there")
     rows = measure(args.runs, args.other)
+    writes = attribute_writes(args.runs) if args.writes else []
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows + writes, indent=2))
         return 0
     print(
         f"{'case':<36} {'median ms':>10} {'p95 ms':>8} {'x python':>9}"
@@ -166,6 +225,8 @@ def main() -> int:
             f"{row['case']!s:<36} {row['median_ms']!s:>10} {row['p95_ms']!s:>8} "
             f"{row['ratio']!s:>9} {row['cpu_median_ms']!s:>8} {row['cpu_ratio']!s:>9}"
         )
+    for row in writes:
+        print(f"{row['case']!s:<40} {row['median_ms']!s:>10} {row['p95_ms']!s:>8}")
     return 0
 
 
