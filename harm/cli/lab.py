@@ -23,8 +23,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -113,6 +115,51 @@ def up_command(
         lab.wait_sockets(spec, list(spec.nodes))
     click.echo(f"lab {spec.name} is up: {', '.join(spec.nodes)} "
                f"({spec.links} links; state in {spec.run_dir})")
+    if demo and start:
+        _run_demo(spec)
+
+
+def _demo_config() -> Path:
+    from harm.catalog import default_agents_dir
+
+    for folder in (Path(__file__).resolve().parents[2] / "configs",
+                   default_agents_dir().parent / "configs",
+                   Path(sys.prefix) / "share" / "harm" / "configs"):
+        candidate = folder / "pgsql-lab.crm"
+        if candidate.is_file():
+            return candidate
+    raise LabError("configs/pgsql-lab.crm not found (run the demo from harm's checkout)")
+
+
+def _run_demo(spec: LabSpec) -> None:
+    """PostgreSQL on both nodes, the seed's configuration, then wait for PRI + HS:sync."""
+    from harm.lab import demo
+
+    config = _demo_config()
+    first, second = spec.nodes[0], spec.nodes[1]
+    click.echo(f"initialising PostgreSQL on {first} and seeding {second} from it ...")
+    demo.provision(spec)
+    click.echo(f"loading {config} through {first}'s harmd ...")
+    demo.configure(spec, config)
+    click.echo("waiting for the agents to elect a primary and the standby to be in sync "
+               "(the first election takes a few standby monitors) ...")
+    took = demo.wait_ready(spec)
+    click.echo(f"ready after {took:.0f}s: {first} is PRI, {second} is HS:sync\n")
+    sock = demo.socket_of(spec, first)
+    shown = subprocess.run([sys.executable, "-m", "harm.mon", "--socket", str(sock), "-1",
+                            "-Afr"], capture_output=True, text=True, timeout=60, check=False)
+    click.echo(shown.stdout)
+    name = f" --name {spec.name}" if spec.name != "harm" else ""
+    click.echo(f"""Try:
+  harm_mon --socket {sock} -Afr -i 1       live status (q quits)
+  harm lab sql{name} -- "CREATE TABLE t (x int); INSERT INTO t VALUES (1)"
+  harm lab fail{name} {first} postgres          kill -9 the primary's postmaster
+  harm lab fail{name} {first} node              crash the whole node
+  harm lab fail{name} {first} link=eth0         cut the service link
+  harm lab heal{name} {first}                   undo the faults, restart harmd
+  HARM_SOCKET={sock} harm resource move ms_pgsql {second}
+Tear down:
+  harm lab down{name}""")
 
 
 @command.command("down")

@@ -1,0 +1,88 @@
+"""The two-node PostgreSQL demo of the seed report, on a lab: provision, configure, wait.
+
+    provision(spec)        initdb on the first node, start it by hand just long enough to
+                           seed the second node with pg_basebackup over eth1, stop it
+                           cleanly: both nodes hold the same data, no server runs
+    configure(spec, file)  load the configuration through the first node's harmd
+    wait_ready(spec)       until the first node is PRI with both VIPs and the second is
+                           HS:sync (the agents' first election takes a few monitors)
+
+Step by step this is the seed's procedure with harm's commands (docs/quickstart.md).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harm.cib.xml_import import parse_cib_xml
+from harm.daemon.client import request
+from harm.errors import ControlError, LabError
+from harm.lab.postgres import PgLayout, init_primary, on_node, seed_standby
+from harm.lab.spec import LabSpec
+
+STATUS = "r_pgsql-status"
+READY_TIMEOUT_S = 300.0
+
+
+def provision(spec: LabSpec, layout: PgLayout | None = None) -> None:
+    """PostgreSQL on both nodes: the first initialised, the second a copy of it."""
+    layout = layout or PgLayout()
+    first, second = spec.nodes[0], spec.nodes[1]
+    init_primary(spec, first, layout)
+    pg_ctl = layout.tool("pg_ctl")
+    on_node(spec, first, [pg_ctl, "-D", layout.pgdata, "-w", "-t", "60", "-o",
+                          f"-p {layout.port}", "-l", "/var/lib/pgsql/seed.log", "start"],
+            user="postgres")
+    try:
+        seed_standby(spec, second, first, layout)
+    finally:
+        on_node(spec, first, [pg_ctl, "-D", layout.pgdata, "-w", "-m", "fast", "stop"],
+                user="postgres")
+
+
+def socket_of(spec: LabSpec, node: str) -> Path:
+    return spec.node_dir(node) / "harmd.sock"
+
+
+def configure(spec: LabSpec, config: Path) -> None:
+    """``harm configure load update FILE`` on the first node."""
+    env = {**os.environ, "HARM_SOCKET": str(socket_of(spec, spec.nodes[0]))}
+    env.pop("HARM_CIB_FILE", None)
+    done = subprocess.run([sys.executable, "-m", "harm.cli.main", "configure", "load",
+                           "update", str(config)], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    if done.returncode != 0:
+        raise LabError(f"loading {config} failed: {done.stderr or done.stdout}")
+
+
+def node_attribute(spec: LabSpec, node: str, name: str) -> str | None:
+    """A transient attribute of ``node`` as the first live node's CIB shows it."""
+    for source in spec.nodes:
+        try:
+            xml = request(socket_of(spec, source), "cib", timeout=3)["xml"]
+        except ControlError:
+            continue
+        state = parse_cib_xml(xml).status.node(node)
+        return state.attribute(name) if state else None
+    return None
+
+
+def ready(spec: LabSpec) -> bool:
+    first, second = spec.nodes[0], spec.nodes[1]
+    return (node_attribute(spec, first, STATUS) == "PRI"
+            and node_attribute(spec, second, STATUS) == "HS:sync")
+
+
+def wait_ready(spec: LabSpec, timeout_s: float = READY_TIMEOUT_S) -> float:
+    """Seconds until the demo cluster is PRI + HS:sync; LabError after ``timeout_s``."""
+    start = time.monotonic()
+    while not ready(spec):
+        if time.monotonic() - start > timeout_s:
+            raise LabError(f"the demo cluster did not reach PRI + HS:sync in {timeout_s:.0f}s;"
+                           f" see harm_mon --socket {socket_of(spec, spec.nodes[0])} -1 -Afr")
+        time.sleep(1.0)
+    return time.monotonic() - start
