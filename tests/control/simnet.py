@@ -181,7 +181,9 @@ class SimNode:
                             if n != self.name and self.net.connected(self.name, n))
         else:
             targets = (dest,)
-        self.net.bus.append((self.name, targets, kind, self.encoder.encode(kind, payload)))
+        chunks = self.encoder.encode(kind, payload)
+        self.net.bus.append((self.name, targets, kind, chunks))
+        self.net.largest = max(self.net.largest, len(chunks))
         self.net.sent[kind] += 1
 
     def submit(self, request: OpRequest) -> None:
@@ -296,6 +298,7 @@ class SimNet:
         self.sent: Counter[str] = Counter()
         self.dropped = 0
         self.lost = 0
+        self.largest = 0  # the most chunks one message took
         self._view_id = 0
         self.nodes = {name: SimNode(self, name, cib or Cib()) for name in self.names}
         self.update_views()

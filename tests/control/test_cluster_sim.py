@@ -9,6 +9,8 @@ same CIB (:func:`harm.engine.schedule.schedule_cib`).
 
 from __future__ import annotations
 
+import random
+import string
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -736,3 +738,18 @@ def test_harmd_restart_on_the_promoted_dc_keeps_it_promoted() -> None:
     assert attr(dc_of(cluster), "node1", "master-s") == "20"
     assert_steady(cluster)
     assert_replicas_agree(cluster)
+
+
+def test_a_cib_larger_than_one_datagram_travels_in_chunks(net: SimNet) -> None:
+    rng = random.Random(5)
+    blob = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(80_000))
+    commit(net, "node3", "node node1\nnode node2\nnode node3\n"
+           "property stonith-enabled=false\n"
+           f"primitive big ocf:heartbeat:Dummy params blob={blob} op monitor interval=10s\n")
+    net.advance(1000)
+    assert net.largest >= 2  # the CIB (and every hello) no longer fits one chunk
+    assert len([p for p in net.running() if p[0] == "big"]) == 1
+    assert_replicas_agree(net)
+    [big] = list(net.controller("node2").cib.configuration.primitives())
+    assert big.param("blob") == blob
+    assert all(not node.decoder.dropped for node in net.nodes.values())
