@@ -31,7 +31,7 @@ from harm import __version__
 from harm.cib.cib import Cib
 from harm.cib.config import Group, NvSet, Primitive, is_true, merged
 from harm.cib.durations import parse_ms
-from harm.cib.status import NodeState, ResourceHistory, Status
+from harm.cib.status import ExecStatus, NodeState, ResourceHistory, Status
 from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
 from harm.control.attrd import AttributeStore, Write
@@ -253,6 +253,8 @@ class Coordinator:
             log.warning("%s %s on %s failed: rc=%s status=%s%s", rsc, action, node, rc,
                         status, f" ({info.get('exit_reason')})" if info.get("exit_reason")
                         else "")
+        if status == ExecStatus.CANCELLED:
+            return True  # a recurring operation stopped on purpose (a stop, a cancel)
         key = info.get("key")
         ok = status == 0 and rc == target
         if not isinstance(key, str) or self.graph is None:
