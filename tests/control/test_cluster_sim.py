@@ -753,3 +753,34 @@ def test_a_cib_larger_than_one_datagram_travels_in_chunks(net: SimNet) -> None:
     [big] = list(net.controller("node2").cib.configuration.primitives())
     assert big.param("blob") == blob
     assert all(not node.decoder.dropped for node in net.nodes.values())
+
+
+def test_a_request_in_flight_when_the_dc_dies_is_answered_by_the_next(
+        running: SimNet) -> None:
+    ctl = running.controller("node3")
+    ident = ctl.submit_request({"op": "attribute", "node": "node3", "name": "color",
+                                "value": "green", "lifetime": "reboot"})
+    running.crash("node1")  # before the request reached it
+    running.advance(1000)
+    assert ctl.request_state(ident).state == "done"
+    assert dc_of(running).node == "node2"
+    assert attr(dc_of(running), "node3", "color") == "green"
+    assert_replicas_agree(running)
+    assert_steady(running)
+
+
+def test_without_quorum_everything_stops_and_comes_back_after_the_heal(
+        running: SimNet) -> None:
+    running.partition({"node1"}, {"node2"}, {"node3"})
+    running.advance(1000)
+    assert running.dcs() == {n: n for n in NODES}
+    assert all(not net_ctl.cib.have_quorum for net_ctl in
+               (running.controller(n) for n in NODES))
+    assert running.running() == set()  # no-quorum-policy=stop
+    running.heal()
+    running.advance(1000)
+    assert set(running.dcs().values()) == {"node1"}
+    assert {r for r, _, _ in running.running()} == {"d1", "d2", "c", "s"}
+    assert ("s", "node2", Role.PROMOTED) in running.running()
+    assert_steady(running)
+    assert_replicas_agree(running)
