@@ -180,7 +180,13 @@ class HarmSocketStore:
     def delete(
         self, node: str, name: str, *, delay_s: int = 0, lifetime: Lifetime | None = None
     ) -> None:
+        """Without a lifetime, the permanent value goes only when there is one: deleting it
+        is a configuration change, which agents that only ever set transient values (every
+        stop deletes its attributes) should not cause."""
         for each in _lifetimes(lifetime):
+            unset = lifetime is None and each is Lifetime.FOREVER
+            if unset and self.query(node, name, lifetime=each) is None:
+                continue
             self._set(node, name, None, each, delay_s)
 
     def _set(

@@ -114,16 +114,25 @@ def test_update_sends_one_attribute_operation_and_does_not_wait(harmd: FakeHarmd
     assert harmd.of("request-status") == []
 
 
-def test_delete_sends_null_for_each_lifetime_asked(harmd: FakeHarmd) -> None:
+def test_delete_sends_null_for_each_lifetime_that_holds_a_value(harmd: FakeHarmd) -> None:
     store = HarmSocketStore(harmd.path)
     store.delete("n1", "pingd", delay_s=2)
-    assert harmd.requests == [
-        op("n1", "pingd", None, "reboot", 2000),
-        op("n1", "pingd", None, "forever", 2000),
+    # no permanent value: deleting one would only change the configuration for nothing
+    assert harmd.of("cluster-op") == [op("n1", "pingd", None, "reboot", 2000)]
+    harmd.requests.clear()
+    harmd.values[("n1", "site", "forever")] = "a"
+    store.delete("n1", "site", delay_s=2)
+    assert harmd.of("cluster-op") == [
+        op("n1", "site", None, "reboot", 2000),
+        op("n1", "site", None, "forever", 2000),
     ]
     harmd.requests.clear()
     store.delete("n1", "master-r", lifetime=Lifetime.REBOOT)
-    assert harmd.requests == [op("n1", "master-r", None, "reboot", 0)]
+    store.delete("n1", "other", lifetime=Lifetime.FOREVER)
+    assert harmd.requests == [
+        op("n1", "master-r", None, "reboot", 0),
+        op("n1", "other", None, "forever", 0),
+    ]
 
 
 def test_query_asks_transient_then_permanent(harmd: FakeHarmd) -> None:
@@ -200,11 +209,10 @@ def test_an_agent_run_by_harmd_writes_through_the_socket(
             timeout=60, check=False,
         )
         assert done.returncode == 0, done.stderr
-    assert harmd.requests == [
+    assert harmd.of("cluster-op") == [
         op("n1", "master-r_state", "5", "reboot", 0),
         op("n1", "master-r_state", "10", "reboot", 0),
         op("n1", "master-r_state", None, "reboot", 0),
-        op("n1", "master-r_state", None, "forever", 0),
     ]
 
 
