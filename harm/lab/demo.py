@@ -25,6 +25,8 @@ from harm.lab.postgres import PgLayout, init_primary, on_node, seed_standby
 from harm.lab.spec import LabSpec
 
 STATUS = "r_pgsql-status"
+DATA_STATUS = "r_pgsql-data-status"
+SERVICE_VIP = "192.168.10.10"
 READY_TIMEOUT_S = 300.0
 
 
@@ -86,3 +88,85 @@ def wait_ready(spec: LabSpec, timeout_s: float = READY_TIMEOUT_S) -> float:
                            f" see harm_mon --socket {socket_of(spec, spec.nodes[0])} -1 -Afr")
         time.sleep(1.0)
     return time.monotonic() - start
+
+
+# ---------------------------------------------------------------- scenario helpers
+
+
+def attribute(spec: LabSpec, node: str, name: str) -> str | None:
+    """A transient attribute of ``node``, else the permanent one (``-data-status``)."""
+    for source in spec.nodes:
+        try:
+            xml = request(socket_of(spec, source), "cib", timeout=3)["xml"]
+        except ControlError:
+            continue
+        cib = parse_cib_xml(xml)
+        state = cib.status.node(node)
+        value = state.attribute(name) if state else None
+        if value is None:
+            configured = cib.configuration.node_by_uname(node)
+            value = configured.attribute(name) if configured else None
+        return value
+    return None
+
+
+def primary(spec: LabSpec) -> str | None:
+    """The node whose pgsql status is PRI (the first one found)."""
+    for node in spec.nodes:
+        if attribute(spec, node, STATUS) == "PRI":
+            return node
+    return None
+
+
+def try_sql(spec: LabSpec, statement: str, host: str = SERVICE_VIP,
+            connect_timeout_s: int = 1) -> subprocess.CompletedProcess[str] | None:
+    """Run ``statement`` from the gateway against ``host`` once, failing fast; the finished
+    psql, or None when it could not even run in time."""
+    from harm.lab import lab
+    from harm.lab.postgres import sql_argv
+    from harm.lab.spec import GATEWAY
+
+    args, env = lab.exec_argv(spec, GATEWAY, sql_argv(host, statement, PgLayout(), True))
+    env = {**env, "PGCONNECT_TIMEOUT": str(connect_timeout_s)}
+    try:
+        return subprocess.run(args, env=env, capture_output=True, text=True,
+                              timeout=connect_timeout_s + 5, check=False, cwd="/")
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def wait_writable(spec: LabSpec, since: float, timeout_s: float = 120.0,
+                  table: str = "harm_probe") -> float:
+    """Seconds from ``since`` (time.monotonic()) until a write through the service VIP
+    commits; LabError after ``timeout_s``."""
+    statement = f"INSERT INTO {table} VALUES (now())"
+    while time.monotonic() - since < timeout_s:
+        done = try_sql(spec, statement)
+        if done is not None and done.returncode == 0:
+            return time.monotonic() - since
+        time.sleep(0.1)
+    raise LabError(f"no write through the service VIP within {timeout_s:.0f}s")
+
+
+def wait_status(spec: LabSpec, node: str, wanted: str, since: float,
+                timeout_s: float = 120.0) -> float:
+    """Seconds from ``since`` until ``node``'s pgsql status is ``wanted``."""
+    while time.monotonic() - since < timeout_s:
+        if attribute(spec, node, STATUS) == wanted:
+            return time.monotonic() - since
+        time.sleep(0.2)
+    raise LabError(f"{node} did not reach {wanted} within {timeout_s:.0f}s "
+                   f"(it is {attribute(spec, node, STATUS)})")
+
+
+def rejoin(spec: LabSpec, node: str) -> None:
+    """``harm pgsql rejoin`` on ``node`` (re-seed from the primary, remove the lock,
+    clean up)."""
+    from harm.lab import lab
+
+    args, env = lab.exec_argv(spec, node, [sys.executable, "-m", "harm.cli.main", "pgsql",
+                                           "rejoin", "-r", "r_pgsql"])
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300,
+                          check=False, cwd="/")
+    if done.returncode != 0:
+        raise LabError(f"rejoin on {node} failed: {done.stderr or done.stdout}")
