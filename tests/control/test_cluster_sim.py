@@ -784,3 +784,75 @@ def test_without_quorum_everything_stops_and_comes_back_after_the_heal(
     assert ("s", "node2", Role.PROMOTED) in running.running()
     assert_steady(running)
     assert_replicas_agree(running)
+
+
+# ---------------------------------------------------------------------- random histories
+
+
+def random_event(net: SimNet, rng: random.Random) -> str:
+    """One random disturbance: membership, harmd, resources, attributes, configuration."""
+    up = [n for n in NODES if net.nodes[n].up]
+    down = [n for n in NODES if not net.nodes[n].up]
+    event = rng.choice(["partition", "heal", "crash", "boot", "restart", "kill", "attribute",
+                        "commit", "cleanup", "wait"])
+    if event == "partition":
+        alone = rng.choice(NODES)
+        net.partition({alone}, set(NODES) - {alone})
+    elif event == "heal":
+        net.heal()
+    elif event == "crash" and len(up) > 1:
+        net.crash(rng.choice(up))
+    elif event == "boot" and down:
+        boot(net, rng.choice(down))
+    elif event == "restart":
+        net.restart_harmd(rng.choice(up))
+    elif event == "kill":
+        roles = net.node(rng.choice(up)).machine.roles
+        if roles:
+            del roles[rng.choice(sorted(roles))]
+    elif event == "attribute":
+        node = rng.choice(up)
+        net.controller(node).submit_request(
+            {"op": "attribute", "node": node, "name": "pingd", "value": str(rng.randint(0, 3)),
+             "lifetime": "reboot", "delay_ms": rng.choice([0, 2000])})
+    elif event == "commit":
+        ctl = net.controller(rng.choice(up))
+        text = f"location l_g g {rng.choice([-100, 0, 100])}: {rng.choice(NODES)}\n"
+        config = load_text(ctl.cib.configuration, text, mode="update").configuration
+        ctl.submit_request({"op": "commit", "xml": cib_to_xml(ctl.cib.with_configuration(config)),
+                            "base": [ctl.cib.admin_epoch, ctl.cib.epoch]})
+    elif event == "cleanup":
+        net.controller(rng.choice(up)).submit_request({"op": "cleanup"})
+    return event
+
+
+def boot(net: SimNet, name: str) -> None:
+    net.nodes[name].up = True
+    net.restart_harmd(name)
+    net.update_views()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_after_random_disturbances_the_cluster_converges(running: SimNet, seed: int) -> None:
+    """Whatever happened, once every node is back and connected (and a recheck has run,
+    as Pacemaker's scheduler may need a second look after a recovery), there is one DC,
+    one CIB, nothing left to do, each group member runs once and one instance is
+    promoted."""
+    rng = random.Random(seed)
+    events = []
+    for _ in range(12):
+        events.append(random_event(running, rng))
+        running.advance(rng.choice([0, 500, 3000, 15_000]))
+    running.heal()
+    for name in NODES:
+        if not running.nodes[name].up:
+            boot(running, name)
+    running.advance(16 * 60_000)  # past cluster-recheck-interval
+
+    assert len(set(running.dcs().values())) == 1, events
+    assert_replicas_agree(running)
+    assert_steady(running)
+    placed = running.running()
+    for rsc in ("d1", "d2"):
+        assert len([p for p in placed if p[0] == rsc]) == 1, events
+    assert len([p for p in placed if p[0] == "s" and p[2] is Role.PROMOTED]) == 1, events
