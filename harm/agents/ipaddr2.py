@@ -223,10 +223,20 @@ def validate(env: OcfEnv) -> OcfRc:
 
 
 def monitor(env: OcfEnv) -> OcfRc:
+    # read-only, and run every few seconds: the kernel is asked without pyroute2, whose
+    # import costs more than the rest of the call (harm.ocf.netlink)
+    from harm.ocf.netlink import Rtnetlink
+
     s = settings_from_env(env)
-    with _ipr() as ipr:
-        link = _find_link(ipr, s)
-        if link is None or _our_address(ipr, s, link) is None:
+    with Rtnetlink() as nl:
+        if s.nic:
+            link = nl.link_by_name(s.nic)
+        else:
+            index = nl.route_interface(s.address)
+            link = None if index is None else nl.link_by_index(index)
+        if link is None or not any(
+            a.address == s.address for a in nl.addresses(link.index, s.address.version)
+        ):
             return OcfRc.NOT_RUNNING
         if not link.up:
             raise failed(f"{s.address} is on {link.name} but the link is down")

@@ -3,8 +3,9 @@
 Each case runs ``python -m harm.agents NAME ACTION`` the way the launcher does (through
 runpy, in a fresh interpreter) and records ``sys.modules`` when the call has finished. A
 ``monitor`` of a stopped Dummy or Stateful and any ``meta-data`` must not load psycopg,
-pyroute2, click, the engine, the CIB model or the daemon; the control case shows that an
-action which needs pyroute2 does load it, so the recording sees lazy imports.
+pyroute2, click, the engine, the CIB model or the daemon, nor does an IPaddr2 monitor; the
+control case shows that an action which needs pyroute2 does load it, so the recording sees
+lazy imports.
 """
 
 from __future__ import annotations
@@ -123,13 +124,25 @@ def test_a_probe_of_a_stopped_pgsql_loads_no_psycopg(tmp_path: Path) -> None:
 
 
 def test_an_action_that_needs_pyroute2_loads_it(tmp_path: Path) -> None:
-    # a read-only monitor of an address that is not there: netlink is asked, nothing changes
-    code, modules = imported(
-        "IPaddr2", "monitor", tmp_path, ip="192.0.2.77", nic="lo", cidr_netmask="32"
-    )
-    assert code == 7
+    # stop of an address on an interface that does not exist: pyroute2 is loaded, and
+    # with no interface there is nothing to remove, so nothing changes
+    code, modules = imported("IPaddr2", "stop", tmp_path, ip="192.0.2.77", nic="harmt-none0")
+    assert code == 0
     assert "pyroute2" in modules
     assert heavy(modules) == sorted(m for m in modules if m.split(".")[0] == "pyroute2")
+
+
+def test_an_ipaddr2_monitor_reads_the_kernel_without_pyroute2(tmp_path: Path) -> None:
+    # a read-only monitor: the address is on lo (0), absent (7), or lo is not named (0)
+    for params, rc in (
+        ({"ip": "127.0.0.1", "nic": "lo"}, 0),
+        ({"ip": "192.0.2.77", "nic": "lo", "cidr_netmask": "32"}, 7),
+        ({"ip": "::1"}, 0),
+    ):
+        code, modules = imported("IPaddr2", "monitor", tmp_path, **params)
+        assert code == rc
+        assert "harm.ocf.netlink" in modules
+        assert heavy(modules) == []
 
 
 def test_the_launcher_falls_back_to_the_checkout_in_one_interpreter(tmp_path: Path) -> None:
