@@ -4,15 +4,16 @@
 
 Each case runs ``agents/<Name> ACTION`` through the launcher, the way the cluster calls an
 agent: ``monitor`` of a stopped Dummy and a stopped Stateful (the common probe; rc 7 is
-expected), ``meta-data`` of pgsql and IPaddr2 (rc 0). The baseline is ``python -c pass``
-with the interpreter the launcher picks (the checkout's .venv). Runs are interleaved (one of
-each case per round) so that background load hits every case alike, after one warm-up call
-of each that leaves compiled bytecode behind (``PYTHONDONTWRITEBYTECODE`` is dropped), as a
-node has it after an agent's first call. Prints the median and p95 of each case's wall time
-in ms and the ratio of its median to the baseline's, then the median CPU time (user + system
-of the call and of what it ran, from ``wait4``), which a busy machine inflates less than
-wall time, and its ratio; ``--json`` prints the same as JSON. Every case's exit code is
-checked; a wrong one stops the benchmark.
+expected), ``meta-data`` of pgsql and IPaddr2 (rc 0), and ``monitor`` of an IPaddr2 whose
+address is there (127.0.0.1 on lo: a read-only call, rc 0). The baseline is ``python -c
+pass`` with the interpreter the launcher picks (the checkout's .venv). Runs are interleaved
+(one of each case per round) so that background load hits every case alike, after one
+warm-up call of each that leaves compiled bytecode behind (``PYTHONDONTWRITEBYTECODE`` is
+dropped), as a node has it after an agent's first call. Prints the median and p95 of each
+case's wall time in ms and the ratio of its median to the baseline's, then the median CPU
+time (user + system of the call and of what it ran, from ``wait4``), which a busy machine
+inflates less than wall time, and its ratio; ``--json`` prints the same as JSON. Every
+case's exit code is checked; a wrong one stops the benchmark.
 
 ``--other DIR`` adds the same agent calls through ``DIR/agents`` (another copy of harm,
 e.g. ``git archive COMMIT | tar -x -C DIR`` and a link ``DIR/.venv`` to this checkout's),
@@ -48,6 +49,7 @@ class Case:
     name: str
     argv: tuple[str, ...]
     rc: int
+    params: tuple[tuple[str, str], ...] = ()  # OCF_RESKEY_<name>=<value>
 
 
 def agent_cases(agents: Path, suffix: str = "") -> list[Case]:
@@ -56,6 +58,10 @@ def agent_cases(agents: Path, suffix: str = "") -> list[Case]:
         Case(f"Stateful monitor (stopped){suffix}", (str(agents / "Stateful"), "monitor"), 7),
         Case(f"pgsql meta-data{suffix}", (str(agents / "pgsql"), "meta-data"), 0),
         Case(f"IPaddr2 meta-data{suffix}", (str(agents / "IPaddr2"), "meta-data"), 0),
+        Case(
+            f"IPaddr2 monitor (running){suffix}", (str(agents / "IPaddr2"), "monitor"), 0,
+            (("ip", "127.0.0.1"), ("nic", "lo")),
+        ),
     ]
 
 
@@ -89,6 +95,8 @@ class Sample:
 
 def time_once(case: Case, env: dict[str, str]) -> Sample:
     """One call of ``case``; its exit code must be the expected one."""
+    if case.params:
+        env = {**env, **{f"OCF_RESKEY_{k}": v for k, v in case.params}}
     start = time.perf_counter()
     child = subprocess.Popen(
         case.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
