@@ -351,6 +351,21 @@ def test_the_old_dc_returning_takes_over_without_a_failover(running: SimNet) -> 
     assert_replicas_agree(running)
 
 
+def test_an_attribute_written_apart_survives_the_heal(running: SimNet) -> None:
+    running.partition({"node1", "node2"}, {"node3"})
+    running.advance(1000)
+    ident = running.controller("node3").submit_request(
+        {"op": "attribute", "node": "node3", "name": "pingd", "value": "7",
+         "lifetime": "reboot"})
+    running.advance(1000)
+    assert running.controller("node3").request_state(ident).state == "done"
+    assert attr(running.controller("node1"), "node3", "pingd") is None
+    running.heal()
+    running.advance(1000)
+    assert all(attr(running.controller(n), "node3", "pingd") == "7" for n in NODES)
+    assert_replicas_agree(running)
+
+
 def test_a_rebooted_node_comes_back_without_its_old_attributes(running: SimNet) -> None:
     """Transient attributes die with the node (as Pacemaker erases them): the promotion
     score node2 had before it crashed does not return with it."""
