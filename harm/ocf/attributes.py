@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from harm.errors import AgentError
+from harm.errors import AgentError, ControlError
 
 if TYPE_CHECKING:
     import subprocess
@@ -184,8 +184,8 @@ class HarmSocketStore:
         is a configuration change, which agents that only ever set transient values (every
         stop deletes its attributes) should not cause."""
         for each in _lifetimes(lifetime):
-            unset = lifetime is None and each is Lifetime.FOREVER
-            if unset and self.query(node, name, lifetime=each) is None:
+            implied = lifetime is None and each is Lifetime.FOREVER
+            if implied and self.query(node, name, lifetime=each) is None:
                 continue
             self._set(node, name, None, each, delay_s)
 
@@ -200,7 +200,6 @@ class HarmSocketStore:
 
     def _ask(self, kind: str, doing: str, **fields: object) -> object:
         from harm.daemon.client import request
-        from harm.errors import ControlError
 
         try:
             return request(self.socket, kind, timeout=self.timeout_s, **fields)
