@@ -7,8 +7,11 @@
     attributes.py  node attribute updates behind one interface (harm, Pacemaker, a directory)
     runner.py      action dispatch, exit codes and ``ocf-exit-reason:`` on stderr
     rc.py          the OCF exit codes (re-exported by harm.cib.status for the history)
+    netlink.py     reading links, addresses and routes over rtnetlink (monitors, no pyroute2)
 
-Exit codes are :class:`harm.ocf.rc.OcfRc`. Agent modules import their heavy
-dependencies (pyroute2, psycopg) inside actions, so ``meta-data`` runs on a bare
-interpreter (``ocf-tester`` calls it as user ``nobody``).
+Exit codes are :class:`harm.ocf.rc.OcfRc`. Every probe and monitor is a new process, so
+this library and the agents import only the standard library at module level, never the
+CIB model, the engine or the daemon; heavy dependencies (pyroute2, psycopg) load inside the
+actions that need them, so ``meta-data`` runs on a bare interpreter (``ocf-tester`` calls
+it as user ``nobody``). ``tests/agents/test_startup.py`` checks the import sets.
 """
