@@ -62,10 +62,12 @@ def imported(agent: str, action: str, tmp_path: Path, **params: str) -> tuple[in
     )
     env.update({f"OCF_RESKEY_{k}": v for k, v in params.items()})
     out = tmp_path / f"{agent}-{action}.modules"
-    subprocess.run(
-        [sys.executable, "-c", RECORD, str(out), agent, action],
-        env=env, capture_output=True, timeout=120, check=False, cwd=tmp_path,
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", RECORD, str(out), agent, action],
+        env=env, capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
     )
+    if not out.exists():
+        pytest.fail(f"{agent} {action} recorded nothing: {done.stderr[-2000:]}")
     code, *modules = out.read_text().split("\n")
     return int(code), set(modules)
 
