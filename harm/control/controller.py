@@ -84,6 +84,7 @@ class Pending:
     payload: dict[str, Any]
     state: str = "pending"
     message: str | None = None
+    sent_to: str | None = None  # the DC it was passed to (it is passed again only to another)
 
 
 def result_info(result: OpResult) -> dict[str, Any]:
@@ -137,6 +138,8 @@ class Controller:
     _sent_hello: bool = False
     _hello_sent_once: bool = False
     _coordinator: Any = None  # harm.control.coordinator.Coordinator while this node is DC
+    _held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # requests
+    # that reached this node elected but not acting yet (start-up grace)
 
     def __post_init__(self) -> None:
         # this node's transient attributes lived in the attribute store of the harmd that
@@ -197,6 +200,9 @@ class Controller:
     def on_restarted(self, node: str) -> None:
         """``node``'s harmd restarted (still a member): its hello and history are stale."""
         self.hellos.pop(node, None)
+        for pending in self.pending.values():
+            if pending.sent_to == node:
+                pending.sent_to = None  # lost with the harmd that received it
         if self._coordinator is not None:
             self._coordinator.node_restarted(node)
         self._elect(force_hello=True)
@@ -248,6 +254,8 @@ class Controller:
                 self._coordinator = None
             return
         if self.view is None or self.dc != self.node or not self.settled:
+            if self.dc != self.node:
+                self._held.clear()  # their senders pass them to the DC they elect
             if self.dc is not None and self.settled:
                 self._flush_pending()
             return
@@ -257,6 +265,9 @@ class Controller:
         log.info("this node is now the DC of %s", ", ".join(sorted(self.view.members)))
         self._coordinator = Coordinator(self)
         self._coordinator.take_over()
+        held, self._held = self._held, []
+        for sender, payload in held:
+            self.on_message(sender, "request", payload)
         self._flush_pending()
 
     # ------------------------------------------------------------------ messages
@@ -276,6 +287,9 @@ class Controller:
             if self._coordinator is not None:
                 self._coordinator.publish(force=True)
         elif kind == "request":
+            if self._coordinator is None and self.dc == self.node and len(self._held) < 1000:
+                self._held.append((sender, payload))  # elected, acting after start-up
+                return
             if self._coordinator is None:
                 raise ControlError("a request reached a node that is not the DC")
             self._coordinator.request(sender, payload)
@@ -404,13 +418,18 @@ class Controller:
         pending = self.pending[ident]
         message = {"id": ident, **pending.payload}
         if self._coordinator is not None:
+            pending.sent_to = self.node
             self._coordinator.request(self.node, message)
-        elif self.dc is not None and self.settled:
+        elif self.dc is not None and self.dc != self.node and self.settled:
+            pending.sent_to = self.dc
             self.io.send("request", message, self.dc)
 
     def _flush_pending(self) -> None:
+        """Pass on the requests still unanswered that the DC has not had: a request goes
+        again only to another DC (or one that restarted), never twice to the same one,
+        so a commit is not refused as stale and a failure not counted twice."""
         for ident, pending in self.pending.items():
-            if pending.state == "pending":
+            if pending.state == "pending" and pending.sent_to != self.dc:
                 self._forward(ident)
 
     def attribute_value(self, node: str, name: str, lifetime: str) -> str | None:
