@@ -871,3 +871,63 @@ def test_after_random_disturbances_the_cluster_converges(running: SimNet, seed: 
     for rsc in ("d1", "d2"):
         assert len([p for p in placed if p[0] == rsc]) == 1, events
     assert len([p for p in placed if p[0] == "s" and p[2] is Role.PROMOTED]) == 1, events
+
+
+# ---------------------------------------------------------------------- requests, once
+
+
+def test_a_request_is_applied_once_when_a_hello_crosses_it(running: SimNet) -> None:
+    """A member's hello arriving while a request is on its way (here node2 answers a
+    resync) does not make the requester send it again: the commit is reported done, not
+    refused as based on an old version, and an injected failure counts once."""
+    ctl = running.controller("node3")
+    config = load_text(ctl.cib.configuration, "primitive e1 ocf:heartbeat:Dummy\n",
+                       mode="update").configuration
+    ident = ctl.submit_request({"op": "commit", "xml": cib_to_xml(ctl.cib.with_configuration(
+        config)), "base": [ctl.cib.admin_epoch, ctl.cib.epoch]})
+    running.controller("node2").on_message("node3", "resync", {})  # a hello follows
+    running.advance(1000)
+    state = ctl.request_state(ident)
+    assert (state.state, state.message) == ("done", None)
+    assert dc_of(running).cib.configuration.find_resource("e1") is not None
+
+    ident = ctl.submit_request({"op": "fail", "node": "node2", "rsc": "c",
+                                "action": "monitor", "interval_ms": 10_000, "rc": 7})
+    running.controller("node2").on_message("node3", "resync", {})
+    running.advance(1000)
+    assert ctl.request_state(ident).state == "done"
+    assert attr(dc_of(running), "node2", "fail-count-c#monitor_10000") == "1"
+
+
+def test_a_request_to_a_dc_still_waiting_for_initdead_is_kept() -> None:
+    """node2 is elected while node1 is absent, but waits for initdead before it acts; a
+    request sent to it meanwhile is carried out once it does."""
+    cluster = SimNet(NODES, initdead_ms=60_000)
+    cluster.crash("node1")
+    cluster.settle()
+    assert cluster.dcs() == {"node2": "node2", "node3": "node2"}
+    assert not cluster.controller("node2").is_dc
+    ctl = cluster.controller("node3")
+    ident = ctl.submit_request({"op": "attribute", "node": "node3", "name": "x",
+                                "value": "1", "lifetime": "reboot"})
+    mine = cluster.controller("node2").submit_request(
+        {"op": "attribute", "node": "node2", "name": "y", "value": "2", "lifetime": "reboot"})
+    cluster.advance(1000)
+    assert ctl.request_state(ident).state == "pending"
+    cluster.advance(60_000)
+    assert cluster.controller("node2").is_dc
+    assert ctl.request_state(ident).state == "done"
+    assert cluster.controller("node2").request_state(mine).state == "done"
+    dc = dc_of(cluster)
+    assert (attr(dc, "node3", "x"), attr(dc, "node2", "y")) == ("1", "2")
+    assert cluster.controller("node2").ignored == 0
+
+
+def test_a_request_lost_in_a_restarted_dc_is_sent_again(running: SimNet) -> None:
+    ctl = running.controller("node3")
+    ident = ctl.submit_request({"op": "attribute", "node": "node3", "name": "z",
+                                "value": "3", "lifetime": "reboot"})
+    running.restart_harmd("node1")  # before the request reached it: it is gone
+    running.advance(1000)
+    assert ctl.request_state(ident).state == "done"
+    assert attr(dc_of(running), "node3", "z") == "3"
