@@ -469,14 +469,17 @@ def test_a_failed_start_is_fatal_on_that_node(running: SimNet) -> None:
     assert_steady(running)
 
 
-def test_an_injected_failure_counts_like_a_real_one(running: SimNet) -> None:
+@pytest.mark.parametrize("target", ["node3", "node1"])  # a member, the DC itself
+def test_an_injected_failure_counts_like_a_real_one(running: SimNet, target: str) -> None:
+    mark = len(running.ops)
     ident = running.controller("node2").submit_request(
-        {"op": "fail", "node": "node3", "rsc": "c", "action": "monitor",
+        {"op": "fail", "node": target, "rsc": "c", "action": "monitor",
          "interval_ms": 10_000, "rc": 7})
     running.advance(1000)
     assert running.controller("node2").request_state(ident).state == "done"
-    assert attr(dc_of(running), "node3", "fail-count-c#monitor_10000") == "1"
-    assert ("c", "node3", Role.STARTED) in running.running()
+    assert attr(dc_of(running), target, "fail-count-c#monitor_10000") == "1"
+    assert ("c", target, Role.STARTED) in running.running()
+    assert changes(running.ops_since(mark)) == [("stop", "c", target), ("start", "c", target)]
     assert_steady(running)
 
 
