@@ -159,14 +159,21 @@ def wait_status(spec: LabSpec, node: str, wanted: str, since: float,
                    f"(it is {attribute(spec, node, STATUS)})")
 
 
-def rejoin(spec: LabSpec, node: str) -> None:
+def rejoin(spec: LabSpec, node: str, timeout_s: float = 90.0) -> None:
     """``harm pgsql rejoin`` on ``node`` (re-seed from the primary, remove the lock,
-    clean up)."""
+    clean up); tried again while the primary is not reachable on the replication VIP yet
+    (it follows the promotion)."""
     from harm.lab import lab
 
     args, env = lab.exec_argv(spec, node, [sys.executable, "-m", "harm.cli.main", "pgsql",
                                            "rejoin", "-r", "r_pgsql"])
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300,
-                          check=False, cwd="/")
-    if done.returncode != 0:
-        raise LabError(f"rejoin on {node} failed: {done.stderr or done.stdout}")
+    start = time.monotonic()
+    while True:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300,
+                              check=False, cwd="/")
+        if done.returncode == 0:
+            return
+        unreachable = "connection to server" in done.stderr
+        if not unreachable or time.monotonic() - start > timeout_s:
+            raise LabError(f"rejoin on {node} failed: {done.stderr or done.stdout}")
+        time.sleep(1.0)

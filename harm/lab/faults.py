@@ -66,7 +66,15 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
         netns.kill_namespace_processes(spec.node_ns(node))
         ip_batch([f"link set {spec.port(node, link)} down" for link in range(spec.links)],
                  namespace=sw)
-        return f"node {node}: every process killed, every link down"
+        # a crashed machine comes back without the addresses its agents had added (VIPs):
+        # only the node's own address is left on each NIC
+        lines = []
+        for link in range(spec.links):
+            nic = spec.nic(link)
+            lines += [f"addr flush dev {nic} scope global",
+                      f"addr add {spec.address(node, link)} dev {nic}"]
+        ip_batch(lines, namespace=spec.node_ns(node))
+        return f"node {node}: every process killed, every link down, added addresses gone"
     if what.startswith("link="):
         link = _links(spec, what.split("=", 1)[1])
         ip("link", "set", spec.port(node, link), "down", namespace=sw)

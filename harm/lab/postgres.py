@@ -84,6 +84,9 @@ def lab_settings(layout: PgLayout) -> str:
         "max_replication_slots = 10",
         "wal_keep_size = '256MB'",
         "wal_receiver_status_interval = 1s",
+        # a cut replication link is noticed in seconds, not after the 60 s defaults
+        "wal_sender_timeout = '5s'",
+        "wal_receiver_timeout = '5s'",
         "",
     ])
 

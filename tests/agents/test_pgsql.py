@@ -203,7 +203,8 @@ def test_crashed_primary_is_refused_until_rejoined() -> None:
             for k, v in n1.env().items()
             if k.startswith("OCF_RESKEY_") and "CRM_meta" not in k
         ]
-        argv = ["rejoin", "-r", RESOURCE, "-N", "n1", "--primary", f"127.0.0.1:{n2.port}"]
+        argv = ["rejoin", "-r", RESOURCE, "-N", "n1", "--primary", f"127.0.0.1:{n2.port}",
+                "--no-cleanup"]
         for item in params:
             argv += ["-p", item]
         done = CliRunner().invoke(pgsql_cli.command, argv)
@@ -296,7 +297,7 @@ def test_diverged_standby_is_refused_and_old_primary_is_rewound() -> None:
         assert n2.sql("SELECT count(*) FROM t") == [(0,)]
         n2.sql("INSERT INTO t VALUES (-1)")
         assert n1.agent("start").rc == 1  # diverged: refused by the lock
-        argv = ["rejoin", "-r", RESOURCE, "-N", "n1", "--method", "rewind",
+        argv = ["rejoin", "-r", RESOURCE, "-N", "n1", "--no-cleanup", "--method", "rewind",
                 "--primary", f"127.0.0.1:{n2.port}"]
         for key, value in n1.env().items():
             if key.startswith("OCF_RESKEY_") and "CRM_meta" not in key:
