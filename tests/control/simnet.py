@@ -5,15 +5,20 @@ Everything around the controllers is simulated, deterministically and on a virtu
     SimNet ─┬─ bus ........ every message goes through the real wire Encoder/Decoder; kept in
             │               one queue, so each sender's messages arrive in order; addressed to
             │               one node or to every other node the sender can reach; a partition
-            │               (or a node going down) drops what is in flight across it
+            │               (or a node going down) drops what is in flight across it;
+            │               ``lose_next`` loses one message and reports the gap, as the
+            │               membership layer does
             ├─ views ...... the test drives membership: each node's View holds the up nodes
             │               of its side of the partition
             └─ SimNode ──── the controller's Io, one per node
                  ├─ SimExecutor  runs requests in order on this node, recurring monitors
                  │               every interval (reporting the first result and changes
                  │               only, as harm's executor does), cancels with a CANCELLED
-                 │               result, and a stop cancels the resource's monitors first
-                 └─ Machine ...  what really runs on the node; it survives a harmd restart
+                 │               result, and a stop cancels the resource's monitors first;
+                 │               results reach the controller through an inbox, never
+                 │               inside the controller's own call
+                 └─ Machine ...  what really runs on the node (it survives a harmd restart)
+                                 and the failures a test wants the next call to return
 
 Agents (chosen by the agent's type):
 
@@ -31,7 +36,7 @@ controller's ``tick`` at every deadline on the way.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,8 +290,6 @@ class SimNet:
     def __init__(self, names: tuple[str, ...], cib: Cib | None = None,
                  initdead_ms: int = 0,
                  promotion_scores: dict[str, int] | None = None) -> None:
-        from collections import Counter
-
         self.names = tuple(names)
         self.now = 0
         self.initdead_ms = initdead_ms
