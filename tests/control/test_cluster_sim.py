@@ -934,3 +934,22 @@ def test_a_request_lost_in_a_restarted_dc_is_sent_again(running: SimNet) -> None
     running.advance(1000)
     assert ctl.request_state(ident).state == "done"
     assert attr(dc_of(running), "node3", "z") == "3"
+
+
+def test_cleanup_by_clone_id_clears_every_instance(running: SimNet) -> None:
+    for node in ("node2", "node3"):
+        running.node(node).machine.roles.pop("c")
+    running.advance(10_000)
+    dc = dc_of(running)
+    assert [attr(dc, n, "fail-count-c") for n in NODES] == [None, "1", "1"]
+    mark = len(running.ops)
+    ident = running.controller("node1").submit_request({"op": "cleanup", "rsc": "cl"})
+    running.advance(1000)
+    assert running.controller("node1").request_state(ident).state == "done"
+    dc = dc_of(running)
+    assert [attr(dc, n, "fail-count-c") for n in NODES] == [None, None, None]
+    assert {op.node for op in running.ops_since(mark)
+            if op.resource == "c" and op.action == "monitor" and op.interval_ms == 0} == \
+        set(NODES)
+    assert changes(running.ops_since(mark)) == []
+    assert_steady(running)
