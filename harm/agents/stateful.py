@@ -73,6 +73,10 @@ def monitor(env: OcfEnv) -> OcfRc:
     state = read_state(state_path(env))
     if state is None:
         return OcfRc.NOT_RUNNING
+    if env.is_probe:
+        # as the stock agent: a probe (after a restart of the cluster software) publishes
+        # the promotion score again, so the cluster keeps the promoted instance where it is
+        _set_score(env, SCORE_PROMOTED if state == PROMOTED else SCORE_UNPROMOTED)
     return OcfRc.RUNNING_PROMOTED if state == PROMOTED else OcfRc.OK
 
 
