@@ -33,20 +33,7 @@ echo "crm_verify: no errors"
 step "harm simulate: both nodes online, nothing running yet"
 harm simulate --cib "$cib" -u osspc30 -u osspc31 -S || true
 
-step "harm lab up --nodes osspc30,osspc31 --links 2"
+step "harm lab up --demo: two nodes, PostgreSQL 15 primary + sync standby, run by harmd"
 harm lab down >/dev/null 2>&1 || true
-harm lab up --nodes osspc30,osspc31 --links 2
-sleep 3
-harm lab status
-
-cat <<EOF
-
-The lab is up. Try:
-  harm lab status                      # membership and link state seen by each node
-  harm lab fail osspc31 link=eth1      # cut osspc31's replication link
-  harm lab status                      # osspc31-eth1 is dead, osspc31 stays a member
-  harm lab heal                        # undo every fault
-  harm lab fail osspc31 node           # crash osspc31 (processes killed, links cut)
-  harm lab down                        # remove every namespace, bridge and process
-(with PATH=$PWD/.venv/bin:\$PATH)
-EOF
+harm lab up --demo
+echo "(with PATH=$PWD/.venv/bin:\$PATH; the lab stays up until 'harm lab down')"
