@@ -67,14 +67,25 @@ class Io(Protocol):
     def wall(self) -> int: ...
 
 
-@dataclass(frozen=True)
 class Hello:
-    """What one member last told about itself."""
+    """What one member last told about itself. Its CIB (the member's configuration and its
+    own node_state: history, transient attributes) is parsed only when a DC needs it:
+    every member hears every hello, only the DC reads them whole."""
 
-    members: frozenset[str]
-    dc: str | None
-    cib: Cib  # its configuration, and its own node_state (history, transient attributes)
-    restarted: bool  # first hello since that node's harmd started
+    def __init__(self, members: frozenset[str], dc: str | None, xml: str, sender: str,
+                 restarted: bool) -> None:
+        self.members = members
+        self.dc = dc
+        self.xml = xml
+        self.sender = sender
+        self.restarted = restarted  # first hello since that node's harmd started
+        self._cib: Cib | None = None
+
+    @property
+    def cib(self) -> Cib:
+        if self._cib is None:
+            self._cib = parse_cib_xml(self.xml, f"hello from {self.sender}")
+        return self._cib
 
 
 @dataclass
@@ -137,6 +148,7 @@ class Controller:
     _request_no: int = 0
     _sent_hello: bool = False
     _hello_sent_once: bool = False
+    defer_publish: bool = False  # the daemon sends the DC's CIB once per loop turn (flush)
     _coordinator: Any = None  # harm.control.coordinator.Coordinator while this node is DC
     _held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # requests
     # that reached this node elected but not acting yet (start-up grace)
@@ -325,8 +337,9 @@ class Controller:
         if not isinstance(members, list) or not isinstance(xml, str) or not (
                 dc is None or isinstance(dc, str)):
             raise ControlError("malformed hello")
-        cib = parse_cib_xml(xml, f"hello from {sender}")
-        hello = Hello(frozenset(str(m) for m in members), dc, cib,
+        if not xml.rstrip().endswith("</cib>"):  # parsed later, only by a DC: check the shape
+            raise ControlError("malformed hello: its CIB is cut short")
+        hello = Hello(frozenset(str(m) for m in members), dc, xml, sender,
                       bool(payload.get("restarted")))
         self.hellos[sender] = hello
         if self._coordinator is not None:
@@ -452,6 +465,11 @@ class Controller:
             self._coordinator.tick()
         elif self.dc == self.node and not self.is_dc:
             self._check_role()  # the start-up grace may just have ended
+
+    def flush(self) -> None:
+        """End of a batch of events: the DC sends what it deferred."""
+        if self._coordinator is not None:
+            self._coordinator.flush()
 
     def next_deadline(self) -> int | None:
         if self._coordinator is not None:

@@ -111,6 +111,9 @@ class Coordinator:
         self.published: Cib | None = None
         self.joining: set[str] = set()
         self.join_deadline = 0
+        self._publish_due = False
+        self._publish_force = False
+        self._replies: list[tuple[str, str, bool, str | None]] = []
 
     # ------------------------------------------------------------------ role changes
 
@@ -398,6 +401,12 @@ class Coordinator:
         self._changed("cleanup")
 
     def _reply(self, origin: str, ident: str, ok: bool, message: str | None) -> None:
+        if self.ctl.defer_publish:  # after the CIB that carries the result (see flush)
+            self._replies.append((origin, ident, ok, message))
+            return
+        self._send_reply(origin, ident, ok, message)
+
+    def _send_reply(self, origin: str, ident: str, ok: bool, message: str | None) -> None:
         if origin == self.ctl.node:
             self.ctl.replied(ident, ok, message)
         else:
@@ -439,7 +448,25 @@ class Coordinator:
         return configured.id if configured else uname
 
     def publish(self, force: bool = False) -> None:
-        """Send the CIB to every member if it changed (or when ``force``)."""
+        """Send the CIB to every member if it changed (or when ``force``); with the
+        controller's ``defer_publish``, once at the next :meth:`flush` instead."""
+        if self.ctl.defer_publish:
+            self._publish_due = True
+            self._publish_force = self._publish_force or force
+            return
+        self._publish_now(force)
+
+    def flush(self) -> None:
+        """The deferred CIB (one per turn of the daemon loop, however many events), then
+        the replies that waited for it."""
+        if self._publish_due:
+            force, self._publish_due, self._publish_force = self._publish_force, False, False
+            self._publish_now(force)
+        replies, self._replies = self._replies, []
+        for reply in replies:
+            self._send_reply(*reply)
+
+    def _publish_now(self, force: bool) -> None:
         built = self.build()
         self.ctl.cib = built
         if not force and self.published is not None and built == self.published:

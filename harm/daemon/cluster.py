@@ -86,8 +86,9 @@ class ClusterService:
         self.controller = Controller(
             node=node, io=self, cib=cib,
             all_nodes=tuple(name for name, _ in membership.params.votes),
-            startup_until=clock() + initdead_ms)
+            startup_until=clock() + initdead_ms, defer_publish=True)
         self.controller.on_view(membership.view)
+        self.flush()
 
     # ------------------------------------------------------------------ Io
 
@@ -187,6 +188,10 @@ class ClusterService:
 
     def tick(self) -> None:
         self._guarded("tick", self.controller.tick)
+
+    def flush(self) -> None:
+        """End of a loop turn: what the controller deferred goes out (the DC's CIB once)."""
+        self._guarded("flush", self.controller.flush)
 
     def next_deadline(self) -> int | None:
         return self.controller.next_deadline()
