@@ -77,11 +77,15 @@ def command() -> None:
 @click.option("--demo", is_flag=True, help="the PostgreSQL demo: osspc30,osspc31, --postgres, "
               "gateway 192.168.10.100 (configs/pgsql-lab.crm)")
 @click.option("--start/--no-start", default=True, help="start harmd on every node")
+@click.option("--provision/--no-provision", default=True, show_default=True,
+              help="with --demo: PostgreSQL on both nodes, the configuration loaded, wait "
+              "until primary + sync standby (--no-provision: the lab only)")
 def up_command(
     *,
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
     deadtime: str, warntime: str | None, initdead: str | None, transport: str,
     private_dirs: tuple[str, ...], postgres: bool, gateway: str, demo: bool, start: bool,
+    provision: bool,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -115,7 +119,7 @@ def up_command(
         lab.wait_sockets(spec, list(spec.nodes))
     click.echo(f"lab {spec.name} is up: {', '.join(spec.nodes)} "
                f"({spec.links} links; state in {spec.run_dir})")
-    if demo and start:
+    if demo and start and provision:
         _run_demo(spec)
 
 

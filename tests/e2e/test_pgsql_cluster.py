@@ -118,8 +118,7 @@ def test_1_first_node_alone_becomes_primary(spec: LabSpec) -> None:
     wait_for("HS:alone", lambda: status(spec, A) in ("HS:alone", "PRI"))
     wait_for("PRI", lambda: status(spec, A) == "PRI", 180)
     assert data_status(spec, A) == "LATEST"
-    wait_for("the service VIP", lambda: demo.try_sql(spec, "SELECT 1") is not None
-             and demo.try_sql(spec, "SELECT 1").returncode == 0)  # type: ignore[union-attr]
+    wait_for("the service VIP", lambda: answers(spec))
     sql(spec, "CREATE TABLE rows (i int PRIMARY KEY); INSERT INTO rows VALUES (1)")
     sql(spec, "CREATE TABLE harm_probe (at timestamptz)")
     assert sql(spec, "SELECT count(*) FROM rows") == "1"
@@ -298,8 +297,17 @@ def test_9_split_brain_the_lock_keeps_the_old_primary_out(spec: LabSpec) -> None
     # its data may have diverged: it is not let back in as it is
     assert host_path(spec, loser, LOCK).exists() or \
         data_status(spec, loser) == "DISCONNECT"
+    # the operator's procedure: clear what failed during the split, then re-seed the loser
+    for rsc in ("g_service", "r_readonly_vip", "ms_pgsql"):
+        harm(spec, survivor, "resource", "cleanup", rsc)
+    wait_for("the service VIP on the survivor", lambda: answers(spec), 120)
     demo.rejoin(spec, loser)
     healthy(spec)
+
+
+def answers(spec: LabSpec) -> bool:
+    done = demo.try_sql(spec, "SELECT 1")
+    return done is not None and done.returncode == 0
 
 
 def promoted(spec: LabSpec) -> list[str]:

@@ -166,7 +166,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     name = f"pg{os.getpid() % 100_000}"
     lab.down(name)
     before = sorted(os.listdir(SHARED)) if SHARED.is_dir() else []
-    done = harm("lab", "up", "--lab", name, "--demo")
+    done = harm("lab", "up", "--lab", name, "--demo", "--no-provision")
     assert done.returncode == 0, done.stderr
     spec = lab.load(name)
     try:
