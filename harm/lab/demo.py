@@ -93,9 +93,10 @@ def wait_ready(spec: LabSpec, timeout_s: float = READY_TIMEOUT_S) -> float:
 # ---------------------------------------------------------------- scenario helpers
 
 
-def attribute(spec: LabSpec, node: str, name: str) -> str | None:
-    """A transient attribute of ``node``, else the permanent one (``-data-status``)."""
-    for source in spec.nodes:
+def attribute(spec: LabSpec, node: str, name: str, via: str | None = None) -> str | None:
+    """A transient attribute of ``node``, else the permanent one (``-data-status``), as
+    the CIB of ``via`` (default: the first node that answers) shows it."""
+    for source in [via] if via else spec.nodes:
         try:
             xml = request(socket_of(spec, source), "cib", timeout=3)["xml"]
         except ControlError:
