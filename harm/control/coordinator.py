@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -292,11 +293,18 @@ class Coordinator:
         ident = message.get("id")
         if not isinstance(ident, str):
             raise ControlError("a request needs an id")
+        before = self.ctl.cib.epoch
         try:
             self._apply_request(message)
         except HarmError as error:
             self._reply(origin, ident, False, str(error))
             return
+        if self.ctl.cib.epoch != before:  # who changed the configuration, and when
+            stamp = time.strftime("%a %b %d %H:%M:%S %Y", time.localtime(self.io.wall()))
+            extra = dict(self.ctl.cib.extra)
+            extra.update({"cib-last-written": stamp, "update-origin": origin,
+                          "update-client": "harm"})
+            self.ctl.cib = replace(self.ctl.cib, extra=tuple(extra.items()))
         self.publish()
         self._reply(origin, ident, True, None)
         self._run()
