@@ -6,7 +6,9 @@ For each fault, repeated ``--repeat`` times from a healthy cluster (one primary,
 HS:sync standby), it measures
 
     write   seconds from the fault to the first write that commits through the service VIP
-            (a psql from the gateway namespace, 1 s connect timeout, retried every 0.1 s)
+            (a psql from the gateway namespace, 1 s connect timeout, retried every 0.1 s);
+            for the switchover, the first write on the new primary (the old one accepts
+            writes until it is demoted)
     sync    seconds from the fault until the old primary is a synchronous standby again,
             including the operator's step where the fault needs one (``harm pgsql rejoin``
             at once after a postgres kill or a node crash, as the seed's procedure does)
@@ -95,6 +97,8 @@ def one_run(spec: LabSpec, fault: str) -> tuple[float, float]:
         faults.fail(spec, first, "link=eth0")
     else:
         faults.fail(spec, first, fault)
+    if fault == "switchover":  # the old primary accepts writes until it is demoted
+        wait(f"{other} to be the primary", lambda: demo.primary(spec) == other)
     write = demo.wait_writable(spec, start)
     if fault in ("node", "eth0"):
         if fault == "eth0":
