@@ -135,7 +135,8 @@ def test_2_second_node_joins_as_sync_standby(spec: LabSpec) -> None:
             seen.append(value)
         return value == "HS:sync"
     wait_for("HS:sync on osspc31", synced, 180)
-    assert data_status(spec, B) == "STREAMING|SYNC"
+    # the primary writes the standby's status and data status one after the other
+    wait_for("STREAMING|SYNC on osspc31", lambda: data_status(spec, B) == "STREAMING|SYNC", 60)
     assert seen[-1] == "HS:sync" and set(seen) <= {"STOP", "HS:alone", "HS:async", "HS:sync"}
     text = mon(spec, B)
     for line in ("Online: [ osspc30 osspc31 ]", "Promoted: [ osspc30 ]",
