@@ -160,7 +160,8 @@ def test_3_killing_the_primary_postgres_fails_over_without_losing_rows(
     wait_for(f"{other} PRI", lambda: status(spec, other) == "PRI")
     assert sql(spec, "SELECT count(*) FROM rows") == "11"  # every committed row
     wait_for("the old primary stopped", lambda: status(spec, first) == "STOP")
-    assert demo.attribute(spec, first, "master-r_pgsql") == "-INFINITY"
+    wait_for("-INFINITY", lambda: demo.attribute(spec, first, "master-r_pgsql") == "-INFINITY",
+             30)
     wait_for("DISCONNECT", lambda: data_status(spec, first) == "DISCONNECT")
     text = mon(spec, other)
     assert "fail-count=1" in text and failed_monitor_shown(text), text
@@ -248,7 +249,8 @@ def test_7_replication_link_cut_on_the_standby_falls_back_to_async(spec: LabSpec
         cib = parse_cib_xml(request(demo.socket_of(spec, first), "cib")["xml"])
         node_state = cib.status.node(other)
         assert node_state is not None and node_state.in_ccm  # still a member via eth0
-        assert demo.attribute(spec, first, f"{other}-eth1") == "dead"
+        wait_for(f"{other}-eth1 dead", lambda: demo.attribute(
+            spec, first, f"{other}-eth1") == "dead", 30)
         sql(spec, "INSERT INTO rows VALUES (500)")  # writes go on: async fallback
         assert status(spec, first) == "PRI"
     finally:
