@@ -61,22 +61,10 @@ def configure(spec: LabSpec, config: Path) -> None:
         raise LabError(f"loading {config} failed: {done.stderr or done.stdout}")
 
 
-def node_attribute(spec: LabSpec, node: str, name: str) -> str | None:
-    """A transient attribute of ``node`` as the first live node's CIB shows it."""
-    for source in spec.nodes:
-        try:
-            xml = request(socket_of(spec, source), "cib", timeout=3)["xml"]
-        except ControlError:
-            continue
-        state = parse_cib_xml(xml).status.node(node)
-        return state.attribute(name) if state else None
-    return None
-
-
 def ready(spec: LabSpec) -> bool:
     first, second = spec.nodes[0], spec.nodes[1]
-    return (node_attribute(spec, first, STATUS) == "PRI"
-            and node_attribute(spec, second, STATUS) == "HS:sync")
+    return (attribute(spec, first, STATUS) == "PRI"
+            and attribute(spec, second, STATUS) == "HS:sync")
 
 
 def wait_ready(spec: LabSpec, timeout_s: float = READY_TIMEOUT_S) -> float:
@@ -147,17 +135,6 @@ def wait_writable(spec: LabSpec, since: float, timeout_s: float = 120.0,
             return time.monotonic() - since
         time.sleep(0.1)
     raise LabError(f"no write through the service VIP within {timeout_s:.0f}s")
-
-
-def wait_status(spec: LabSpec, node: str, wanted: str, since: float,
-                timeout_s: float = 120.0) -> float:
-    """Seconds from ``since`` until ``node``'s pgsql status is ``wanted``."""
-    while time.monotonic() - since < timeout_s:
-        if attribute(spec, node, STATUS) == wanted:
-            return time.monotonic() - since
-        time.sleep(0.2)
-    raise LabError(f"{node} did not reach {wanted} within {timeout_s:.0f}s "
-                   f"(it is {attribute(spec, node, STATUS)})")
 
 
 def rejoin(spec: LabSpec, node: str, timeout_s: float = 90.0) -> None:
