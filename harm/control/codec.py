@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from harm.cib.config import AgentRef, Pairs, Role
@@ -57,26 +58,29 @@ def request_to_json(request: OpRequest) -> dict[str, Any]:
     return data
 
 
-def _str(data: dict[str, Any], name: str, optional: bool = False) -> Any:
+def field_text(data: Mapping[str, Any], name: str, optional: bool = False) -> Any:
+    """``data[name]`` as text (None allowed when ``optional``); ControlError otherwise.
+    Every controller message field is read this way: a peer's message is input."""
     value = data.get(name)
     if value is None and optional:
         return None
     if not isinstance(value, str):
-        raise ControlError(f"request field {name!r} must be text")
+        raise ControlError(f"field {name!r} must be text")
     return value
 
 
-def _int(data: dict[str, Any], name: str) -> int:
+def field_int(data: Mapping[str, Any], name: str) -> int:
+    """``data[name]`` as an integer (not a boolean); ControlError otherwise."""
     value = data.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ControlError(f"request field {name!r} must be an integer")
+        raise ControlError(f"field {name!r} must be an integer")
     return value
 
 
 def _bool(data: dict[str, Any], name: str) -> bool:
     value = data.get(name)
     if not isinstance(value, bool):
-        raise ControlError(f"request field {name!r} must be true or false")
+        raise ControlError(f"field {name!r} must be true or false")
     return value
 
 
@@ -100,7 +104,7 @@ def request_from_json(data: Any) -> OpRequest:
     if not (isinstance(agent, list) and len(agent) == 3 and isinstance(agent[0], str)
             and isinstance(agent[2], str) and (agent[1] is None or isinstance(agent[1], str))):
         raise ControlError("request field 'agent' must be [class, provider, type]")
-    role_text = _str(data, "role", optional=True)
+    role_text = field_text(data, "role", optional=True)
     clone = None
     if data.get("clone") is not None:
         c = data["clone"]
@@ -110,9 +114,10 @@ def request_from_json(data: Any) -> OpRequest:
         if instance is not None and not isinstance(instance, int):
             raise ControlError("clone instance must be an integer")
         clone = CloneInfo(
-            instance=instance, clone_max=_int(c, "clone_max"),
-            clone_node_max=_int(c, "clone_node_max"), promotable=_bool(c, "promotable"),
-            promoted_max=_int(c, "promoted_max"), promoted_node_max=_int(c, "promoted_node_max"),
+            instance=instance, clone_max=field_int(c, "clone_max"),
+            clone_node_max=field_int(c, "clone_node_max"), promotable=_bool(c, "promotable"),
+            promoted_max=field_int(c, "promoted_max"),
+            promoted_node_max=field_int(c, "promoted_node_max"),
             notify=_bool(c, "notify"), globally_unique=_bool(c, "globally_unique"))
     notify = None
     if data.get("notify") is not None:
@@ -123,25 +128,25 @@ def request_from_json(data: Any) -> OpRequest:
         if not all(isinstance(u, list) and all(isinstance(x, str) for x in u) for u in unames):
             raise ControlError("notify unames must be lists of names")
         notify = NotifyInfo(
-            kind=_str(n, "kind"), operation=_str(n, "operation"),
+            kind=field_text(n, "kind"), operation=field_text(n, "operation"),
             available_unames=tuple(n["available_unames"]), all_unames=tuple(n["all_unames"]),
             **{name: _peers(n.get(name, []), name) for name in _PEER_LISTS})
     try:
         return OpRequest(
-            rsc=_str(data, "rsc"),
+            rsc=field_text(data, "rsc"),
             agent=AgentRef(agent[0], agent[1], agent[2]),
-            action=_str(data, "action"),
-            interval_ms=_int(data, "interval_ms"),
-            timeout_ms=_int(data, "timeout_ms"),
+            action=field_text(data, "action"),
+            interval_ms=field_int(data, "interval_ms"),
+            timeout_ms=field_int(data, "timeout_ms"),
             params=_pairs_from(data.get("params"), "params"),
             meta=_pairs_from(data.get("meta"), "meta"),
             role=Role.parse(role_text) if role_text is not None else None,
             clone=clone,
             notify=notify,
-            transition_key=_str(data, "transition_key", optional=True),
-            target_rc=_int(data, "target_rc"),
+            transition_key=field_text(data, "transition_key", optional=True),
+            target_rc=field_int(data, "target_rc"),
             op_params=_pairs_from(data.get("op_params"), "op_params"),
-            start_delay_ms=_int(data, "start_delay_ms"),
+            start_delay_ms=field_int(data, "start_delay_ms"),
         )
     except ValueError as error:
         raise ControlError(f"invalid request: {error}") from None

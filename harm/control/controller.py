@@ -27,7 +27,6 @@ Everything here is single-threaded and driven by the daemon loop through :class:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -36,7 +35,7 @@ from harm.cib.config import Node
 from harm.cib.status import ExecStatus, NodeState, Status
 from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
-from harm.control.codec import request_from_json
+from harm.control.codec import field_int, field_text, request_from_json
 from harm.control.election import elect
 from harm.control.lrm import LocalHistory
 from harm.errors import ControlError, HarmError
@@ -319,14 +318,14 @@ class Controller:
         elif kind == "op":
             self.io.submit(request_from_json(payload.get("request")))
         elif kind == "cancel":
-            self.io.cancel(_text(payload, "rsc"), _text(payload, "action"),
-                           _int(payload, "interval_ms"))
+            self.io.cancel(field_text(payload, "rsc"), field_text(payload, "action"),
+                           field_int(payload, "interval_ms"))
         elif kind == "forget":
             rsc = payload.get("rsc")
             self.forget(rsc if isinstance(rsc, str) else None)
         elif kind == "fail":
-            self.inject_failure(_text(payload, "rsc"), _text(payload, "action"),
-                                _int(payload, "interval_ms"), _int(payload, "rc"))
+            self.inject_failure(field_text(payload, "rsc"), field_text(payload, "action"),
+                                field_int(payload, "interval_ms"), field_int(payload, "rc"))
         else:
             raise ControlError(f"unknown message kind {kind!r}")
 
@@ -484,20 +483,6 @@ class Controller:
 
 
 _EMPTY_CONFIG = Cib().configuration
-
-
-def _text(payload: Mapping[str, Any], name: str) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str):
-        raise ControlError(f"field {name!r} must be text")
-    return value
-
-
-def _int(payload: Mapping[str, Any], name: str) -> int:
-    value = payload.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ControlError(f"field {name!r} must be an integer")
-    return value
 
 
 def ensure_nodes(cib: Cib, members: frozenset[str]) -> Cib:
