@@ -71,13 +71,11 @@ class Hello:
     own node_state: history, transient attributes) is parsed only when a DC needs it:
     every member hears every hello, only the DC reads them whole."""
 
-    def __init__(self, members: frozenset[str], dc: str | None, xml: str, sender: str,
-                 restarted: bool) -> None:
+    def __init__(self, members: frozenset[str], dc: str | None, xml: str, sender: str) -> None:
         self.members = members
         self.dc = dc
         self.xml = xml
         self.sender = sender
-        self.restarted = restarted  # first hello since that node's harmd started
         self._cib: Cib | None = None
 
     @property
@@ -146,7 +144,6 @@ class Controller:
     ignored: int = 0
     _request_no: int = 0
     _sent_hello: bool = False
-    _hello_sent_once: bool = False
     defer_publish: bool = False  # the daemon sends the DC's CIB once per loop turn (flush)
     _coordinator: Any = None  # harm.control.coordinator.Coordinator while this node is DC
     _held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # requests
@@ -248,9 +245,7 @@ class Controller:
             "members": sorted(self.view.members),
             "dc": self.dc,
             "cib": mini_cib(self.cib, state),
-            "restarted": not self._hello_sent_once,
         })
-        self._hello_sent_once = True
 
     def _check_role(self) -> None:
         """Start being the coordinator once the partition is settled on this node (and,
@@ -338,8 +333,7 @@ class Controller:
             raise ControlError("malformed hello")
         if not xml.rstrip().endswith("</cib>"):  # parsed later, only by a DC: check the shape
             raise ControlError("malformed hello: its CIB is cut short")
-        hello = Hello(frozenset(str(m) for m in members), dc, xml, sender,
-                      bool(payload.get("restarted")))
+        hello = Hello(frozenset(str(m) for m in members), dc, xml, sender)
         self.hellos[sender] = hello
         if self._coordinator is not None:
             self._coordinator.hello(sender, hello)
