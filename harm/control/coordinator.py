@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from harm import __version__
 from harm.cib.cib import Cib
-from harm.cib.config import Group, NvSet, Primitive, is_true, merged
+from harm.cib.config import Group, NvSet, Primitive, is_true, iter_resources, merged
 from harm.cib.durations import parse_ms
 from harm.cib.status import ExecStatus, NodeState, ResourceHistory, Status
 from harm.cib.xml_export import cib_to_xml
@@ -108,7 +108,7 @@ class Coordinator:
         self.inflight: dict[int, _InFlight] = {}
         self.next_recheck = 0
         self.transitions_run = 0
-        self.last_input: str | None = None
+        self.last_input: Cib | None = None
         self.published: Cib | None = None
         self.joining: set[str] = set()
         self.join_deadline = 0
@@ -537,9 +537,11 @@ class Coordinator:
         self._run()
 
     def _save_input(self, cib: Cib) -> None:
-        text = cib_to_xml(replace(cib, num_updates=0))
-        if text != self.last_input:
-            self.last_input = text
+        """Save the engine's input unless it equals the last one saved (num_updates aside);
+        the comparison is on the frozen model, so the CIB is serialised once, by the Io."""
+        key = replace(cib, num_updates=0)
+        if key != self.last_input:
+            self.last_input = key
             self.io.save_input(cib)
 
     def _recheck_ms(self, cib: Cib) -> int:
@@ -550,9 +552,7 @@ class Coordinator:
             with contextlib.suppress(ValueError):
                 recheck = parse_ms(text) or DEFAULT_RECHECK_MS
         timeouts = [merged(config.rsc_defaults).get("failure-timeout")]
-        timeouts += [p.meta_value("failure-timeout") for p in config.primitives()]
-        for resource in config.resources:
-            timeouts.append(resource.meta_value("failure-timeout"))
+        timeouts += [r.meta_value("failure-timeout") for r in iter_resources(config.resources)]
         for value in timeouts:
             if value:
                 try:
