@@ -60,7 +60,13 @@ def save_cib(path: StrPath, cib: Cib) -> None:
     Raises CibStoreError when the disk refuses (the old file is then unchanged), and
     CibFormatError when the model itself cannot be written as XML.
     """
-    data = cib_to_xml(cib).encode("utf-8")
+    save_cib_xml(path, cib_to_xml(cib))
+
+
+def save_cib_xml(path: StrPath, xml: str) -> None:
+    """:func:`save_cib` for a CIB already serialised (harmd has the text at hand: it
+    sends or received it), so it is not serialised a second time."""
+    data = xml.encode("utf-8")
     target = Path(path)
     directory = target.parent
     try:

@@ -57,7 +57,7 @@ class Io(Protocol):
 
     def cancel(self, rsc: str, action: str, interval_ms: int) -> None: ...
 
-    def persist(self, cib: Cib) -> None: ...
+    def persist(self, cib: Cib, xml: str) -> None: ...
 
     def save_input(self, cib: Cib) -> None: ...
 
@@ -345,7 +345,7 @@ class Controller:
             raise ControlError("malformed cib message")
         cib = parse_cib_xml(xml, f"CIB from {self.dc}")
         self.cib = cib
-        self.io.persist(cib)
+        self.io.persist(cib, xml)
 
     def _on_reply(self, payload: dict[str, Any]) -> None:
         ident = payload.get("id")

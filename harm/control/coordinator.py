@@ -480,8 +480,9 @@ class Coordinator:
         if not force and self.published is not None and built == self.published:
             return
         self.published = built
-        self.io.persist(built)
-        self.io.send("cib", {"xml": cib_to_xml(built)})
+        xml = cib_to_xml(built)
+        self.io.persist(built, xml)
+        self.io.send("cib", {"xml": xml})
 
     def _changed(self, why: str) -> None:
         if not self.dirty:

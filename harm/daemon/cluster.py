@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harm.cib.cib import Cib
-from harm.cib.store import load_cib_or_empty, save_cib
+from harm.cib.store import load_cib_or_empty, save_cib_xml
 from harm.cib.xml_export import cib_to_xml
 from harm.control.controller import Controller
 from harm.control.wire import Decoder, Encoder
@@ -105,9 +105,9 @@ class ClusterService:
     def cancel(self, rsc: str, action: str, interval_ms: int) -> None:
         self.executor.cancel(rsc, action, interval_ms)
 
-    def persist(self, cib: Cib) -> None:
+    def persist(self, cib: Cib, xml: str) -> None:
         try:
-            save_cib(self.cib_path, cib)
+            save_cib_xml(self.cib_path, xml)
         except (OSError, HarmError) as error:
             self.errors["cib not saved"] += 1
             log.error("cannot save the CIB to %s: %s", self.cib_path, error)

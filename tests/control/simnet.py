@@ -197,7 +197,7 @@ class SimNode:
     def cancel(self, rsc: str, action: str, interval_ms: int) -> None:
         self.executor.cancel(rsc, action, interval_ms)
 
-    def persist(self, cib: Cib) -> None:
+    def persist(self, cib: Cib, xml: str) -> None:
         self.persisted = cib
 
     def save_input(self, cib: Cib) -> None:
