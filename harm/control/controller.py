@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from harm.cib.cib import Cib
-from harm.cib.config import Node
+from harm.cib.config import Configuration
 from harm.cib.status import ExecStatus, NodeState, Status
 from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
@@ -372,7 +372,7 @@ class Controller:
     def report(self, info: dict[str, Any] | None) -> None:
         """Tell the DC this node's history (and the result that changed it)."""
         state = own_state(self.cib, self.node, self.history)
-        payload = {"cib": mini_cib(replace(self.cib, configuration=_EMPTY_CONFIG), state),
+        payload = {"cib": mini_cib(replace(self.cib, configuration=Configuration()), state),
                    "result": info}
         if self._coordinator is not None:
             self._coordinator.node_state(self.node, payload)
@@ -474,16 +474,3 @@ class Controller:
     def replied(self, ident: str, ok: bool, message: str | None) -> None:
         """The DC's answer to a request this node made itself."""
         self._on_reply({"id": ident, "ok": ok, "message": message})
-
-
-_EMPTY_CONFIG = Cib().configuration
-
-
-def ensure_nodes(cib: Cib, members: frozenset[str]) -> Cib:
-    """Every member has a ``<node>`` entry in the configuration (Pacemaker adds joining
-    nodes the same way)."""
-    missing = [m for m in sorted(members) if cib.configuration.node_by_uname(m) is None]
-    if not missing:
-        return cib
-    nodes = cib.configuration.nodes + tuple(Node(id=m, uname=m) for m in missing)
-    return cib.with_configuration(replace(cib.configuration, nodes=nodes))

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from harm import __version__
 from harm.cib.cib import Cib
-from harm.cib.config import Group, NvSet, Primitive, is_true, iter_resources, merged
+from harm.cib.config import Group, Node, NvSet, Primitive, is_true, iter_resources, merged
 from harm.cib.durations import parse_ms
 from harm.cib.status import ExecStatus, NodeState, ResourceHistory, Status
 from harm.cib.xml_export import cib_to_xml
@@ -216,8 +216,6 @@ class Coordinator:
             self.attrs[node] = _attrs_of(state)
 
     def _config_nodes(self) -> None:
-        from harm.control.controller import ensure_nodes
-
         self.ctl.cib = stamp_properties(ensure_nodes(self.ctl.cib, self.members))
 
     # ------------------------------------------------------------------ node reports
@@ -605,6 +603,16 @@ class Coordinator:
         return {"id": self.tid, "running": self.graph is not None,
                 "in_flight": sorted(f.action.key + "@" + f.node for f in self.inflight.values()),
                 "transitions": self.transitions_run}
+
+
+def ensure_nodes(cib: Cib, members: frozenset[str]) -> Cib:
+    """Every member has a ``<node>`` entry in the configuration (Pacemaker adds joining
+    nodes the same way)."""
+    missing = [m for m in sorted(members) if cib.configuration.node_by_uname(m) is None]
+    if not missing:
+        return cib
+    nodes = cib.configuration.nodes + tuple(Node(id=m, uname=m) for m in missing)
+    return cib.with_configuration(replace(cib.configuration, nodes=nodes))
 
 
 def stamp_properties(cib: Cib) -> Cib:
