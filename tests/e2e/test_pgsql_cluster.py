@@ -92,6 +92,13 @@ def healthy(spec: LabSpec) -> str:
     return found
 
 
+def member(spec: LabSpec, node: str, via: str) -> bool:
+    """``node`` is in the membership, as ``via``'s CIB shows it."""
+    cib = parse_cib_xml(request(demo.socket_of(spec, via), "cib")["xml"])
+    state = cib.status.node(node)
+    return state is not None and bool(state.in_ccm)
+
+
 def failed_monitor_shown(text: str) -> bool:
     return "monitor on" in text and "'not running'" in text
 
@@ -217,9 +224,7 @@ def test_6_service_link_cut_on_the_primary_moves_the_primary(spec: LabSpec) -> N
         wait_for(f"{first}-eth0 dead", lambda: demo.attribute(
             spec, other, f"{first}-eth0") == "dead", 30)
         # heartbeat goes on over eth1: both nodes stay members
-        cib = parse_cib_xml(request(demo.socket_of(spec, other), "cib")["xml"])
-        node_state = cib.status.node(first)
-        assert node_state is not None and node_state.in_ccm
+        assert member(spec, first, via=other)
         wait_for("the primary on the node that reaches the gateway",
                  lambda: status(spec, other) == "PRI", 120)
         wait_for("ping fails on the cut node",
@@ -246,9 +251,7 @@ def test_7_replication_link_cut_on_the_standby_falls_back_to_async(spec: LabSpec
     try:
         wait_for("the standby no longer in sync",
                  lambda: status(spec, other) != "HS:sync", 60)
-        cib = parse_cib_xml(request(demo.socket_of(spec, first), "cib")["xml"])
-        node_state = cib.status.node(other)
-        assert node_state is not None and node_state.in_ccm  # still a member via eth0
+        assert member(spec, other, via=first)  # still a member via eth0
         wait_for(f"{other}-eth1 dead", lambda: demo.attribute(
             spec, first, f"{other}-eth1") == "dead", 30)
         sql(spec, "INSERT INTO rows VALUES (500)")  # writes go on: async fallback
