@@ -274,7 +274,7 @@ def test_sql_finds_the_service_vip_in_the_running_configuration(tmp_path: Path) 
     name = f"pv{os.getpid() % 100_000}"
     lab.down(name)
     crm = tmp_path / "vip.crm"
-    crm.write_text("primitive r_service_vip ocf:heartbeat:IPaddr2 \\\n"
+    crm.write_text("primitive r_service_vip ocf:harm:IPaddr2 \\\n"
                    "    params nic=eth0 ip=192.168.10.77 cidr_netmask=24 \\\n"
                    "    meta target-role=Stopped\n"
                    "property stonith-enabled=false\n")
