@@ -17,6 +17,7 @@ module here with harmd's interpreter:
     crm_failcount   -G/-D of a resource's fail count
     crm_standby     -G/-v/-D of a node's standby attribute
     cibadmin        -Q [-o SECTION] (read only)
+    pacemakerd      -$ only: the version, so that ocf_local_nodename asks crm_node
 
 They talk to the local harmd over ``$HARM_SOCKET`` (node attributes through
 :class:`harm.ocf.attributes.HarmSocketStore`, the CIB with harmd's ``cib`` request), or

@@ -16,7 +16,7 @@ import shlex
 from pathlib import Path
 
 TOOLS = ("crm_attribute", "crm_master", "attrd_updater", "crm_node", "crm_mon",
-         "crm_resource", "crm_failcount", "crm_standby", "cibadmin")
+         "crm_resource", "crm_failcount", "crm_standby", "cibadmin", "pacemakerd")
 
 
 def script(tool: str, python: str) -> str:
