@@ -111,23 +111,24 @@ def test_installed_agents_run_from_an_ocf_root_of_their_own(venv: Path, tmp_path
 
 @pytest.mark.netns
 @pytest.mark.postgres
-def test_the_demo_from_a_fresh_install_reaches_primary_and_sync_standby(venv: Path,
-                                                                        tmp_path: Path) -> None:
+def test_the_demo_from_a_fresh_install_reaches_primary_and_sync_standby(venv: Path) -> None:
     """``harm lab up --demo`` of the installed package, run from outside the checkout:
     harmd runs the agents with the venv's interpreter (the system python3 has no psycopg),
     so pgsql gets its primary and its synchronous standby."""
     name = "hpkg"
     harm = str(venv / "bin" / "harm")
     env = clean_env()
-    subprocess.run([harm, "lab", "down", "--name", name], env=env, cwd=tmp_path,
+    # cwd /: the lab runs initdb as postgres in the caller's directory, which must be one
+    # postgres can enter (pytest's temporary directories are not)
+    subprocess.run([harm, "lab", "down", "--name", name], env=env, cwd="/",
                    capture_output=True, timeout=300, check=False)
     try:
         done = subprocess.run([harm, "lab", "up", "--demo", "--name", name], env=env,
-                              cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                              cwd="/", capture_output=True, text=True, timeout=900,
                               check=False)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         assert "is PRI" in done.stdout and "is HS:sync" in done.stdout
         assert str(venv / "share" / "harm" / "configs" / "pgsql-lab.crm") in done.stdout
     finally:
-        subprocess.run([harm, "lab", "down", "--name", name], env=env, cwd=tmp_path,
+        subprocess.run([harm, "lab", "down", "--name", name], env=env, cwd="/",
                        capture_output=True, timeout=300, check=False)
