@@ -113,7 +113,11 @@ def test_2_killing_the_primary_postgres_fails_over(spec: LabSpec) -> None:
     assert attr(spec, A, "master-r_pgsql") == "-INFINITY"
     text = mon(spec, B)
     assert "fail-count=1" in text
-    assert "r_pgsql 7s-interval monitor on osspc30 returned 'not running'" in text, text
+    # 'not running' (7) as in the report when the postmaster's pid is gone at the monitor;
+    # 'error' (1) when its backends, which outlive a kill -9 of the postmaster for a moment,
+    # still hold the socket and the stock agent's query fails instead
+    assert ("r_pgsql 7s-interval monitor on osspc30 returned 'not running'" in text
+            or "r_pgsql 7s-interval monitor on osspc30 returned 'error'" in text), text
     assert host_path(spec, A, LOCK).exists()  # the stock agent's lock stays on the old primary
 
 
