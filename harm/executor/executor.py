@@ -137,7 +137,11 @@ class Executor:
         self._next_call_id = first_call_id
         self._closing = False
         node.rsctmp.mkdir(parents=True, exist_ok=True)
-        write_tools(node.tools, node.python)
+        try:
+            write_tools(node.tools, node.python)
+        except OSError as error:  # harm's own agents need none of them: run without
+            log.error("cannot write Pacemaker's tools for the agents to %s: %s; stock "
+                      "agents that call them will fail", node.tools, error)
         self._workers = [
             threading.Thread(target=self._work, name=f"harm-exec-{n}", daemon=True)
             for n in range(max_parallel)
