@@ -99,6 +99,31 @@ def test_1_stock_agents_give_primary_and_sync_standby_with_the_reports_names(
     sql(spec, "CREATE TABLE rows (i int PRIMARY KEY); INSERT INTO rows VALUES (1), (2)")
 
 
+def tool(spec: LabSpec, node: str, *argv: str) -> str:
+    """One of harm's Pacemaker tools as harmd gave it to the agents of ``node``."""
+    program = spec.node_dir(node) / "tmp" / "harm-pcmk-bin" / argv[0]
+    env = {"PATH": "/usr/bin:/bin", "HARM_SOCKET": str(demo.socket_of(spec, node)),
+           "HA_NODENAME": node}
+    done = subprocess.run([str(program), *argv[1:]], env=env, capture_output=True,
+                          text=True, timeout=60, check=False, cwd="/")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_1b_the_tools_the_agents_call_answer_from_harmd(spec: LabSpec) -> None:
+    assert tool(spec, B, "crm_resource", "--locate", "-r", "ms_pgsql", "-Q").split("\n")[:2] \
+        == ["osspc30 Promoted", "osspc31"]
+    assert tool(spec, B, "crm_node", "-n") == "osspc31\n"
+    assert tool(spec, B, "crm_node", "-l") == "osspc30 osspc30 member\nosspc31 osspc31 member\n"
+    assert tool(spec, B, "crm_node", "-q") == "1\n"
+    assert tool(spec, B, "crm_attribute", "-N", A, "-n", "r_pgsql-status", "-l", "reboot",
+                "-G", "-q") == "PRI\n"
+    assert tool(spec, A, "attrd_updater", "-n", "default_ping_set", "-Q", "-A") == (
+        'name="default_ping_set" host="osspc30" value="100"\n'
+        'name="default_ping_set" host="osspc31" value="100"\n')
+    assert "<resource id=\"r_pgsql\"" in tool(spec, A, "crm_mon", "-1", "--as-xml")
+
+
 def test_2_killing_the_primary_postgres_fails_over(spec: LabSpec) -> None:
     faults.fail(spec, A, "postgres")
     wait_for(f"{B} PRI", lambda: attr(spec, B, "r_pgsql-status") == "PRI")

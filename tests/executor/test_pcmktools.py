@@ -156,6 +156,11 @@ def test_the_other_tools_offline(cib_file: Path) -> None:
     code, out, _ = run("crm_resource", "--list-raw")
     assert out.split() == ["d", "st"]
     assert run("crm_resource", "--locate -r d")[2] == "resource d is NOT running"
+    code, out, _ = run("crm_resource", "--list")
+    assert code == 0 and "d\t(ocf:pacemaker:Dummy):\t Stopped" in out
+    assert run("crm_resource", "--locate -r nosuch")[0] == 105
+    code, out, _ = run("crm_mon", "-1 -A")
+    assert code == 0 and "Node Attributes:" in out and "r_pgsql-status" in out
 
 
 def test_crm_mon_xml_is_what_pgsql_looks_for(cib_file: Path) -> None:
