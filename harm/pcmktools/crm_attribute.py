@@ -127,8 +127,10 @@ def _lifetime(text: str) -> Lifetime:
 
 
 def section_sets(cib: Cib, section: str) -> tuple[NvSet, ...]:
-    sets: tuple[NvSet, ...] = getattr(cib.configuration, section)
-    return sets
+    config = cib.configuration
+    if section == "crm_config":
+        return config.crm_config
+    return config.rsc_defaults if section == "rsc_defaults" else config.op_defaults
 
 
 def section_value(cib: Cib, section: str, name: str) -> str | None:

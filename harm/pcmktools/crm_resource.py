@@ -94,7 +94,10 @@ def get_parameter(access: Access, rsc: str, name: str, meta: bool) -> None:
     found = access.cib().configuration.find_resource(rsc)
     if found is None:
         raise no_such(f"Resource '{rsc}' not found")
-    sets = getattr(found, "meta" if meta else "params", ())
+    from harm.cib.config import Primitive
+
+    params = found.params if isinstance(found, Primitive) else ()
+    sets = found.meta if meta else params
     for nvset in sets:
         for key, value in nvset.pairs:
             if key == name:
