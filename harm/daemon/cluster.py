@@ -68,6 +68,7 @@ class ClusterService:
         self.pe_dir = state_dir / "pe-inputs"
         self._clock = clock
         self.errors: Counter[str] = Counter()
+        self.rejected = 0  # inputs the controller refused or failed on
         self.encoder = Encoder()
         self.decoder = Decoder()
         self.inbox = ResultInbox()
@@ -143,10 +144,18 @@ class ClusterService:
             action()
         except HarmError as error:
             self.errors[what] += 1
+            self.rejected += 1
             log.warning("%s: %s", what, error)
-        except Exception:  # a bug must not stop heartbeats: log it and go on
+        except Exception as error:  # a bug must not stop heartbeats: log it and go on
             self.errors[what] += 1
-            log.exception("%s failed", what)
+            self.rejected += 1
+            log.error("%s failed: %s: %s", what, type(error).__name__, error)
+            log.debug("traceback of %s", what, exc_info=True)
+
+    def refused(self) -> dict[str, int]:
+        """Cluster messages dropped before or by the controller, for ``inputs_dropped``."""
+        return {"cluster message": sum(self.decoder.dropped.values()) + self.rejected
+                + self.controller.ignored}
 
     def on_event(self, event: Event) -> None:
         ctl = self.controller

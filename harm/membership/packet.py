@@ -57,6 +57,8 @@ class DropReason(enum.Enum):
     STALE_GENERATION = "stale-generation"
     REPLAY = "replay"
     TOO_OLD = "too-old"
+    TOO_FAR = "too-far"  # a sequence, base or message number jumps further than a sender can
+    UNCONFIRMED = "unconfirmed"  # a new life of a peer that has not echoed our nonce yet
     OWN = "own"  # our own packet looped back; not an attack
 
 

@@ -34,16 +34,8 @@ def server(tmp_path: Path) -> Iterator[ControlServer]:
     stop = threading.Event()
 
     def serve() -> None:
-        import selectors
-
-        sel = selectors.DefaultSelector()
-        sel.register(control.sock, selectors.EVENT_READ)
         while not stop.is_set():
-            for _ in sel.select(0.05):
-                conn = control.accept()
-                if conn is not None:
-                    while not control.readable(conn):
-                        pass
+            control.service(0.05)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -107,8 +99,9 @@ def _refuse_non_root(folder: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     import select
 
-    select.select([control.sock], [], [], 10)
-    assert control.accept() is None
+    select.select([control.fileno()], [], [], 10)
+    control.service()
+    assert control.clients == 0
     out, _ = proc.communicate(timeout=10)
     control.close()
     answer = json.loads(out)
