@@ -34,7 +34,7 @@ from harm.errors import ControlError, HarmError
 from harm.membership import boundedjson
 
 MAX_REQUEST = 1 << 20
-MAX_CLIENTS = 32  # connections open at once; more are answered "busy" and closed
+MAX_CLIENTS = 32  # connections served at once; more wait in the listen backlog
 IDLE_S = 10.0  # a connection that neither sends its request nor reads its answer is closed
 ACCEPTS_PER_TURN = 64
 Handler = Callable[[Mapping[str, Any]], Any]
@@ -62,7 +62,8 @@ class ControlServer:
     It owns a selector of its own (the listener and every client): the loop waits on
     :meth:`fileno` and calls :meth:`service` when it is readable. Nothing blocks: a request
     is read as it comes, its answer is written as the client reads it; a connection idle
-    for :data:`IDLE_S` is closed, and beyond :data:`MAX_CLIENTS` a new one is told "busy".
+    for :data:`IDLE_S` is closed, and while :data:`MAX_CLIENTS` are open no new one is
+    accepted: they wait in the listen backlog (the kernel's, bounded) until one closes.
     A handler that raises something other than a HarmError answers "internal error" and is
     counted (``isolation``) instead of stopping the daemon.
     """
@@ -96,6 +97,7 @@ class ControlServer:
         self.sock = sock
         self._selector = selectors.DefaultSelector()
         self._selector.register(sock, selectors.EVENT_READ, None)
+        self._listening = True
         self.register("ping", lambda _request: "pong")
         self.register("help", lambda _request: sorted(self._handlers))
 
@@ -157,14 +159,14 @@ class ControlServer:
                 self.counters["refused: not root"] += 1
                 self._refuse(conn, ControlError("only root may use the control socket"))
                 continue
-            if len(self._clients) >= self.max_clients:
-                self.counters["refused: busy"] += 1
-                self._refuse(conn, ControlError(
-                    f"busy: {len(self._clients)} connections open; try again"))
-                continue
             client = _Client(conn, self._clock())
             self._clients[conn.fileno()] = client
             self._selector.register(conn, selectors.EVENT_READ, client)
+            if len(self._clients) >= self.max_clients:
+                self.counters["at the connection cap"] += 1
+                self._selector.unregister(self.sock)  # the others wait in the backlog
+                self._listening = False
+                return
 
     def _refuse(self, conn: socket.socket, error: HarmError) -> None:
         with contextlib.suppress(OSError):  # best effort, never waits
@@ -210,6 +212,9 @@ class ControlServer:
             with contextlib.suppress(KeyError, ValueError):
                 self._selector.unregister(client.sock)
         client.sock.close()
+        if not self._listening and len(self._clients) < self.max_clients:
+            self._selector.register(self.sock, selectors.EVENT_READ, None)
+            self._listening = True
 
     # ------------------------------------------------------------------ requests
 

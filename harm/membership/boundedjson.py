@@ -21,7 +21,7 @@ from typing import Any
 
 MAX_DEPTH = 32
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -35,6 +35,8 @@ def depth(data: bytes, limit: int = MAX_DEPTH) -> int:
     """How deeply ``data``'s arrays and objects nest (strings do not count), counted up to
     ``limit + 1``: each round removes the innermost (empty) pairs at C speed, so the cost
     is a few passes over the document whatever its shape."""
+    if data.count(b"[") + data.count(b"{") <= limit:  # most messages: a few brackets
+        return 0
     brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", data))
     level = 0
     while brackets and level <= limit:
