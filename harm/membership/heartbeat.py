@@ -3,6 +3,7 @@
 JSON, compact::
 
     {"b": BASE,                      the lowest cluster message number the sender still holds
+     "x": NEXT,                      the number its next message will get (default: BASE)
      "a": {NODE: [GENERATION, N]},   per peer stream: delivered in order up to N
      "n": NONCE,                     the sender's boot nonce (random, new on every start)
      "e": {NODE: NONCE}}             the boot nonce last heard from each peer, echoed
@@ -36,10 +37,16 @@ class Heartbeat:
     acks: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))
     nonce: int = 0
     echoes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    next: int | None = None  # None: the same as base
+
+    @property
+    def upto(self) -> int:
+        return self.base if self.next is None else self.next
 
 
 def encode_heartbeat(beat: Heartbeat) -> bytes:
-    data: dict[str, Any] = {"b": beat.base, "a": {k: list(v) for k, v in beat.acks.items()},
+    data: dict[str, Any] = {"b": beat.base, "x": beat.upto,
+                            "a": {k: list(v) for k, v in beat.acks.items()},
                             "n": beat.nonce, "e": dict(beat.echoes)}
     return json.dumps(data, separators=(",", ":")).encode()
 
@@ -68,6 +75,9 @@ def decode_heartbeat(payload: bytes) -> Heartbeat:
     base = _int(data.get("b"), "base")
     if base < 1:
         raise PacketError(DropReason.MALFORMED, "heartbeat base: below 1")
+    upto = base if data.get("x") is None else _int(data.get("x"), "next")
+    if upto < base:
+        raise PacketError(DropReason.MALFORMED, "heartbeat next: below the base")
     acks = {}
     for node, ack in _names(data.get("a", {}), "acks").items():
         if not isinstance(ack, list) or len(ack) != 2:
@@ -76,4 +86,4 @@ def decode_heartbeat(payload: bytes) -> Heartbeat:
     echoes = {node: _int(nonce, "echo") for node, nonce in
               _names(data.get("e", {}), "echoes").items()}
     return Heartbeat(base, MappingProxyType(acks), _int(data.get("n", 0), "nonce"),
-                     MappingProxyType(echoes))
+                     MappingProxyType(echoes), upto)

@@ -314,7 +314,8 @@ class Membership:
         }
         echoes = {p.name: nonce for p in self._peers.values()
                   if (nonce := p.echo()) is not None}
-        return encode_heartbeat(Heartbeat(self._outbox.base, acks, self.params.nonce, echoes))
+        return encode_heartbeat(Heartbeat(self._outbox.base, acks, self.params.nonce, echoes,
+                                          self._outbox.next))
 
     def _confirm(self, now: int, peer: _Peer, nic: str, packet: Packet) -> None:
         """A packet of another life of ``peer`` than the confirmed one: take the new life
@@ -380,14 +381,14 @@ class Membership:
         if packet.type is MessageType.DATA:
             number, dest, body = decode_data(packet.payload)
             self._ack_due = True
-            for message in inbox.on_data(number, dest, body):
+            for message in inbox.on_data(number, dest, body, packet.seq):
                 self._deliver(message, events)
             return
         beat = decode_heartbeat(packet.payload)
         mine = beat.acks.get(self.params.node)
         if mine is not None and mine[0] == self.params.generation:
             self._outbox.acked(peer.name, mine[1])
-        messages, gap = inbox.on_base(beat.base)
+        messages, gap = inbox.on_heartbeat(packet.seq, beat.base, beat.upto)
         if gap is not None:
             events.append(Lost(gap))
         for message in messages:

@@ -51,18 +51,19 @@ def test_malformed_heartbeats_are_dropped_and_counted(payload: bytes) -> None:
     assert converged(net)
 
 
-def test_a_base_jump_to_four_million_is_a_cheap_range_gap() -> None:
-    net = up()
-    a = net.machines["a"]
+def test_a_gap_is_a_range_whatever_its_size() -> None:
+    inbox = Inbox("c", 1, expected=1)
+    inbox.on_data(5, None, b"held")
     start = time.monotonic()
-    step = a.receive(net.clock.monotonic_ms(), "eth0",
-                     forge(net, "c", b'{"b":4000000,"a":{}}'))
-    assert time.monotonic() - start < 0.05
-    (lost,) = [e for e in step.events if isinstance(e, Lost)]
-    assert (lost.gap.first, lost.gap.last) == (1, 3_999_999)
+    messages, gap = inbox.on_base(4_000_000)
+    assert time.monotonic() - start < 0.01
+    assert gap is not None and (gap.first, gap.last) == (1, 3_999_999)
+    assert [m.number for m in messages] == [5] and inbox.expected == 4_000_000
+    _, gap = Inbox("c", 1, expected=10).on_base(2**62)
+    assert gap is not None and gap.last == 2**62 - 1
 
 
-@pytest.mark.parametrize("base", [2**62, 2**63 - 1, 2**64, 2**64 + 5])
+@pytest.mark.parametrize("base", [4_000_000, 2**62, 2**63 - 1, 2**64, 2**64 + 5])
 def test_absurd_base_jumps_are_refused(base: int) -> None:
     net = up()
     a = net.machines["a"]
@@ -74,6 +75,26 @@ def test_absurd_base_jumps_are_refused(base: int) -> None:
     net.run(500)
     assert [e.message.body for _, e in net.events["a"] if isinstance(e, Delivered)] == \
         [b"still flowing"]
+
+
+def test_a_forged_jump_within_the_bounds_heals_with_a_resync() -> None:
+    net = up()
+    a = net.machines["a"]
+    inbox = a._peers["c"].inbox
+    assert inbox is not None and inbox.expected is not None
+    ahead = inbox.expected + 8
+    a.receive(net.clock.monotonic_ms(), "eth0",
+              forge(net, "c", b'{"b":%d,"x":%d,"a":{}}' % (ahead, ahead), seq_ahead=10))
+    assert inbox.expected == ahead  # taken: within what ten packets allow
+    for i in range(3):
+        net.send("c", b"m%d" % i)
+    net.run(4000)  # c's own heartbeats overtake the forged one: the stream is reset
+    assert inbox.expected <= net.machines["c"]._outbox.next
+    assert any(isinstance(e, Lost) and e.gap.sender == "c" for _, e in net.events["a"])
+    net.send("c", b"after")
+    net.run(500)
+    got = [e.message.body for _, e in net.events["a"] if isinstance(e, Delivered)]
+    assert got[-1:] == [b"after"]
 
 
 def test_an_absurd_sequence_jump_is_refused_and_the_sender_stays_heard() -> None:
