@@ -17,6 +17,7 @@ per kind (``inputs_dropped`` in ``status``) and the loop goes on.
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import selectors
@@ -44,6 +45,7 @@ from harm.membership.transport import UdpLink
 RECENT_MESSAGES = 200
 RECENT_CHANGES = 200
 COALESCE_MS = 20  # after a datagram, further ones are read in a batch this much later
+MAX_SEND = 60_000  # a cluster message must fit one datagram
 FAULT_PAUSE_S = 0.05  # after a turn of the loop itself raised, before the next one
 
 
@@ -111,11 +113,23 @@ class Runner:
         return {kind: count for kind, count in sorted(counts.items()) if count}
 
     def _send(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Send a cluster message from this node: ``body`` as text, or as base64 with
+        ``"encoding": "base64"`` (any bytes: tests send controller messages this way)."""
         body = request.get("body")
         dest = request.get("dest")
-        if not isinstance(body, str) or (dest is not None and not isinstance(dest, str)):
-            raise ControlError('send needs "body" (text) and optionally "dest" (a node)')
-        self.apply(self.membership.send(self.clock(), body.encode(), dest))
+        encoding = request.get("encoding", "text")
+        if not isinstance(body, str) or (dest is not None and not isinstance(dest, str)) \
+                or encoding not in ("text", "base64"):
+            raise ControlError('send needs "body" (text), optionally "dest" (a node) and '
+                               '"encoding" (text or base64)')
+        try:
+            data = base64.b64decode(body, validate=True) if encoding == "base64" \
+                else body.encode()
+        except ValueError:
+            raise ControlError("send: body is not base64") from None
+        if len(data) > MAX_SEND:
+            raise ControlError(f"send: body larger than {MAX_SEND} bytes")
+        self.apply(self.membership.send(self.clock(), data, dest))
         return {"queued": True}
 
     def _messages(self, _request: Mapping[str, Any]) -> list[dict[str, Any]]:

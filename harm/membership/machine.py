@@ -179,6 +179,7 @@ class Membership:
             "node": self.params.node,
             "cluster": self.params.cluster,
             "generation": self.params.generation,
+            "sequence": self._seq,
             "view": {
                 "id": self._view.id,
                 "members": sorted(self._view.members),
