@@ -206,6 +206,12 @@ def test_every_hostile_input_leaves_every_harmd_running_and_the_cluster_acting(
         assert st["inputs_dropped"].get("cluster message", 0) >= 5, st["inputs_dropped"]
         assert ask(spec, node, "controller")["ignored_messages"] > ignored_before[node]
     assert not [p for p in os.listdir("/proc") if p.isdigit() and _runs_anything(p)]
+    shown = subprocess.run([sys.executable, "-m", "harm.cli.main", "lab", "status", "--name",
+                            LAB], capture_output=True, text=True, timeout=60, check=True)
+    assert "DROPPED INPUTS" in shown.stdout and "cluster-message=" in shown.stdout
+    mon = subprocess.run([sys.executable, "-m", "harm.mon", "--socket", str(sock(spec, dc)),
+                          "-1"], capture_output=True, text=True, timeout=60, check=True)
+    assert "Dropped inputs: " in mon.stdout and "cluster message=" in mon.stdout
 
     # and the cluster still acts: a configuration change is carried out on every node
     change = tmp_path / "after.crm"
