@@ -165,3 +165,19 @@ def test_harmd_refuses_bad_timing(tmp_path: Path) -> None:
     done = _harmd(tmp_path, YAML.replace("2s", "300ms") + "  - bcast: lo\n", 0o600)
     assert done.returncode == 1
     assert "greater than 2 x keepalive" in done.stderr
+
+
+def test_the_generation_file_and_its_directory_are_fsynced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    synced: list[str] = []
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    next_generation(tmp_path / "state", 1000)
+    assert synced == ["file", "dir"]  # the data, then the rename itself
