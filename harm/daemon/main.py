@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         for note in settings.notes:
             log.info("%s", note)
         keys = authkeys.load(settings.authkeys)
+        keys.check_node(settings.node, settings.node_names, str(settings.authkeys))
         check_interfaces(settings, [name for _, name in socket.if_nameindex()])
         generation = next_generation(settings.state_dir, int(time.time()))
         links = [UdpLink(link) for link in settings.links]

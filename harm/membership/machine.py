@@ -301,7 +301,7 @@ class Membership:
         self.sent += 1
         packet = Packet(self.params.cluster, self.params.node, self.params.generation,
                         self._seq, kind, payload)
-        frame = encode(packet, self._keys.signing)
+        frame = encode(packet, self._keys.signing, self._keys.private)
         self._own[frame] = None
         if len(self._own) > OWN_FRAMES:
             del self._own[next(iter(self._own))]

@@ -113,6 +113,31 @@ def fuzz_packet(rng: random.Random) -> None:
         decode(random_input(rng, PACKET), KEYS, "lab")
 
 
+def _node_keys() -> tuple[AuthKeys, bytes]:
+    from dataclasses import replace
+
+    from harm.membership.nodekeys import generate
+
+    private, public = generate()
+    keys = replace(KEYS, node_keys={"b": public}, private=private)
+    signed = encode(Packet("lab", "b", 7, 42, MessageType.HEARTBEAT, b'{"b":1}'),
+                    KEYS.signing, private)
+    return keys, signed
+
+
+_SIGNED: list[tuple[AuthKeys, bytes]] = []
+
+
+def fuzz_signed_packet(rng: random.Random) -> None:
+    """Packets of a cluster with node keys: mutated signed packets, unsigned ones."""
+    if not _SIGNED:
+        _SIGNED.append(_node_keys())
+    keys, signed = _SIGNED[0]
+    data = random_input(rng, signed if rng.random() < 0.8 else PACKET)
+    with contextlib.suppress(PacketError):
+        decode(data, keys, "lab")
+
+
 DATA = encode_data(7, "a", b"body")
 
 
@@ -309,6 +334,7 @@ def fuzz_control(rng: random.Random) -> None:
 
 TARGETS: dict[str, Callable[[random.Random], None]] = {
     "packet": fuzz_packet,
+    "signed-packet": fuzz_signed_packet,
     "stream": fuzz_stream,
     "heartbeat": fuzz_heartbeat,
     "membership": fuzz_membership,

@@ -3,7 +3,9 @@
     python hostile.py CLUSTER AUTHKEYS SENDER GENERATION SEQ PAYLOAD_HEX...
 
 Sends one heartbeat per payload, signed with the lab's key as SENDER (its generation, the
-sequence numbers SEQ, SEQ+1, …), broadcast on eth0. Prints how many it sent.
+sequence numbers SEQ, SEQ+1, …), broadcast on eth0. With node keys in AUTHKEYS, the packets
+are also signed with the private key found there (whichever node's file it is). Prints how
+many it sent.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def main() -> None:
     for number, payload in enumerate(sys.argv[6:]):
         packet = Packet(cluster, sender, generation, seq + number, MessageType.HEARTBEAT,
                         bytes.fromhex(payload))
-        out.sendto(encode(packet, keys.signing), ("255.255.255.255", PORT))
+        out.sendto(encode(packet, keys.signing, keys.private), ("255.255.255.255", PORT))
         sent += 1
     print(json.dumps({"sent": sent}))
 

@@ -243,3 +243,52 @@ def _runs_anything(pid: str) -> bool:
     except OSError:
         return False
     return b"OCF_RESOURCE_INSTANCE=evil\0" in environ
+
+
+KEY_LAB = "hkey"
+
+
+@pytest.fixture(scope="module")
+def signed_lab() -> Iterator[LabSpec]:
+    """A lab whose nodes sign their packets with node keys."""
+    from harm.membership.nodekeys import lines_for
+
+    lablib.down(KEY_LAB)
+    built = lablib.up(LabSpec(name=KEY_LAB, nodes=NODES, links=1).validate(), start=False)
+    try:
+        shared, own = lines_for(list(NODES))
+        for node in NODES:
+            path = built.node_dir(node) / "authkeys"
+            path.write_text(path.read_text() + "\n".join([*shared, own[node]]) + "\n")
+            path.chmod(0o600)
+            lablib.start_harmd(built, node)
+        lablib.wait_sockets(built, list(NODES))
+        wait_for("the three signing nodes to settle", lambda: settled(built))
+        yield built
+    finally:
+        lablib.down(KEY_LAB)
+
+
+def test_with_node_keys_one_node_s_stolen_file_cannot_speak_for_the_dc(
+        signed_lab: LabSpec) -> None:
+    spec = signed_lab
+    dc = str(ask(spec, "h1", "controller")["dc"])
+    thief = next(n for n in NODES if n != dc)  # the node whose authkeys file is stolen
+    victim = next(n for n in NODES if n not in (dc, thief))
+    before = ask(spec, victim, "status")["counters"]["dropped"].get("bad-signature", 0)
+    st = ask(spec, dc, "status")
+    beats = [b'{"b":1,"x":1,"a":{}}'] * 5
+    done = subprocess.run(
+        ["ip", "netns", "exec", spec.gateway_ns, sys.executable,
+         str(Path(__file__).with_name("hostile.py")), spec.name,
+         str(spec.node_dir(thief) / "authkeys"), dc, str(st["generation"]),
+         str(st["sequence"] + 20), *(b.hex() for b in beats)],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+
+    def refused() -> bool:
+        dropped = ask(spec, victim, "status")["counters"]["dropped"]
+        return int(dropped.get("bad-signature", 0)) - before >= len(beats)
+    wait_for("the forged packets to be refused as badly signed", refused, 10)
+    assert settled(spec)
+    assert all(lablib.harmd_pid(spec, n) for n in NODES)
