@@ -67,7 +67,7 @@ def _names(value: Any, what: str) -> dict[str, Any]:
 def decode_heartbeat(payload: bytes) -> Heartbeat:
     """The heartbeat in ``payload``; PacketError(MALFORMED) when it is not one."""
     try:
-        data = boundedjson.loads(payload, max_depth=3)
+        data = boundedjson.loads(payload)
     except ValueError as error:
         raise PacketError(DropReason.MALFORMED, f"heartbeat payload: {error}") from None
     if not isinstance(data, dict):

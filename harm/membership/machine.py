@@ -56,6 +56,7 @@ from harm.membership.stream import Inbox, Message, Outbox, decode_data
 
 RECENT_PACKETS = 512  # authenticated packets remembered to recognise their copies
 OWN_FRAMES = 64  # frames we sent, to drop our own looped-back broadcasts cheaply
+LIVES_KEPT = 64  # lives of a peer remembered, so that none is taken twice
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class _Peer:
     nonce: int | None = None  # the boot nonce of its confirmed life
     candidate: tuple[int, int, int] | None = None  # (generation, nonce, heard at) of a new
     # life heard but not confirmed yet
+    lives: list[tuple[int, int]] = field(default_factory=list)  # (generation, nonce) taken
 
     def echo(self) -> int | None:
         """The nonce this node echoes to the peer: its newest life's."""
@@ -221,9 +223,13 @@ class Membership:
             peer = self._peers.get(packet.sender)
             if peer is None:
                 raise PacketError(DropReason.UNKNOWN_SENDER, packet.sender)
-            new_life = packet.generation != peer.generation
+            beat = decode_heartbeat(packet.payload) \
+                if packet.type is MessageType.HEARTBEAT else None
+            new_life = packet.generation != peer.generation or (
+                beat is not None and beat.nonce != peer.nonce)  # a restart that kept the
+            # generation (state and clock both lost): its nonce is new
             if new_life:
-                self._confirm(now, peer, nic, packet)
+                self._confirm(now, peer, nic, packet, beat)
                 verdict = Verdict.FRESH
             else:
                 verdict = self._guard.check(packet.sender, packet.generation, packet.seq, nic,
@@ -233,7 +239,7 @@ class Membership:
             if verdict is Verdict.DUPLICATE:
                 self.duplicates += 1
             else:
-                self._handle(peer, packet, events)
+                self._handle(peer, packet, beat, events)
         except PacketError as error:
             self.dropped[error.reason] += 1
             if error.reason is not DropReason.OWN:
@@ -318,20 +324,25 @@ class Membership:
         return encode_heartbeat(Heartbeat(self._outbox.base, acks, self.params.nonce, echoes,
                                           self._outbox.next))
 
-    def _confirm(self, now: int, peer: _Peer, nic: str, packet: Packet) -> None:
+    def _confirm(self, now: int, peer: _Peer, nic: str, packet: Packet,
+                 beat: Heartbeat | None) -> None:
         """A packet of another life of ``peer`` than the confirmed one: take the new life
         if this heartbeat echoes our nonce; otherwise remember its nonce (to echo it) and
-        drop the packet (see the module docstring)."""
+        drop the packet (see the module docstring). A life taken once is never taken
+        again: a replay of an earlier life echoes our nonce too, but is not new."""
         deadtime = self.params.deadtime_ms
         silent = peer.last_heard is None or now - peer.last_heard > deadtime
-        if peer.generation is not None and packet.generation < peer.generation and not silent:
+        if peer.generation is not None and packet.generation <= peer.generation and \
+                not silent:
             raise PacketError(DropReason.STALE_GENERATION,
-                              f"{peer.name} gen {packet.generation} < {peer.generation}")
-        if packet.type is not MessageType.HEARTBEAT:
+                              f"{peer.name} gen {packet.generation}, alive as {peer.generation}")
+        if beat is None:
             raise PacketError(DropReason.UNCONFIRMED,
                               f"{peer.name} gen {packet.generation}: data before a handshake")
-        beat = decode_heartbeat(packet.payload)
         life = (packet.generation, beat.nonce)
+        if life in peer.lives:
+            raise PacketError(DropReason.STALE_GENERATION,
+                              f"{peer.name} gen {packet.generation}: a previous life")
         old = peer.candidate
         if old is None or packet.generation >= old[0] or now - old[2] > deadtime:
             if old is None or old[:2] != life:
@@ -342,6 +353,8 @@ class Membership:
                               f"{peer.name} gen {packet.generation}: no echo of our nonce yet")
         peer.candidate = None
         peer.nonce = beat.nonce
+        peer.lives.append(life)
+        del peer.lives[:-LIVES_KEPT]
         self._guard.start(peer.name, packet.generation, packet.seq, nic, now)
 
     def _heard(
@@ -376,16 +389,16 @@ class Membership:
             self._membership_changed = True
             events.append(NodeUp(peer.name))
 
-    def _handle(self, peer: _Peer, packet: Packet, events: list[Event]) -> None:
+    def _handle(self, peer: _Peer, packet: Packet, beat: Heartbeat | None,
+                events: list[Event]) -> None:
         inbox = peer.inbox
         assert inbox is not None
-        if packet.type is MessageType.DATA:
+        if beat is None:
             number, dest, body = decode_data(packet.payload)
             self._ack_due = True
             for message in inbox.on_data(number, dest, body, packet.seq):
                 self._deliver(message, events)
             return
-        beat = decode_heartbeat(packet.payload)
         mine = beat.acks.get(self.params.node)
         if mine is not None and mine[0] == self.params.generation:
             self._outbox.acked(peer.name, mine[1])

@@ -203,3 +203,36 @@ def test_heartbeats_echo_the_nonce_of_every_peer() -> None:
     beat = decode_heartbeat(next(p.payload for p in beats if p.type is MessageType.HEARTBEAT))
     assert beat.nonce == net.machines["a"].params.nonce
     assert beat.echoes == {n: net.machines[n].params.nonce for n in ABC if n != "a"}
+
+
+def test_a_restart_that_kept_the_generation_is_taken_by_its_new_nonce() -> None:
+    net = up()
+    same = net.machines["c"].params.generation
+    net.start("c", generation=same)  # no state directory, no clock: the same number again
+    took = net.run_until(
+        lambda: converged(net) and net.machines["a"]._peers["c"].nonce ==
+        net.machines["c"].params.nonce, limit_ms=DEADTIME * 3)
+    assert took <= DEADTIME + 1000
+    net.send("c", b"again")
+    net.run(500)
+    assert [e.message.body for _, e in net.events["a"] if isinstance(e, Delivered)] == \
+        [b"again"]
+
+
+def test_an_earlier_life_replayed_after_the_node_died_is_not_taken_again() -> None:
+    net = up()
+    captured: list[bytes] = []
+    net.taps.append(lambda node, nic, data: captured.append(data) if node == "c" else None)
+    net.run(1000)  # c's first life, heard (and its heartbeats echo a's nonce)
+    first_life = list(captured)
+    net.start("c")  # a newer life
+    net.run(1000)
+    net.stop("c")
+    net.run(DEADTIME + 500)
+    assert "c" not in net.members("a")
+    for _ in range(3):
+        for data in first_life:
+            net.inject("a", "eth0", data)
+        net.run(DEADTIME // 2)
+    assert "c" not in net.members("a")
+    assert net.machines["a"].dropped[DropReason.STALE_GENERATION] > 0
