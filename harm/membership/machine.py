@@ -11,12 +11,13 @@ it; a node is dead after ``deadtime`` with nothing heard on any link; a node tha
 newer boot generation restarted. A node that was never heard is declared dead when
 ``initdead`` expires after start. The view is this node plus every live peer.
 
-A new life of a peer (its first packets, a newer generation, or a lower one once it has
-been silent for longer than ``deadtime``) counts only from a heartbeat that echoes this
-node's boot nonce (:mod:`harm.membership.heartbeat`); until then its packets are dropped as
-``unconfirmed``. Captured traffic thus cannot pass for a live node after this node restarts,
-and a node whose generation went back (its state directory lost, its clock behind) is taken
-again after a silence instead of being stale forever.
+A new life of a peer (its first packets, a newer generation, or a lower or equal one with a
+new nonce once it has been silent for longer than ``deadtime``) counts only from a
+heartbeat that echoes this node's boot nonce (:mod:`harm.membership.heartbeat`), and only
+once; until then its packets are dropped as ``unconfirmed``. Captured traffic thus cannot
+pass for a live node after this node restarts, and a node whose generation went back (its
+state directory lost, its clock behind) is taken again after a silence instead of being
+stale forever.
 """
 
 from __future__ import annotations
