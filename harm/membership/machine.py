@@ -197,10 +197,11 @@ class Membership:
                 "delivered": self.delivered,
                 "pending": self._outbox.pending,
                 "own": self.dropped[DropReason.OWN],
+                "unconfirmed": self.dropped[DropReason.UNCONFIRMED],  # every start has some
                 "dropped": {
                     r.value: self.dropped[r]
                     for r in DropReason
-                    if self.dropped[r] and r is not DropReason.OWN
+                    if self.dropped[r] and r not in (DropReason.OWN, DropReason.UNCONFIRMED)
                 },
             },
         }
