@@ -159,7 +159,6 @@ def measure(runs: int, other: Path | None = None) -> list[dict[str, object]]:
 
 def attribute_writes(runs: int) -> list[dict[str, object]]:
     """Wall time of one attribute write over the socket, and of the old command's start-up."""
-    import selectors
     import threading
 
     from harm.daemon.control import ControlServer
@@ -172,13 +171,8 @@ def attribute_writes(runs: int) -> list[dict[str, object]]:
         stop = threading.Event()
 
         def serve() -> None:
-            with selectors.DefaultSelector() as sel:
-                sel.register(control.sock, selectors.EVENT_READ)
-                while not stop.is_set():
-                    for _ in sel.select(0.05):
-                        conn = control.accept()
-                        while conn is not None and not control.readable(conn):
-                            pass
+            while not stop.is_set():
+                control.service(0.05)
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()

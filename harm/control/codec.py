@@ -69,11 +69,15 @@ def field_text(data: Mapping[str, Any], name: str, optional: bool = False) -> An
     return value
 
 
-def field_int(data: Mapping[str, Any], name: str) -> int:
-    """``data[name]`` as an integer (not a boolean); ControlError otherwise."""
+INT_MAX = 2**31 - 1  # milliseconds, counts, exit codes: what Pacemaker keeps in an int
+
+
+def field_int(data: Mapping[str, Any], name: str, low: int = 0, high: int = INT_MAX) -> int:
+    """``data[name]`` as an integer in ``low..high`` (not a boolean); ControlError
+    otherwise."""
     value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ControlError(f"field {name!r} must be an integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ControlError(f"field {name!r} must be an integer in {low}..{high}")
     return value
 
 
@@ -111,8 +115,8 @@ def request_from_json(data: Any) -> OpRequest:
         if not isinstance(c, dict):
             raise ControlError("request field 'clone' must be an object")
         instance = c.get("instance")
-        if instance is not None and not isinstance(instance, int):
-            raise ControlError("clone instance must be an integer")
+        if instance is not None:
+            instance = field_int(c, "instance")
         clone = CloneInfo(
             instance=instance, clone_max=field_int(c, "clone_max"),
             clone_node_max=field_int(c, "clone_node_max"), promotable=_bool(c, "promotable"),
@@ -144,7 +148,7 @@ def request_from_json(data: Any) -> OpRequest:
             clone=clone,
             notify=notify,
             transition_key=field_text(data, "transition_key", optional=True),
-            target_rc=field_int(data, "target_rc"),
+            target_rc=field_int(data, "target_rc", -INT_MAX - 1),
             op_params=_pairs_from(data.get("op_params"), "op_params"),
             start_delay_ms=field_int(data, "start_delay_ms"),
         )

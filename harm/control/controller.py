@@ -35,7 +35,7 @@ from harm.cib.config import Configuration
 from harm.cib.status import ExecStatus, NodeState, Status
 from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
-from harm.control.codec import field_int, field_text, request_from_json
+from harm.control import messages as msg
 from harm.control.election import elect
 from harm.control.lrm import LocalHistory
 from harm.errors import ControlError, HarmError
@@ -279,82 +279,73 @@ class Controller:
     # ------------------------------------------------------------------ messages
 
     def on_message(self, sender: str, kind: str, payload: dict[str, Any]) -> None:
+        """A message from ``sender``'s controller: decoded into its typed form first
+        (:mod:`harm.control.messages`); DC kinds only from the DC; refusals are counted
+        in ``ignored``."""
+        if kind in msg.DC_KINDS and sender != self.dc:
+            self.ignored += 1
+            log.warning("ignored %s from %s, which is not the DC (%s)", kind, sender, self.dc)
+            return
         try:
-            self._dispatch(sender, kind, payload)
+            self._dispatch(sender, msg.decode_message(kind, payload))
         except HarmError as error:
             self.ignored += 1
             log.warning("ignored %s from %s: %s", kind, sender, error)
 
-    def _dispatch(self, sender: str, kind: str, payload: dict[str, Any]) -> None:
-        if kind == "hello":
-            self._on_hello(sender, payload)
-        elif kind == "resync":
-            self._send_hello()
-            if self._coordinator is not None:
-                self._coordinator.publish(force=True)
-        elif kind == "request":
-            if self._coordinator is None and self.dc == self.node and len(self._held) < 1000:
-                self._held.append((sender, payload))  # elected, acting after start-up
-                return
-            if self._coordinator is None:
-                raise ControlError("a request reached a node that is not the DC")
-            self._coordinator.request(sender, payload)
-        elif kind == "state":
-            if self._coordinator is None:
-                return  # for a previous DC; the hello after the election carries it
-            self._coordinator.node_state(sender, payload)
-        elif kind == "reply":
-            self._on_reply(payload)
-        elif sender != self.dc:
-            self.ignored += 1
-            log.info("ignored %s from %s, which is not the DC (%s)", kind, sender, self.dc)
-        elif kind == "cib":
-            self._on_cib(payload)
-        elif kind == "op":
-            self.io.submit(request_from_json(payload.get("request")))
-        elif kind == "cancel":
-            self.io.cancel(field_text(payload, "rsc"), field_text(payload, "action"),
-                           field_int(payload, "interval_ms"))
-        elif kind == "forget":
-            rsc = payload.get("rsc")
-            self.forget(rsc if isinstance(rsc, str) else None)
-        elif kind == "fail":
-            self.inject_failure(field_text(payload, "rsc"), field_text(payload, "action"),
-                                field_int(payload, "interval_ms"), field_int(payload, "rc"))
-        else:
-            raise ControlError(f"unknown message kind {kind!r}")
+    def _dispatch(self, sender: str, message: msg.Message) -> None:
+        match message:
+            case msg.Hello():
+                self._on_hello(sender, message)
+            case msg.Resync():
+                self._send_hello()
+                if self._coordinator is not None:
+                    self._coordinator.publish(force=True)
+            case msg.Request():
+                if self._coordinator is None and self.dc == self.node and \
+                        len(self._held) < 1000:
+                    self._held.append((sender, message.payload()))  # acting after start-up
+                    return
+                if self._coordinator is None:
+                    raise ControlError("a request reached a node that is not the DC")
+                self._coordinator.request(sender, message.payload())
+            case msg.State(cib, result):
+                if self._coordinator is None:
+                    return  # for a previous DC; the hello after the election carries it
+                self._coordinator.node_state(
+                    sender, {"cib": cib, "result": result.payload() if result else None})
+            case msg.Reply():
+                self._on_reply(message)
+            case msg.CibUpdate(xml):
+                self._on_cib(xml)
+            case msg.RunOp(request):
+                self.io.submit(request)
+            case msg.CancelOp(rsc, action, interval_ms):
+                self.io.cancel(rsc, action, interval_ms)
+            case msg.ForgetRsc(rsc):
+                self.forget(rsc)
+            case msg.FailOp(rsc, action, interval_ms, rc):
+                self.inject_failure(rsc, action, interval_ms, rc)
 
-    def _on_hello(self, sender: str, payload: dict[str, Any]) -> None:
-        members = payload.get("members")
-        dc = payload.get("dc")
-        xml = payload.get("cib")
-        if not isinstance(members, list) or not isinstance(xml, str) or not (
-                dc is None or isinstance(dc, str)):
-            raise ControlError("malformed hello")
-        if not xml.rstrip().endswith("</cib>"):  # parsed later, only by a DC: check the shape
+    def _on_hello(self, sender: str, message: msg.Hello) -> None:
+        if not message.cib.rstrip().endswith("</cib>"):  # parsed later, only by a DC
             raise ControlError("malformed hello: its CIB is cut short")
-        hello = Hello(frozenset(str(m) for m in members), dc, xml, sender)
+        hello = Hello(frozenset(message.members), message.dc, message.cib, sender)
         self.hellos[sender] = hello
         if self._coordinator is not None:
             self._coordinator.hello(sender, hello)
         self._elect()
 
-    def _on_cib(self, payload: dict[str, Any]) -> None:
-        xml = payload.get("xml")
-        if not isinstance(xml, str):
-            raise ControlError("malformed cib message")
+    def _on_cib(self, xml: str) -> None:
         cib = parse_cib_xml(xml, f"CIB from {self.dc}")
         self.cib = cib
         self.io.persist(cib, xml)
 
-    def _on_reply(self, payload: dict[str, Any]) -> None:
-        ident = payload.get("id")
-        pending = self.pending.get(ident) if isinstance(ident, str) else None
+    def _on_reply(self, reply: msg.Reply) -> None:
+        pending = self.pending.get(reply.id)
         if pending is None:
             return
-        pending.state = "done" if payload.get("ok") else "failed"
-        message = payload.get("message")
-        pending.message = message if isinstance(message, str) else None
+        pending.state = "done" if reply.ok else "failed"
+        pending.message = reply.message
         op = pending.payload
         if op.get("op") == "attribute":
             self.overlay.pop((str(op.get("node")), str(op.get("name")),
@@ -398,7 +389,9 @@ class Controller:
     # ------------------------------------------------------------------ operator requests
 
     def submit_request(self, payload: dict[str, Any]) -> str:
-        """Pass an operator's request to the DC; its id for :meth:`request_state`."""
+        """Pass an operator's request to the DC; its id for :meth:`request_state`.
+        ControlError when the request is malformed (it is decoded here, once)."""
+        payload = msg.request_payload(msg.decode_request(payload))
         self._request_no += 1
         ident = f"{self.node}:{self.io.now_ms()}:{self._request_no}"
         self.pending[ident] = Pending(dict(payload))
@@ -473,4 +466,4 @@ class Controller:
 
     def replied(self, ident: str, ok: bool, message: str | None) -> None:
         """The DC's answer to a request this node made itself."""
-        self._on_reply({"id": ident, "ok": ok, "message": message})
+        self._on_reply(msg.Reply(ident, ok, message))

@@ -68,6 +68,7 @@ class ClusterService:
         self.pe_dir = state_dir / "pe-inputs"
         self._clock = clock
         self.errors: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()  # inputs the controller failed on, per kind
         self.encoder = Encoder()
         self.decoder = Decoder()
         self.inbox = ResultInbox()
@@ -138,15 +139,29 @@ class ClusterService:
 
     # ------------------------------------------------------------------ events
 
-    def _guarded(self, what: str, action: Callable[[], None]) -> None:
+    def _guarded(self, what: str, action: Callable[[], None],
+                 kind: str = "membership event") -> None:
+        """Run ``action``; what it raises is logged and counted (``kind`` for
+        ``inputs_dropped``, ``what`` in ``errors``), never raised to the loop."""
         try:
             action()
         except HarmError as error:
             self.errors[what] += 1
+            self.rejected[kind] += 1
             log.warning("%s: %s", what, error)
-        except Exception:  # a bug must not stop heartbeats: log it and go on
+        except Exception as error:  # a bug must not stop heartbeats: log it and go on
             self.errors[what] += 1
-            log.exception("%s failed", what)
+            self.rejected[kind] += 1
+            log.error("%s failed: %s: %s", what, type(error).__name__, error)
+            log.debug("traceback of %s", what, exc_info=True)
+
+    def refused(self) -> dict[str, int]:
+        """Inputs dropped before or by the controller, per kind, for ``inputs_dropped``:
+        cluster messages undecodable, malformed, failing or claiming the DC's role."""
+        counts = Counter(self.rejected)
+        counts["cluster message"] += sum(self.decoder.dropped.values()) + \
+            self.controller.ignored
+        return dict(counts)
 
     def on_event(self, event: Event) -> None:
         ctl = self.controller
@@ -156,7 +171,7 @@ class ClusterService:
             if envelope is not None:
                 self._guarded(f"{envelope.kind} from {envelope.sender}",
                               lambda: ctl.on_message(envelope.sender, envelope.kind,
-                                                     envelope.payload))
+                                                     envelope.payload), "cluster message")
         elif isinstance(event, Lost):
             self.decoder.gap(event.gap.sender)
             self._guarded("gap", lambda: ctl.on_gap(event.gap.sender))
@@ -184,14 +199,15 @@ class ClusterService:
     def on_results(self) -> None:
         for result in self.inbox.drain():
             log.info("%s", result.describe())
-            self._guarded("result", functools.partial(self.controller.on_result, result))
+            self._guarded("result", functools.partial(self.controller.on_result, result),
+                          "executor result")
 
     def tick(self) -> None:
-        self._guarded("tick", self.controller.tick)
+        self._guarded("tick", self.controller.tick, "timer")
 
     def flush(self) -> None:
         """End of a loop turn: what the controller deferred goes out (the DC's CIB once)."""
-        self._guarded("flush", self.controller.flush)
+        self._guarded("flush", self.controller.flush, "timer")
 
     def next_deadline(self) -> int | None:
         return self.controller.next_deadline()

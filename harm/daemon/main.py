@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -86,11 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         for note in settings.notes:
             log.info("%s", note)
         keys = authkeys.load(settings.authkeys)
+        keys.check_node(settings.node, settings.node_names, str(settings.authkeys))
         check_interfaces(settings, [name for _, name in socket.if_nameindex()])
         generation = next_generation(settings.state_dir, int(time.time()))
         links = [UdpLink(link) for link in settings.links]
         control = ControlServer(settings.socket)
-        membership = Membership(Params.from_settings(settings, generation), keys, monotonic_ms())
+        params = Params.from_settings(settings, generation, nonce=secrets.randbits(63))
+        membership = Membership(params, keys, monotonic_ms())
         runner = Runner(membership, links, control, log)
         runner.attach(ClusterService(membership, runner.apply, settings.state_dir,
                                      settings.socket, monotonic_ms, settings.initdead_ms))

@@ -9,19 +9,25 @@ it arrives, then the links are left alone for COALESCE_MS (20 ms) and whatever c
 meanwhile is handled in one batch: a cluster message (an operation for a node, its result)
 costs at most 20 ms, and the heartbeats of 16 peers on two links cost a few wake-ups per
 keepalive instead of one each (a wake-up costs more than decoding a packet).
+
+Every input is handled under :class:`~harm.daemon.isolation.Isolation`: a datagram, a
+control request, an event handed to the controller, a timer. What raises is logged, counted
+per kind (``inputs_dropped`` in ``status``) and the loop goes on.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import logging
 import selectors
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harm.control.wire import MAGIC as CONTROLLER_MAGIC
+from harm.daemon.isolation import Isolation
 from harm.errors import ControlError
 from harm.membership.events import (
     Delivered,
@@ -39,6 +45,8 @@ from harm.membership.transport import UdpLink
 RECENT_MESSAGES = 200
 RECENT_CHANGES = 200
 COALESCE_MS = 20  # after a datagram, further ones are read in a batch this much later
+MAX_SEND = 60_000  # a cluster message must fit one datagram
+FAULT_PAUSE_S = 0.05  # after a turn of the loop itself raised, before the next one
 
 
 def monotonic_ms() -> int:
@@ -67,12 +75,13 @@ class Runner:
         self.messages: deque[dict[str, Any]] = deque(maxlen=RECENT_MESSAGES)
         self.changes: deque[dict[str, Any]] = deque(maxlen=RECENT_CHANGES)
         self.cluster = cluster
+        self.isolation: Isolation = getattr(control, "isolation", None) or Isolation(logger)
         self._muted_until: int | None = None
         self._selector = selectors.DefaultSelector()
         for link in self.links:
             self._selector.register(link.sock, selectors.EVENT_READ, ("link", link))
         if control is not None:
-            self._selector.register(control.sock, selectors.EVENT_READ, control)
+            self._selector.register(control.fileno(), selectors.EVENT_READ, ("control",))
             control.register("status", self._status)
             control.register("send", self._send)
             control.register("messages", self._messages)
@@ -88,14 +97,39 @@ class Runner:
             link.nic: {"kind": link.link.kind.value, **vars(link.counters)} for link in self.links
         }
         status["changes"] = list(self.changes)[-50:]
+        status["inputs_dropped"] = self.inputs_dropped()
+        if self.control is not None:
+            status["control"] = self.control.status()
         return status
 
+    def inputs_dropped(self) -> dict[str, int]:
+        """Inputs that were dropped after they got past the packet layer, per kind: those
+        that raised (counted by the guard) and the cluster messages the controller refused
+        (undecodable, malformed, or claiming the DC's role without being the DC)."""
+        counts = dict(self.isolation.counts)
+        if self.cluster is not None:
+            for kind, count in self.cluster.refused().items():
+                counts[kind] = counts.get(kind, 0) + count
+        return {kind: count for kind, count in sorted(counts.items()) if count}
+
     def _send(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Send a cluster message from this node: ``body`` as text, or as base64 with
+        ``"encoding": "base64"`` (any bytes: tests send controller messages this way)."""
         body = request.get("body")
         dest = request.get("dest")
-        if not isinstance(body, str) or (dest is not None and not isinstance(dest, str)):
-            raise ControlError('send needs "body" (text) and optionally "dest" (a node)')
-        self.apply(self.membership.send(self.clock(), body.encode(), dest))
+        encoding = request.get("encoding", "text")
+        if not isinstance(body, str) or (dest is not None and not isinstance(dest, str)) \
+                or encoding not in ("text", "base64"):
+            raise ControlError('send needs "body" (text), optionally "dest" (a node) and '
+                               '"encoding" (text or base64)')
+        try:
+            data = base64.b64decode(body, validate=True) if encoding == "base64" \
+                else body.encode()
+        except ValueError:
+            raise ControlError("send: body is not base64") from None
+        if len(data) > MAX_SEND:
+            raise ControlError(f"send: body larger than {MAX_SEND} bytes")
+        self.apply(self.membership.send(self.clock(), data, dest))
         return {"queued": True}
 
     def _messages(self, _request: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -116,10 +150,11 @@ class Runner:
             for link in self.links:
                 link.send(frame)
         for event in step.events:
-            self._record(event)
+            self.isolation.run("membership event", event, functools.partial(self._record, event))
             if self.cluster is not None:
-                self.cluster.on_event(event)
-
+                kind = "cluster message" if isinstance(event, Delivered) else \
+                    "membership event"
+                self.isolation.run(kind, event, functools.partial(self.cluster.on_event, event))
 
     def _record(self, event: Event) -> None:
         now = self.clock()
@@ -155,7 +190,11 @@ class Runner:
     def _drain_links(self) -> None:
         for link in self.links:
             for data in link.receive():
-                self.apply(self.membership.receive(self.clock(), link.nic, data))
+                self.isolation.run("datagram", data,
+                                   functools.partial(self._receive, link.nic, data))
+
+    def _receive(self, nic: str, data: bytes) -> None:
+        self.apply(self.membership.receive(self.clock(), nic, data))
 
     def _mute_links(self, now: int) -> None:
         """Stop waking for datagrams for :data:`COALESCE_MS`: what arrives meanwhile is
@@ -181,38 +220,36 @@ class Runner:
         results = False
         for key, _mask in self._selector.select(wait):
             target = key.data
-            if target is self.control:
-                conn = self.control.accept()
-                if conn is not None:
-                    self._selector.register(conn, selectors.EVENT_READ, ("client", conn))
-            elif target[0] == "link":
+            if target[0] == "link":
                 if self._muted_until is None:
                     self._drain_links()
                     self._mute_links(self.clock())
             elif target[0] == "results":
                 results = True
-            else:
-                conn = target[1]
-                assert isinstance(conn, socket.socket)
-                self._selector.unregister(conn)
-                if not self.control.readable(conn):
-                    self._selector.register(conn, selectors.EVENT_READ, ("client", conn))
+        if self.control is not None:
+            self.control.service()  # requests, answers, idle clients: never blocks
         if results and self.cluster is not None:
-            self.cluster.on_results()
+            self.isolation.run("executor result", "results", self.cluster.on_results)
         now = self.clock()
         if self._muted_until is not None and now >= self._muted_until:
             self._unmute_links()
         if now >= self.membership.next_deadline():
-            self.apply(self.membership.tick(now))
+            self.isolation.run("timer", "membership tick",
+                               lambda: self.apply(self.membership.tick(now)))
         if self.cluster is not None:
             deadline = self.cluster.next_deadline()
             if deadline is not None and self.clock() >= deadline:
-                self.cluster.tick()
-            self.cluster.flush()
+                self.isolation.run("timer", "controller tick", self.cluster.tick)
+            self.isolation.run("timer", "controller flush", self.cluster.flush)
 
     def run(self, until: Callable[[], bool] | None = None) -> None:
         while not self.stopping and not (until and until()):
-            self.turn()
+            if self.isolation.run("loop turn", "turn", self._turn_ok) is None:
+                time.sleep(FAULT_PAUSE_S)  # the loop itself failed: do not spin
+
+    def _turn_ok(self) -> bool:
+        self.turn()
+        return True
 
     def close(self) -> None:
         if self.cluster is not None:

@@ -36,6 +36,14 @@ class NodeReport:
         return " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "0"
 
     @property
+    def inputs(self) -> str:
+        """Inputs harmd dropped past the packet layer (they raised, or were refused)."""
+        if self.status is None:
+            return "-"
+        counts = self.status.get("inputs_dropped") or {}
+        return " ".join(f"{k.replace(' ', '-')}={v}" for k, v in sorted(counts.items())) or "0"
+
+    @property
     def dead_links(self) -> str:
         if self.status is None:
             return "-"
@@ -67,11 +75,12 @@ def collect(spec: LabSpec) -> list[NodeReport]:
 
 def table(spec: LabSpec, reports: list[NodeReport]) -> str:
     header = ["NODE", "HARMD", *(spec.nic(i) for i in range(spec.links)), "VIEW",
-              "DEAD LINKS SEEN", "DROPPED"]
+              "DEAD LINKS SEEN", "DROPPED", "DROPPED INPUTS"]
     rows = [header]
     for r in reports:
         harmd = f"pid {r.harmd_pid}" if r.harmd_pid else "stopped"
-        rows.append([r.node, harmd, *r.links.values(), r.view, r.dead_links, r.dropped])
+        rows.append([r.node, harmd, *r.links.values(), r.view, r.dead_links, r.dropped,
+                     r.inputs])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [f"lab {spec.name}: {len(spec.nodes)} nodes, {spec.links} links, "
              f"keepalive {spec.keepalive}, deadtime {spec.deadtime}"]

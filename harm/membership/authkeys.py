@@ -2,14 +2,19 @@
 
 Grammar (``#`` starts a comment)::
 
-    authkeys := "auth" KEY_ID NEWLINE key_line+
+    authkeys := "auth" KEY_ID NEWLINE key_line+ node_key*
     key_line := KEY_ID ALGORITHM SECRET
     ALGORITHM := sha1 | sha256 | sha384 | sha512
+    node_key := "node" NAME "ed25519" PUBLIC_KEY | "private" "ed25519" PRIVATE_KEY
 
 ``auth N`` names the key this node signs with; every listed key is accepted on receipt, so a
 new key can be rolled out to every node first and switched to with ``auth`` afterwards.
 ``crc`` (no secret at all) and ``md5`` are refused. The file must be owned by root and
 readable by nobody else (mode 0600), like Heartbeat demanded.
+
+With ``node`` lines, every node also signs its packets with its own key and every packet
+must carry its sender's signature (:mod:`harm.membership.nodekeys`); a file with ``node``
+lines needs this node's ``private`` line too.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from harm.errors import SettingsError
+from harm.membership.nodekeys import key_from_text, public_of
 
 ALGORITHMS = {"sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64}
 REFUSED = {
@@ -49,10 +55,24 @@ class AuthKeys:
 
     active: int
     keys: Mapping[int, Key]
+    node_keys: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    # the public key of every node (node keys)
+    private: bytes | None = None  # this node's own signing key
 
     @property
     def signing(self) -> Key:
         return self.keys[self.active]
+
+    def check_node(self, node: str, nodes: tuple[str, ...], source: str = "authkeys") -> None:
+        """With node keys: every configured node has one, and ours matches our private key."""
+        if not self.node_keys and self.private is None:
+            return
+        missing = [n for n in nodes if n not in self.node_keys]
+        if self.private is None or missing:
+            raise SettingsError(f"{source}: node keys need a 'private' line and a 'node' line "
+                                f"for every node (missing: {', '.join(missing) or 'private'})")
+        if public_of(self.private) != self.node_keys[node]:
+            raise SettingsError(f"{source}: the private key is not the key of node {node}")
 
     @staticmethod
     def single(secret: bytes, algorithm: str = "sha256", key_id: int = 1) -> AuthKeys:
@@ -64,11 +84,27 @@ def parse(text: str, source: str = "authkeys") -> AuthKeys:
     """Parse authkeys text (see the module docstring for the grammar)."""
     active: int | None = None
     keys: dict[int, Key] = {}
+    node_keys: dict[str, bytes] = {}
+    private: bytes | None = None
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         where = f"{source}:{lineno}"
+        if line.split(None, 1)[0] in ("node", "private"):
+            words = line.split()
+            if words[0] == "node" and len(words) == 4 and words[2] == "ed25519":
+                if words[1] in node_keys:
+                    raise SettingsError(f"{where}: node {words[1]} has two keys")
+                node_keys[words[1]] = key_from_text(words[3], where)
+            elif words[0] == "private" and len(words) == 3 and words[1] == "ed25519":
+                if private is not None:
+                    raise SettingsError(f"{where}: a second private key")
+                private = key_from_text(words[2], where)
+            else:
+                raise SettingsError(f"{where}: expected 'node NAME ed25519 KEY' or "
+                                    f"'private ed25519 KEY', got {words[0]!r} …")
+            continue
         parts = line.split(None, 2)
         if parts[0] == "auth":
             if len(parts) != 2 or not parts[1].isdigit():
@@ -98,7 +134,7 @@ def parse(text: str, source: str = "authkeys") -> AuthKeys:
         raise SettingsError(f"{source}: missing 'auth KEY_ID' line")
     if active not in keys:
         raise SettingsError(f"{source}: 'auth {active}' names a key that is not defined")
-    return AuthKeys(active, MappingProxyType(keys))
+    return AuthKeys(active, MappingProxyType(keys), MappingProxyType(node_keys), private)
 
 
 def check_mode(st: os.stat_result, source: str) -> None:
@@ -126,6 +162,11 @@ def load(path: Path) -> AuthKeys:
 
 def render(keys: AuthKeys) -> str:
     """authkeys text for ``keys`` (the lab writes its files with this)."""
+    from harm.membership.nodekeys import key_text
+
     lines = [f"auth {keys.active}"]
     lines += [f"{k.key_id} {k.algorithm} {k.secret.decode()}" for k in keys.keys.values()]
+    lines += [f"node {n} ed25519 {key_text(k)}" for n, k in keys.node_keys.items()]
+    if keys.private is not None:
+        lines.append(f"private ed25519 {key_text(keys.private)}")
     return "\n".join(lines) + "\n"

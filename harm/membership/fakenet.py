@@ -59,16 +59,20 @@ class FakeNet:
         self.taps: list[Callable[[str, str, bytes], None]] = []
         self._queue: list[tuple[int, int, str, str, bytes]] = []
         self._order = itertools.count()
+        self._nonces = itertools.count(1000)
         for name in self.params:
             self.start(name)
 
     # ------------------------------------------------------------ faults
 
-    def start(self, node: str, keys: AuthKeys | None = None) -> None:
-        """(Re)start ``node``; a restart bumps its generation as harmd does."""
+    def start(self, node: str, keys: AuthKeys | None = None,
+              generation: int | None = None) -> None:
+        """(Re)start ``node``; a restart bumps its generation as harmd does (or sets the
+        one given: a lost state directory) and draws a new boot nonce."""
         params = self.params[node]
         if node in self.machines:
-            params = replace(params, generation=params.generation + 1)
+            params = replace(params, generation=params.generation + 1 if generation is None
+                             else generation, nonce=next(self._nonces))
             self.params[node] = params
         self.keys_of[node] = keys or self.keys
         self.machines[node] = Membership(params, self.keys_of[node], self.clock.monotonic_ms())

@@ -10,11 +10,18 @@ Rules (Heartbeat's): a link ``(node, nic)`` is dead after ``deadtime`` with noth
 it; a node is dead after ``deadtime`` with nothing heard on any link; a node that sends a
 newer boot generation restarted. A node that was never heard is declared dead when
 ``initdead`` expires after start. The view is this node plus every live peer.
+
+A new life of a peer (its first packets, a newer generation, or a lower or equal one with a
+new nonce once it has been silent for longer than ``deadtime``) counts only from a
+heartbeat that echoes this node's boot nonce (:mod:`harm.membership.heartbeat`), and only
+once; until then its packets are dropped as ``unconfirmed``. Captured traffic thus cannot
+pass for a live node after this node restarts, and a node whose generation went back (its
+state directory lost, its clock behind) is taken again after a silence instead of being
+stale forever.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +41,7 @@ from harm.membership.events import (
     View,
     ViewChanged,
 )
+from harm.membership.heartbeat import Heartbeat, decode_heartbeat, encode_heartbeat
 from harm.membership.packet import (
     DropReason,
     MessageType,
@@ -49,6 +57,7 @@ from harm.membership.stream import Inbox, Message, Outbox, decode_data
 
 RECENT_PACKETS = 512  # authenticated packets remembered to recognise their copies
 OWN_FRAMES = 64  # frames we sent, to drop our own looped-back broadcasts cheaply
+LIVES_KEPT = 64  # lives of a peer remembered, so that none is taken twice
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,10 @@ class Params:
     warntime_ms: int = 10_000
     initdead_ms: int = 60_000
     two_node: bool = False
+    nonce: int = 0  # this boot's random nonce (harmd draws 63 random bits)
 
     @staticmethod
-    def from_settings(settings: Settings, generation: int) -> Params:
+    def from_settings(settings: Settings, generation: int, nonce: int = 0) -> Params:
         return Params(
             cluster=settings.cluster,
             node=settings.node,
@@ -79,6 +89,7 @@ class Params:
             warntime_ms=settings.warntime_ms,
             initdead_ms=settings.initdead_ms,
             two_node=settings.two_node,
+            nonce=nonce,
         )
 
     @property
@@ -105,6 +116,14 @@ class _Peer:
     link_heard: dict[str, int] = field(default_factory=dict)
     link_up: dict[str, bool] = field(default_factory=dict)
     inbox: Inbox | None = None
+    nonce: int | None = None  # the boot nonce of its confirmed life
+    candidate: tuple[int, int, int] | None = None  # (generation, nonce, heard at) of a new
+    # life heard but not confirmed yet
+    lives: list[tuple[int, int]] = field(default_factory=list)  # (generation, nonce) taken
+
+    def echo(self) -> int | None:
+        """The nonce this node echoes to the peer: its newest life's."""
+        return self.candidate[1] if self.candidate is not None else self.nonce
 
 
 class Membership:
@@ -126,6 +145,7 @@ class Membership:
         self._next_heartbeat = now
         self._last_tick = now
         self._ack_due = False
+        self._handshake_due = False
         self._membership_changed = False
         self.dropped: Counter[DropReason] = Counter()
         self.received = 0
@@ -162,6 +182,7 @@ class Membership:
             "node": self.params.node,
             "cluster": self.params.cluster,
             "generation": self.params.generation,
+            "sequence": self._seq,
             "view": {
                 "id": self._view.id,
                 "members": sorted(self._view.members),
@@ -176,10 +197,11 @@ class Membership:
                 "delivered": self.delivered,
                 "pending": self._outbox.pending,
                 "own": self.dropped[DropReason.OWN],
+                "unconfirmed": self.dropped[DropReason.UNCONFIRMED],  # every start has some
                 "dropped": {
                     r.value: self.dropped[r]
                     for r in DropReason
-                    if self.dropped[r] and r is not DropReason.OWN
+                    if self.dropped[r] and r not in (DropReason.OWN, DropReason.UNCONFIRMED)
                 },
             },
         }
@@ -203,12 +225,23 @@ class Membership:
             peer = self._peers.get(packet.sender)
             if peer is None:
                 raise PacketError(DropReason.UNKNOWN_SENDER, packet.sender)
-            verdict = self._guard.check(packet.sender, packet.generation, packet.seq, nic)
-            self._heard(now, peer, nic, packet, verdict=verdict, events=events)
+            beat = decode_heartbeat(packet.payload) \
+                if packet.type is MessageType.HEARTBEAT else None
+            new_life = packet.generation != peer.generation or (
+                beat is not None and beat.nonce != peer.nonce)  # a restart that kept the
+            # generation (state and clock both lost): its nonce is new
+            if new_life:
+                self._confirm(now, peer, nic, packet, beat)
+                verdict = Verdict.FRESH
+            else:
+                verdict = self._guard.check(packet.sender, packet.generation, packet.seq, nic,
+                                            now)
+            self._heard(now, peer, nic, packet, verdict=verdict, new_life=new_life,
+                        events=events)
             if verdict is Verdict.DUPLICATE:
                 self.duplicates += 1
             else:
-                self._handle(peer, packet, events)
+                self._handle(peer, packet, beat, events)
         except PacketError as error:
             self.dropped[error.reason] += 1
             if error.reason is not DropReason.OWN:
@@ -239,10 +272,10 @@ class Membership:
                     events.append(NodeDead(peer.name, None))
         events.extend(self._update_view())
         frames: list[bytes] = []
-        if now >= self._next_heartbeat or self._ack_due:
+        if now >= self._next_heartbeat or self._ack_due or self._handshake_due:
             frames.append(self._frame(MessageType.HEARTBEAT, self._heartbeat_payload()))
             self._next_heartbeat = now + self.params.keepalive_ms
-            self._ack_due = False
+            self._ack_due = self._handshake_due = False
         for payload in self._outbox.due(now, self.params.keepalive_ms):
             frames.append(self._frame(MessageType.DATA, payload))
         return Step(tuple(events), tuple(frames))
@@ -250,7 +283,10 @@ class Membership:
     def next_deadline(self) -> int:
         """When ``tick`` should run next (ms, monotonic): once per keepalive, when the
         heartbeat goes out; deaths are checked and acknowledgements sent at the same time,
-        so a death is seen at most one keepalive after ``deadtime`` expired."""
+        so a death is seen at most one keepalive after ``deadtime`` expired. A peer's new
+        life waiting for our echo of its nonce is answered at once."""
+        if self._handshake_due:
+            return self._last_tick
         return min(self._next_heartbeat, self._last_tick + self.params.keepalive_ms)
 
     # ------------------------------------------------------------------ internals
@@ -273,7 +309,7 @@ class Membership:
         self.sent += 1
         packet = Packet(self.params.cluster, self.params.node, self.params.generation,
                         self._seq, kind, payload)
-        frame = encode(packet, self._keys.signing)
+        frame = encode(packet, self._keys.signing, self._keys.private)
         self._own[frame] = None
         if len(self._own) > OWN_FRAMES:
             del self._own[next(iter(self._own))]
@@ -281,15 +317,51 @@ class Membership:
 
     def _heartbeat_payload(self) -> bytes:
         acks = {  # only what a sender can use: a stream with something delivered
-            p.name: [p.inbox.generation, p.inbox.acked]
+            p.name: (p.inbox.generation, p.inbox.acked)
             for p in self._peers.values()
             if p.inbox is not None and p.alive and p.inbox.acked > 0
         }
-        return json.dumps({"b": self._outbox.base, "a": acks}, separators=(",", ":")).encode()
+        echoes = {p.name: nonce for p in self._peers.values()
+                  if (nonce := p.echo()) is not None}
+        return encode_heartbeat(Heartbeat(self._outbox.base, acks, self.params.nonce, echoes,
+                                          self._outbox.next))
+
+    def _confirm(self, now: int, peer: _Peer, nic: str, packet: Packet,
+                 beat: Heartbeat | None) -> None:
+        """A packet of another life of ``peer`` than the confirmed one: take the new life
+        if this heartbeat echoes our nonce; otherwise remember its nonce (to echo it) and
+        drop the packet (see the module docstring). A life taken once is never taken
+        again: a replay of an earlier life echoes our nonce too, but is not new."""
+        deadtime = self.params.deadtime_ms
+        silent = peer.last_heard is None or now - peer.last_heard > deadtime
+        if peer.generation is not None and packet.generation <= peer.generation and \
+                not silent:
+            raise PacketError(DropReason.STALE_GENERATION,
+                              f"{peer.name} gen {packet.generation}, alive as {peer.generation}")
+        if beat is None:
+            raise PacketError(DropReason.UNCONFIRMED,
+                              f"{peer.name} gen {packet.generation}: data before a handshake")
+        life = (packet.generation, beat.nonce)
+        if life in peer.lives:
+            raise PacketError(DropReason.STALE_GENERATION,
+                              f"{peer.name} gen {packet.generation}: a previous life")
+        old = peer.candidate
+        if old is None or packet.generation >= old[0] or now - old[2] > deadtime:
+            if old is None or old[:2] != life:
+                self._handshake_due = True  # echo the new nonce at once
+            peer.candidate = old = (*life, now)
+        if beat.echoes.get(self.params.node) != self.params.nonce or old[:2] != life:
+            raise PacketError(DropReason.UNCONFIRMED,
+                              f"{peer.name} gen {packet.generation}: no echo of our nonce yet")
+        peer.candidate = None
+        peer.nonce = beat.nonce
+        peer.lives.append(life)
+        del peer.lives[:-LIVES_KEPT]
+        self._guard.start(peer.name, packet.generation, packet.seq, nic, now)
 
     def _heard(
         self, now: int, peer: _Peer, nic: str, packet: Packet, *, verdict: Verdict,
-        events: list[Event],
+        new_life: bool, events: list[Event],
     ) -> None:
         if nic in peer.nics:
             peer.link_heard[nic] = now
@@ -308,7 +380,7 @@ class Membership:
         if packet.type is MessageType.HEARTBEAT:
             peer.last_heartbeat = now
         peer.last_heard = now
-        if verdict is Verdict.RESTART or peer.generation is None:
+        if new_life:
             if peer.generation is not None:
                 events.append(NodeRestarted(peer.name, packet.generation))
                 self._outbox.forget(peer.name)
@@ -319,24 +391,20 @@ class Membership:
             self._membership_changed = True
             events.append(NodeUp(peer.name))
 
-    def _handle(self, peer: _Peer, packet: Packet, events: list[Event]) -> None:
+    def _handle(self, peer: _Peer, packet: Packet, beat: Heartbeat | None,
+                events: list[Event]) -> None:
         inbox = peer.inbox
         assert inbox is not None
-        if packet.type is MessageType.DATA:
+        if beat is None:
             number, dest, body = decode_data(packet.payload)
             self._ack_due = True
-            for message in inbox.on_data(number, dest, body):
+            for message in inbox.on_data(number, dest, body, packet.seq):
                 self._deliver(message, events)
             return
-        try:
-            data = json.loads(packet.payload)
-            base = int(data["b"])
-            mine = dict(data["a"]).get(self.params.node)
-            if mine is not None and int(mine[0]) == self.params.generation:
-                self._outbox.acked(peer.name, int(mine[1]))
-        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
-            raise PacketError(DropReason.MALFORMED, f"heartbeat payload: {error}") from None
-        messages, gap = inbox.on_base(base)
+        mine = beat.acks.get(self.params.node)
+        if mine is not None and mine[0] == self.params.generation:
+            self._outbox.acked(peer.name, mine[1])
+        messages, gap = inbox.on_heartbeat(packet.seq, beat.base, beat.upto)
         if gap is not None:
             events.append(Lost(gap))
         for message in messages:

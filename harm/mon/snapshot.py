@@ -16,8 +16,9 @@ class MonSnapshot:
     cib: Cib
     state: ClusterState
     now: int
+    notes: tuple[str, ...] = ()  # what the source adds (harmd's dropped inputs)
 
 
-def take_snapshot(cib: Cib, now: int) -> MonSnapshot:
+def take_snapshot(cib: Cib, now: int, notes: tuple[str, ...] = ()) -> MonSnapshot:
     """Unpack ``cib`` as the scheduler would at ``now`` (the one unpacker harm has)."""
-    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now)
+    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now, notes=notes)

@@ -34,6 +34,7 @@ class Reading:
 
     cib: Cib | None
     error: str | None = None
+    notes: tuple[str, ...] = ()  # lines to show under the page (harmd's dropped inputs)
 
     @property
     def ok(self) -> bool:
@@ -126,6 +127,25 @@ class DaemonSource:
                 return Reading(cib_from_membership(status, str(self.socket)))
             if not isinstance(result, dict) or not isinstance(result.get("xml"), str):
                 return Reading(None, f"{self.socket}: harmd sent no CIB")
-            return Reading(parse_cib_xml(result["xml"], str(self.socket)))
+            return Reading(parse_cib_xml(result["xml"], str(self.socket)),
+                           notes=self._dropped_inputs())
         except HarmError as error:
             return Reading(None, str(error))
+
+    def _dropped_inputs(self) -> tuple[str, ...]:
+        """``Dropped inputs: …`` when harmd dropped inputs that raised or were refused."""
+        from harm.daemon.client import request
+
+        try:
+            status = request(self.socket, "status", timeout=self.timeout)
+        except HarmError:
+            return ()
+        counts = status.get("inputs_dropped") if isinstance(status, dict) else None
+        if not isinstance(counts, dict) or not counts:
+            return ()
+        return (dropped_inputs_line(counts),)
+
+
+def dropped_inputs_line(counts: dict[str, object]) -> str:
+    """One line for the operator: what harmd dropped, per kind of input."""
+    return "Dropped inputs: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))

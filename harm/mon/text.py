@@ -49,6 +49,7 @@ def text_lines(snap: MonSnapshot, options: MonOptions) -> list[str]:
         sections.append(history_lines(node_history(snap, options.operations),
                                       options.operations))
     sections.append(failure_lines(state))
+    sections.append(list(snap.notes))
     out: list[str] = []
     for section in sections:
         if not section:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import selectors
 import socket
 import subprocess
 import sys
@@ -94,20 +93,8 @@ class LocalCluster:
     # -- the server loop
 
     def _serve(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.server.sock, selectors.EVENT_READ, None)
-            while not self._stop.is_set():
-                for key, _ in selector.select(0.05):
-                    if key.data is None:
-                        conn = self.server.accept()
-                        if conn is not None:
-                            selector.register(conn, selectors.EVENT_READ, conn)
-                        continue
-                    conn = key.data
-                    assert isinstance(conn, socket.socket)
-                    selector.unregister(conn)
-                    if not self.server.readable(conn):
-                        selector.register(conn, selectors.EVENT_READ, conn)
+        while not self._stop.is_set():
+            self.server.service(0.05)
 
     def _recorded(self, kind: str, handler: Any) -> Any:
         def run(request: Mapping[str, Any]) -> Any:

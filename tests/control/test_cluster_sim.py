@@ -26,6 +26,7 @@ from harm.control.controller import Controller
 from harm.control.failures import failure_name
 from harm.crmsh.load import load_text, parse_configuration
 from harm.engine.schedule import schedule_cib
+from harm.errors import ControlError
 from tests.control.simnet import WALL_START, OpLog, SimNet
 
 NODES = ("node1", "node2", "node3")
@@ -679,11 +680,30 @@ def test_an_expired_failure_lets_the_resource_come_back(running: SimNet) -> None
 
 
 @pytest.mark.parametrize("request_, message", [
-    ({"op": "commit", "xml": "<cib", "base": "now"}, "not well-formed"),
-    ({"op": "commit", "xml": "<cib/>"}, "base version"),
-    ({"op": "fail", "node": "node9", "rsc": "d1"}, "not a member"),
-    ({"op": "attribute", "node": "node2", "name": "x", "value": 5}, "text or null"),
+    ({"op": "commit", "xml": "<cib/>"}, "base"),
+    ({"op": "attribute", "node": "node2", "name": "x", "value": 5}, "must be text"),
     ({"op": "reboot-everything"}, "unknown request"),
+    ({"op": "fail", "node": "node2", "rsc": "d1", "interval_ms": "abc"}, "interval_ms"),
+    ({"op": "fail", "node": "node2", "rsc": "d1", "rc": [1]}, "'rc'"),
+    ({"op": "fail", "node": "node2", "rsc": "d1", "rc": 1.5}, "'rc'"),
+    ({"op": "attribute", "node": "node2", "name": "x", "value": "a", "delay_ms": True},
+     "delay_ms"),
+    ({"op": "cleanup", "rsc": ["d1"]}, "'rsc'"),
+])
+def test_malformed_requests_are_refused_before_they_reach_the_dc(
+        running: SimNet, request_: dict[str, Any], message: str) -> None:
+    ctl = running.controller("node3")
+    version, known = ctl.cib.version, len(ctl.pending)
+    with pytest.raises(ControlError, match=message):
+        ctl.submit_request(request_)
+    running.settle()
+    assert ctl.cib.version == version
+    assert len(ctl.pending) == known  # nothing was passed on
+
+
+@pytest.mark.parametrize("request_, message", [
+    ({"op": "commit", "xml": "<cib", "base": "now"}, "not well-formed"),
+    ({"op": "fail", "node": "node9", "rsc": "d1"}, "not a member"),
 ])
 def test_bad_requests_fail_with_a_reason(running: SimNet, request_: dict[str, Any],
                                          message: str) -> None:

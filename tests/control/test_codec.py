@@ -178,3 +178,19 @@ def test_malformed_request_is_a_control_error(data: Any) -> None:
 def test_the_good_sample_itself_decodes() -> None:
     """The malformed cases differ from a request that decodes in one field only."""
     assert request_from_json(good()) == promotable_notify()
+
+
+@pytest.mark.parametrize("name, value", [
+    ("interval_ms", 2**64), ("timeout_ms", -1), ("start_delay_ms", 2**31), ("target_rc", 2**40),
+    ("interval_ms", True), ("timeout_ms", 1.0),
+])
+def test_integers_out_of_range_are_refused(name: str, value: object) -> None:
+    from harm.cib.config import AgentRef
+    from harm.control.codec import request_to_json
+    from harm.executor.request import OpRequest
+
+    data = request_to_json(OpRequest(rsc="d", agent=AgentRef("ocf", "harm", "Dummy"),
+                                     action="start"))
+    data[name] = value
+    with pytest.raises(ControlError, match=name):
+        request_from_json(data)

@@ -221,3 +221,52 @@ def test_drop_then_recover_per_sender() -> None:
     decoder.feed("node1", frame(1, 0, 1, b"junk"))
     got = feed_all(decoder, "node1", Encoder().encode("hello", {"x": [1, 2]}))
     assert got == [Envelope("node1", "hello", {"x": [1, 2]})]
+
+
+def test_a_bomb_is_dropped_quickly_at_the_cap() -> None:
+    """98 kB that would inflate to 100 MB: dropped after inflating at most MAX_MESSAGE."""
+    import time
+
+    packer = zlib.compressobj(9)
+    block = b"a" * (1 << 20)
+    bomb = packer.compress(b'{"kind":"x","pad":"') + b"".join(
+        packer.compress(block) for _ in range(100)) + packer.flush()
+    pieces = [bomb[i:i + CHUNK] for i in range(0, len(bomb), CHUNK)]
+    decoder = Decoder()
+    start = time.monotonic()
+    for n, p in enumerate(pieces):
+        decoder.feed("node1", frame(5, n, len(pieces), p))
+    assert time.monotonic() - start < 0.5
+    assert decoder.dropped["too large"] == 1
+    assert not decoder._partial
+
+
+def test_partial_messages_are_bounded_in_chunks_and_chunk_size() -> None:
+    decoder = Decoder()
+    assert decoder.feed("node1", frame(1, 0, 65_535, b"x")) is None
+    assert decoder.dropped["too large"] == 1 and not decoder._partial
+    assert decoder.feed("node1", frame(2, 0, 2, b"x" * (CHUNK + 1))) is None
+    assert decoder.dropped["too large"] == 2 and not decoder._partial
+    with pytest.raises(ValueError, match="too large"):
+        Encoder().encode("x", {"pad": "x" * MAX_MESSAGE})
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"kind":"x","v":' + b"[" * 3000 + b"]" * 3000 + b"}",
+    b'{"kind":"x","v":' + b"[" * 100 + b"]" * 100 + b"}",
+    b'{"kind":"x","v":"\\ud800"}',
+    b'{"kind":"x","v":NaN}',
+    b'{"kind":"x","v":Infinity}',
+    b'{"kind":"' + b"k" * 100 + b'"}',
+])
+def test_deep_or_non_text_json_is_dropped(raw: bytes) -> None:
+    decoder = Decoder()
+    assert decoder.feed("node1", frame(1, 0, 1, zlib.compress(raw))) is None
+    assert sum(decoder.dropped.values()) == 1
+
+
+def test_trailing_bytes_after_the_stream_are_refused() -> None:
+    decoder = Decoder()
+    body = zlib.compress(b'{"kind":"x"}') + b"more"
+    assert decoder.feed("node1", frame(1, 0, 1, body)) is None
+    assert decoder.dropped["undecodable"] == 1

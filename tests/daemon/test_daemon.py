@@ -34,16 +34,8 @@ def server(tmp_path: Path) -> Iterator[ControlServer]:
     stop = threading.Event()
 
     def serve() -> None:
-        import selectors
-
-        sel = selectors.DefaultSelector()
-        sel.register(control.sock, selectors.EVENT_READ)
         while not stop.is_set():
-            for _ in sel.select(0.05):
-                conn = control.accept()
-                if conn is not None:
-                    while not control.readable(conn):
-                        pass
+            control.service(0.05)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -107,8 +99,9 @@ def _refuse_non_root(folder: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     import select
 
-    select.select([control.sock], [], [], 10)
-    assert control.accept() is None
+    select.select([control.fileno()], [], [], 10)
+    control.service()
+    assert control.clients == 0
     out, _ = proc.communicate(timeout=10)
     control.close()
     answer = json.loads(out)
@@ -172,3 +165,19 @@ def test_harmd_refuses_bad_timing(tmp_path: Path) -> None:
     done = _harmd(tmp_path, YAML.replace("2s", "300ms") + "  - bcast: lo\n", 0o600)
     assert done.returncode == 1
     assert "greater than 2 x keepalive" in done.stderr
+
+
+def test_the_generation_file_and_its_directory_are_fsynced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    synced: list[str] = []
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    next_generation(tmp_path / "state", 1000)
+    assert synced == ["file", "dir"]  # the data, then the rename itself

@@ -3,7 +3,6 @@ file in the agreed shape (request ``cib`` → ``{"xml": …}``), stopped and res
 
 from __future__ import annotations
 
-import selectors
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,17 +26,8 @@ def serving(sock: Path, cib_file: Path) -> Iterator[None]:
     stop = threading.Event()
 
     def loop() -> None:
-        selector = selectors.DefaultSelector()
-        selector.register(server.fileno(), selectors.EVENT_READ, None)
         while not stop.is_set():
-            for key, _ in selector.select(timeout=0.05):
-                if key.data is None:
-                    conn = server.accept()
-                    if conn is not None:
-                        selector.register(conn, selectors.EVENT_READ, conn)
-                elif server.readable(key.data):
-                    selector.unregister(key.data)
-        selector.close()
+            server.service(0.05)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()

@@ -9,7 +9,6 @@ handlers are tested with the cluster.
 from __future__ import annotations
 
 import os
-import selectors
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -40,19 +39,8 @@ class FakeHarmd:
 
 
 def _serve(control: ControlServer, stop: threading.Event) -> None:
-    with selectors.DefaultSelector() as sel:
-        sel.register(control.sock, selectors.EVENT_READ, None)
-        while not stop.is_set():
-            for key, _ in sel.select(0.05):
-                if key.data is None:
-                    conn = control.accept()
-                    if conn is not None:
-                        sel.register(conn, selectors.EVENT_READ, conn)
-                    continue
-                conn = key.data
-                fd = conn.fileno()
-                if control.readable(conn):
-                    sel.unregister(fd)
+    while not stop.is_set():
+        control.service(0.05)
 
 
 @pytest.fixture()
