@@ -50,8 +50,9 @@ _ATTRS = ("id", "id-ref", "score", "role", "rsc-role", "with-rsc", "rsc", "first
 
 
 @functools.cache
-def seeds() -> tuple[str, ...]:
-    """A few CIBs written by harm, with status and history (the same every run)."""
+def seeds(history: bool = True) -> tuple[str, ...]:
+    """A few CIBs written by harm, with status and history (the same every run); without
+    ``history``, only their configurations (smaller: the long run's cheap target)."""
     from configs import random_case  # the sibling module (bench/fuzz on sys.path)
 
     texts: list[str] = []
@@ -74,7 +75,7 @@ def seeds() -> tuple[str, ...]:
                 ))
                 for rsc in configuration.resources[:2])
             nodes.append(state.__class__(**{**state.__dict__, "resources": history}))
-        status = case.status.__class__(nodes=tuple(nodes))
+        status = case.status.__class__(nodes=tuple(nodes) if history else ())
         texts.append(cib_to_xml(Cib(configuration=configuration, status=status, epoch=3,
                                     have_quorum=True)))
     return tuple(texts)
