@@ -4,7 +4,7 @@ Random configurations (``bench/fuzz/configs.py``: rules, dates, durations, date_
 scores, groups, clones, constraints, odd values) are each either refused by the checker
 with positioned errors, or written as CIB XML, read back unchanged and scheduled. The
 seeds are fixed, so a failure names a case that can be replayed; the long run is
-``bench/fuzz/run.py engine``.
+``bench/fuzz/cib_and_engine.py engine``.
 """
 
 from __future__ import annotations

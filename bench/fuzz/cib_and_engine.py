@@ -1,9 +1,9 @@
 """The long fuzz runs: every input either accepted or refused with harm's own error.
 
-    nice -n 10 .venv/bin/python bench/fuzz/run.py rules  --count 1000000
-    nice -n 10 .venv/bin/python bench/fuzz/run.py xml    --count 1000000
-    nice -n 10 .venv/bin/python bench/fuzz/run.py engine --seconds 1200
-    nice -n 10 .venv/bin/python bench/fuzz/run.py config --count 1000000
+    nice -n 10 .venv/bin/python bench/fuzz/cib_and_engine.py rules  --count 1000000
+    nice -n 10 .venv/bin/python bench/fuzz/cib_and_engine.py xml    --count 1000000
+    nice -n 10 .venv/bin/python bench/fuzz/cib_and_engine.py engine --seconds 1200
+    nice -n 10 .venv/bin/python bench/fuzz/cib_and_engine.py config --count 1000000
 
 Targets (the suite runs a few hundred of each, ``tests/engine/test_fuzz_configs.py`` and
 ``tests/cib/test_safe_xml.py``):
