@@ -195,15 +195,39 @@ def random_case(rng: random.Random) -> Case:
             role = " role=Promoted" if rsc in promotable and rng.random() < 0.3 else ""
             rules = " ".join(_rule(rng) for _ in range(1 + rng.randrange(2)))
             lines.append(f"location loc{index} {rsc}{role} {rules}")
+    if rng.random() < 0.2:
+        lines.append(f"location pat {rng.choice(('/p.*/', '/c_.*/', '/[/', '/g1/'))} "
+                     f"{rng.choice(_SCORES)}: {rng.choice(nodes)}")
     if len(tops) >= 2:
-        for index in range(rng.randrange(3)):
+        for index in range(rng.randrange(4)):
             a, b = rng.sample(tops, 2)
             b_role = ":Promoted" if b in promotable and rng.random() < 0.5 else ""
-            if rng.random() < 0.5:
+            a_act = ":promote" if a in promotable and rng.random() < 0.5 else rng.choice(
+                ("", "", ":start", ":stop"))
+            form = rng.randrange(5)
+            if form == 0:
                 lines.append(f"colocation col{index} {rng.choice(_SCORES)}: {a} {b}{b_role}")
-            else:
+            elif form == 1:
                 lines.append(f"order ord{index} {_pick(rng, 'Mandatory', 'Optional', '0', 'inf')}"
-                             f": {a} {b}")
+                             f": {a}{a_act} {b} symmetrical={_pick(rng, 'true', 'false')}")
+            elif form == 2 and len(tops) >= 3:
+                x, y, z = rng.sample(tops, 3)
+                lines.append(f"colocation cset{index} {rng.choice(_SCORES)}: ( {x} {y} ) {z}")
+            elif form == 3 and len(tops) >= 3:
+                x, y, z = rng.sample(tops, 3)
+                lines.append(f"order oset{index} Mandatory: {x} [ {y} {z} ]")
+            else:
+                lines.append(f"colocation cna{index} {rng.choice(_SCORES)}: {a} {b} "
+                             f"node-attribute={rng.choice(_ATTRS[:4])}")
+    if rng.random() < 0.3:
+        target = rng.choice(prims)
+        lines.append(f"primitive {target}x ocf:harm:Dummy meta target-role="
+                     f"{_pick(rng, 'Stopped', 'Started', 'Promoted', 'Unpromoted')} "
+                     f"failure-timeout={_odd(rng, rng.choice(('10s', '0', '1min')))} "
+                     f"op monitor interval=5s on-fail="
+                     f"{_pick(rng, 'ignore', 'block', 'stop', 'restart', 'standby', 'fence')}")
+    if rng.random() < 0.3:
+        lines.append(f"op_defaults timeout={_odd(rng, '30s')} record-pending=true")
     if rng.random() < 0.9:
         lines.append(f"property stonith-enabled=false no-quorum-policy="
                      f"{_pick(rng, 'ignore', 'stop', 'freeze')}"
