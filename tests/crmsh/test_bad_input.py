@@ -99,6 +99,11 @@ CASES = [
     ("primitive C Dummy params fake=a\x1fb", "3:32: expected a printable character", "U+001F"),
     ('primitive C Dummy params fake="\ud800"', "3:32: expected a printable character", ""),
     ("primitive C Dummy meta description=\uffff", "3:36: expected a printable character", ""),
+    # accepted before, written as a CIB that read back otherwise: the round trip says so
+    ("primitive C Dummy op monitor interval=10s timeout=10s timeout=20s",
+     "3:11: this definition does not read back the same from CIB XML", ""),
+    ("primitive C Dummy op monitor interval=10s name=start",
+     "3:11: this definition does not read back the same from CIB XML", ""),
     ("clone c A meta clone-max=2147483648", "3:26: clone-max must be a non-negative integer up "
      "to 1000", ""),
 ]
