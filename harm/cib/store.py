@@ -15,12 +15,13 @@ was. Readers therefore always see either the old or the new CIB, complete.
 harmd's replica (:func:`persist_cib_xml`, :func:`load_persisted_cib`) also keeps, as
 Pacemaker keeps ``cib-N.raw`` and its ``.sig``:
 
-    cib.xml          the CIB                 cib.xml.sig       its SHA-256, hex
+    cib.xml          the CIB                 cib.xml.sig       its SHA-256 (hex) and size
     cib.xml.last     the CIB saved before    cib.xml.last.sig  its SHA-256
     cib.xml.bad      the last file found unusable at start (kept for the operator)
 
-A save moves the current file to ``.last`` only when it matches its digest, so a file
-that went bad on disk never replaces the last good one. At start the CIB is read from
+A save moves the current file to ``.last`` only when it has the size its digest file
+records (a cheap check: hashing the old file on every save would double the cost of saving
+a large CIB), so a file cut short never replaces the last good one. At start the CIB is read from
 ``cib.xml`` if it is complete and matches its digest, else from ``cib.xml.last``, else
 harmd starts with an empty CIB and takes the DC's copy when it joins; the notes say which.
 """
@@ -119,8 +120,8 @@ def persist_cib_xml(path: StrPath, xml: str) -> None:
     Raises CibStoreError when the disk refuses; the files already in place stay usable."""
     target = Path(path)
     data = xml.encode("utf-8")
-    if os.path.exists(target) and _check(target) is None:
-        # the current file is good: it becomes the last good one, with its digest
+    if os.path.exists(target) and _looks_whole(target):
+        # the current file is whole: it becomes the last good one, with its digest
         _link_over(target, _last(target))
         if os.path.exists(_sig(target)):
             _link_over(_sig(target), _sig(_last(target)))
@@ -128,7 +129,7 @@ def persist_cib_xml(path: StrPath, xml: str) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(_sig(_last(target)))
     _replace_file(target, data)
-    _replace_file(_sig(target), (_digest(data) + "\n").encode())
+    _replace_file(_sig(target), f"{_digest(data)} {len(data)}\n".encode())
     _fsync_directory(target.parent)
 
 
@@ -163,6 +164,20 @@ def load_persisted_cib(path: StrPath) -> PersistedCib:
     return PersistedCib(Cib(), "empty", tuple(notes))
 
 
+def _looks_whole(path: Path) -> bool:
+    """The cheap check before a save (the full one runs at start): the file has the size
+    its digest file records, or has no digest file. Hashing the old file on every save
+    would double the cost of saving a large CIB."""
+    try:
+        fields = _sig(path).read_text(encoding="ascii").split()
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return os.path.exists(path)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return len(fields) >= 2 and fields[1].isdigit() and int(fields[1]) == size
+
+
 def _check(path: Path) -> str | None:
     """None when ``path`` can be read and matches its digest (or has none, as files
     written before digests were kept); else what is wrong."""
@@ -173,7 +188,8 @@ def _check(path: Path) -> str | None:
     except OSError as exc:
         return f"cannot be read: {_reason(exc)}"
     try:
-        recorded = _sig(path).read_text(encoding="ascii").strip()
+        fields = _sig(path).read_text(encoding="ascii").split()
+        recorded = fields[0] if fields else ""
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:

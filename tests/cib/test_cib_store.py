@@ -193,8 +193,8 @@ def test_the_replica_keeps_its_digest_and_the_last_good_cib(tmp_path: Path) -> N
     path = tmp_path / "cib.xml"
     persist_cib_xml(path, cib_to_xml(small_cib(1)))
     persist_cib_xml(path, cib_to_xml(small_cib(2)))
-    assert (tmp_path / "cib.xml.sig").read_text().strip() == \
-        hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (tmp_path / "cib.xml.sig").read_text().split() == [
+        hashlib.sha256(path.read_bytes()).hexdigest(), str(path.stat().st_size)]
     assert load_cib(tmp_path / "cib.xml.last").epoch == 1
     loaded = load_persisted_cib(path)
     assert (loaded.cib.epoch, loaded.origin, loaded.notes) == (2, "cib.xml", ())
