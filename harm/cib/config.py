@@ -245,6 +245,12 @@ class Group:
         return first_value(self.meta, name)
 
 
+# The most instances of one clone the engine considers (clone-max and clone-node-max are
+# clamped to it, ``harm configure verify`` refuses more): far beyond any cluster, and it
+# keeps clone-max=2147483648 from making two billion instances.
+CLONE_INSTANCE_LIMIT = 1_000
+
+
 @dataclass(frozen=True)
 class Clone:
     """Copies of a primitive or group on several nodes; promotable when it has roles.

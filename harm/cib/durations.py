@@ -39,13 +39,22 @@ def parse_ms(text: str) -> int:
         unit = match.group(2).lower()
         if unit not in _UNITS_MS:
             raise ValueError(f"unknown time unit {match.group(2)!r} in {text!r}")
-        return round(float(match.group(1)) * _UNITS_MS[unit])
+        return _whole_ms(float(match.group(1)) * _UNITS_MS[unit], text)
     iso = _ISO.match(text.strip().upper())
     if iso and any(iso.groupdict().values()):
         parts = {k: float(v) if v else 0.0 for k, v in iso.groupdict().items()}
         seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
-        return round(seconds * 1000)
+        return _whole_ms(seconds * 1000, text)
     raise ValueError(f"not a duration: {text!r}")
+
+
+MAX_MS = 2**63 - 1  # Pacemaker keeps milliseconds in a long long
+
+
+def _whole_ms(ms: float, text: str) -> int:
+    if not ms <= MAX_MS:  # also infinity, from a number of hundreds of digits
+        raise ValueError(f"duration too long: {text!r}")
+    return round(ms)
 
 
 def is_duration(text: str) -> bool:

@@ -32,6 +32,10 @@ def parse_score(text: str) -> int:
         return _WORDS[word]
     if word.startswith("+"):
         word = word[1:]
+    digits = word.lstrip("-").lstrip("0")
+    if len(digits) > 18 and digits.isdigit() and digits.isascii():
+        # beyond any score: clamped without converting thousands of digits
+        return -INFINITY if word.startswith("-") else INFINITY
     try:
         value = int(word, 10)
     except ValueError:

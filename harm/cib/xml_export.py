@@ -50,6 +50,7 @@ from harm.cib.config import (
     RscExpression,
     Rule,
 )
+from harm.cib.safe_xml import MAX_DEPTH, parse_xml
 from harm.cib.scores import format_score
 from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
 from harm.errors import CibFormatError
@@ -61,9 +62,15 @@ _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
 def cib_to_xml(cib: Cib) -> str:
-    """The whole CIB as an indented Pacemaker CIB XML document (ending in a newline)."""
+    """The whole CIB as an indented Pacemaker CIB XML document (ending in a newline).
+
+    Raises CibFormatError for a model nested deeper than the reader accepts
+    (:data:`~harm.cib.safe_xml.MAX_DEPTH`): what is written can always be read back."""
     lines: list[str] = []
-    _render(cib_to_xml_element(cib), "", lines)
+    try:
+        _render(cib_to_xml_element(cib), "", lines)
+    except RecursionError:
+        raise CibFormatError(f"the CIB is nested deeper than {MAX_DEPTH} levels") from None
     lines.append("")
     return "\n".join(lines)
 
@@ -71,6 +78,9 @@ def cib_to_xml(cib: Cib) -> str:
 def _render(elem: ET.Element, indent: str, lines: list[str]) -> None:
     """Indented XML for ``elem``, two spaces a level; faster than ElementTree's writer,
     which matters for CIBs with tens of thousands of history entries."""
+    if len(indent) >= 2 * MAX_DEPTH:
+        raise CibFormatError(f"the CIB is nested deeper than {MAX_DEPTH} levels "
+                             f"(<{elem.tag}> is at level {len(indent) // 2 + 1})")
     tag = elem.tag
     attrib = elem.attrib
     if _ATTR_SPECIAL.search("".join(attrib.values())) is None:  # the usual case
@@ -177,9 +187,9 @@ def _place_raw(root: ET.Element, sections: Pairs) -> None:
                 found = ET.SubElement(parent, tag)
             parent = found
         try:
-            elem = ET.fromstring(text)
-        except ET.ParseError as exc:
-            raise CibFormatError(f"the raw section kept for {place} is not XML: {exc}") from None
+            elem = parse_xml(text, f"the raw section kept for {place}")
+        except CibFormatError as exc:
+            raise CibFormatError(f"{exc} (a raw section is kept as read)") from None
         if index.isdigit():
             parent.insert(min(int(index), len(parent)), elem)
         else:

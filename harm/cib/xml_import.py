@@ -61,6 +61,7 @@ from harm.cib.config import (
     RscExpression,
     Rule,
 )
+from harm.cib.safe_xml import parse_xml
 from harm.cib.scores import parse_score
 from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
 from harm.errors import CibFormatError
@@ -87,13 +88,11 @@ _OP_FIELDS = ("id", "name", "interval", "role")
 def parse_cib_xml(data: str | bytes, source: str = "<xml>") -> Cib:
     """Parse a whole Pacemaker CIB XML document.
 
-    Raises CibFormatError for text that is not XML, a root that is not ``<cib>``, or values
+    Raises CibFormatError for text that is not XML, that :mod:`harm.cib.safe_xml` refuses
+    (a DOCTYPE, nesting deeper than 256 levels), a root that is not ``<cib>``, or values
     that cannot be read (a bad score, role, number …).
     """
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise CibFormatError(f"{source}: not well-formed XML: {exc}") from None
+    root = parse_xml(data, source)
     if root.tag != "cib":
         raise CibFormatError(f"{source}: the root element is <{root.tag}>, expected <cib>")
     return _Reader(source, root).read()

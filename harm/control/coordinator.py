@@ -62,6 +62,8 @@ log = logging.getLogger("harm.control.dc")
 CLUSTER_DELAY_MS = 60_000
 JOIN_TIMEOUT_MS = 10_000
 DEFAULT_RECHECK_MS = 15 * 60_000
+ENGINE_BACKOFF_MS = 1_000  # first retry after an engine failure; doubles up to the max
+ENGINE_BACKOFF_MAX_MS = 60_000
 FEATURE_SET = "3.16.1"  # Pacemaker 2.1.5's: its tools refuse to update a CIB with a newer one
 
 
@@ -115,6 +117,10 @@ class Coordinator:
         self._publish_due = False
         self._publish_force = False
         self._replies: list[tuple[str, str, bool, str | None]] = []
+        self.engine_error: str | None = None  # why the engine failed on the current CIB
+        self.engine_backoff_ms = 0
+        self.engine_retry_at = 0
+        self.engine_failures = 0
 
     # ------------------------------------------------------------------ role changes
 
@@ -486,6 +492,7 @@ class Coordinator:
         if not self.dirty:
             log.debug("recompute: %s", why)
         self.dirty = True
+        self.engine_retry_at = 0  # a change may be the fix: no waiting for the backoff
         if self.graph is not None and not self.graph.aborted:
             log.info("transition %d aborted: %s", self.tid, why)
             self.graph.aborted = True
@@ -514,14 +521,26 @@ class Coordinator:
         if self.joining:
             log.warning("%s did not join in time: treated as offline",
                         ", ".join(sorted(self.joining)))
-        self.dirty = False
+        if self.io.now_ms() < self.engine_retry_at:
+            return  # the engine failed on this CIB: retried at engine_retry_at
         cib = self.build()
         now = self.io.wall()
         self._save_input(cib)
-        state = unpack(cib, now)
-        transition = schedule(state, now)
+        try:
+            state = unpack(cib, now)
+            transition = schedule(state, now)
+            order = synapse_order(transition, state)
+            graph = Graph.from_transition(transition, order,
+                                          ClusterBackend(self, cib, state, transition))
+            summary = "; ".join(line.strip() for line in transition.summary_lines())
+        except Exception as error:  # an engine bug must not stop the DC
+            self._engine_failed(error)
+            return
+        if self.engine_error is not None:
+            log.info("scheduler succeeded again after: %s", self.engine_error)
+        self.engine_error, self.engine_backoff_ms, self.engine_retry_at = None, 0, 0
+        self.dirty = False  # only now: a CIB the engine could not schedule stays dirty
         self.next_recheck = self.io.now_ms() + self._recheck_ms(cib)
-        order = synapse_order(transition, state)
         if not order:
             log.debug("nothing to do")
             return
@@ -529,11 +548,29 @@ class Coordinator:
         self.transitions_run += 1
         self.transition = transition
         log.info("transition %d: %d actions (%s)", self.tid, len(order),
-                 "; ".join(line.strip() for line in transition.summary_lines())
-                 or "monitors only")
-        self.graph = Graph.from_transition(transition, order,
-                                           ClusterBackend(self, cib, state, transition))
+                 summary or "monitors only")
+        self.graph = graph
         self._run()
+
+    def _engine_failed(self, error: Exception) -> None:
+        """The engine raised on this CIB: say so, keep the CIB dirty, and try again after
+        a backoff (1 s doubling to 60 s) or at the next change, whichever comes first."""
+        self.engine_backoff_ms = min(ENGINE_BACKOFF_MAX_MS,
+                                     max(ENGINE_BACKOFF_MS, self.engine_backoff_ms * 2))
+        self.engine_retry_at = self.io.now_ms() + self.engine_backoff_ms
+        self.next_recheck = self.engine_retry_at  # the timer that wakes the retry up
+        self.engine_failures += 1
+        self.engine_error = f"{type(error).__name__}: {error}"
+        log.error("scheduler failed: %s (retrying in %d s; its input is the last pe-input "
+                  "saved)", self.engine_error, self.engine_backoff_ms // 1000,
+                  exc_info=error)
+
+    def engine_status(self) -> str | None:
+        """``scheduler failed: … (retrying in N s)`` while the engine fails, else None."""
+        if self.engine_error is None:
+            return None
+        left_s = max(0, self.engine_retry_at - self.io.now_ms()) // 1000
+        return f"scheduler failed: {self.engine_error} (retrying in {left_s} s)"
 
     def _save_input(self, cib: Cib) -> None:
         """Save the engine's input unless it equals the last one saved (num_updates aside);
@@ -602,7 +639,8 @@ class Coordinator:
     def describe(self) -> dict[str, Any]:
         return {"id": self.tid, "running": self.graph is not None,
                 "in_flight": sorted(f.action.key + "@" + f.node for f in self.inflight.values()),
-                "transitions": self.transitions_run}
+                "transitions": self.transitions_run,
+                "scheduler": self.engine_status(), "scheduler_failures": self.engine_failures}
 
 
 def ensure_nodes(cib: Cib, members: frozenset[str]) -> Cib:

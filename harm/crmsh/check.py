@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from harm.catalog import AgentCatalog
 from harm.cib.config import (
+    CLONE_INSTANCE_LIMIT,
     AttrExpression,
     Colocation,
     Location,
@@ -49,6 +50,13 @@ def _non_negative(value: str) -> bool:
     return bool(re.fullmatch(r"\+?\d+", value.strip()))
 
 
+def _instance_count(value: str) -> bool:
+    """A count of clone instances: the engine considers at most CLONE_INSTANCE_LIMIT."""
+    digits = value.strip().lstrip("+")
+    return (_non_negative(value) and len(digits.lstrip("0")) <= 6
+            and int(digits) <= CLONE_INSTANCE_LIMIT)
+
+
 def _role(value: str) -> bool:
     try:
         Role.parse(value)
@@ -70,6 +78,7 @@ def _describe(validator: Validator) -> str:
         _boolean: "true or false",
         _integer: "an integer",
         _non_negative: "a non-negative integer",
+        _instance_count: f"a non-negative integer up to {CLONE_INSTANCE_LIMIT}",
         _role: "a role (Started, Stopped, Promoted, Unpromoted, Master, Slave)",
         is_score: "a score (an integer, INFINITY or -INFINITY)",
         is_duration: "a duration (e.g. 30s, 200ms, 2min)",
@@ -88,13 +97,13 @@ RESOURCE_META: dict[str, Validator] = {
     "critical": _boolean,
     "multiple-active": _one_of("block", "stop_only", "stop_start", "stop_unexpected"),
     "requires": _one_of("nothing", "quorum", "fencing", "unfencing"),
-    "clone-max": _non_negative,
-    "clone-node-max": _non_negative,
-    "clone-min": _non_negative,
-    "promoted-max": _non_negative,
-    "promoted-node-max": _non_negative,
-    "master-max": _non_negative,
-    "master-node-max": _non_negative,
+    "clone-max": _instance_count,
+    "clone-node-max": _instance_count,
+    "clone-min": _instance_count,
+    "promoted-max": _instance_count,
+    "promoted-node-max": _instance_count,
+    "master-max": _instance_count,
+    "master-node-max": _instance_count,
     "notify": _boolean,
     "interleave": _boolean,
     "globally-unique": _boolean,

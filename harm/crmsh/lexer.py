@@ -17,11 +17,15 @@ Every token remembers the line and column where it starts, and the column where 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from harm.errors import ConfigSyntaxError, SourcePosition
 
 _BLANKS = " \t\r\f\v"
+# What XML 1.0 cannot hold, so what no value can be (the CIB is XML): control characters
+# other than tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF.
+_NOT_STORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ def _read_token(scanner: _Scanner, continued: bool) -> Token:
             continue
         if char == "=" and value_col is None and "=" not in chars:
             value_col = scanner.col + 1
+        _refuse_unstorable(scanner)
         chars.append(scanner.advance())
     return Token("".join(chars), line, col, quoted, value_col, continued)
 
@@ -194,6 +199,7 @@ def _read_quoted(scanner: _Scanner, chars: list[str]) -> None:
             scanner.advance()
             chars.append(scanner.advance())
             continue
+        _refuse_unstorable(scanner)
         if char == "\n":
             raise ConfigSyntaxError(
                 SourcePosition(scanner.source, quote_line, quote_col),
@@ -202,3 +208,15 @@ def _read_quoted(scanner: _Scanner, chars: list[str]) -> None:
                 "end the line with a backslash to continue a quoted value",
             )
         chars.append(scanner.advance())
+
+
+def _refuse_unstorable(scanner: _Scanner) -> None:
+    """A character of a word that the CIB could not hold is refused where it stands."""
+    char = scanner.peek()
+    if _NOT_STORABLE.match(char):
+        raise ConfigSyntaxError(
+            SourcePosition(scanner.source, scanner.line, scanner.col),
+            "a printable character",
+            f"the control character U+{ord(char):04X}",
+            "the configuration is stored as XML, which cannot hold this character",
+        )

@@ -10,6 +10,7 @@ from harm.crmsh import assemble
 from harm.crmsh.ast import ConfigWarning
 from harm.crmsh.check import check
 from harm.crmsh.parser import parse_text
+from harm.crmsh.storable import round_trip_errors
 from harm.errors import ConfigErrors, PositionedConfigError
 
 MODES = ("update", "replace")
@@ -42,10 +43,13 @@ def load_text(
     merged = assemble.apply(start, parsed.items)
     result = check(merged, parsed.items, parsed.suspect_names, catalog)
     errors: list[PositionedConfigError] = [*parsed.errors, *result.errors]
+    if not errors:
+        configuration = assemble.build(merged)
+        errors = round_trip_errors(configuration, parsed.items)
     if errors:
         errors.sort(key=lambda e: (e.position.line, e.position.col))
         raise ConfigErrors(errors)
-    return LoadOutcome(assemble.build(merged), tuple(result.warnings))
+    return LoadOutcome(configuration, tuple(result.warnings))
 
 
 def parse_configuration(

@@ -13,8 +13,10 @@ are remembered (``ParseResult.suspect_names``) so that the checker does not add 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
+from harm.cib import dates
 from harm.cib.config import (
     AGENT_CLASSES,
     ATTR_OPERATIONS,
@@ -41,6 +43,8 @@ from harm.crmsh import ids
 from harm.crmsh.ast import CloneDef, Definition, GroupDef, Located, PropertyDef, Reference
 from harm.crmsh.lexer import Statement, Token, tokenize
 from harm.errors import ConfigSyntaxError, PositionedConfigError, SourcePosition
+
+_INTEGER = re.compile(r"[+-]?\d+")
 
 KEYWORDS = (
     "node",
@@ -671,10 +675,20 @@ class _StatementParser:
         return AttrExpression(expr_id, first.text, operation, value.text, value_type)
 
     def parse_date_expression(self, expr_id: str) -> DateExpression:
+        """date {gt|lt} DATE
+        date in_range [start=DATE] [end=DATE | DURATION-FIELD=INTEGER…]
+        date date_spec SPEC-FIELD=RANGE…
+
+        DATE is checked as Pacemaker reads it (:mod:`harm.cib.dates`), a duration field's
+        value must be an integer within ±2³¹ and a date_spec range ``N``, ``N-M``, ``N-``
+        or ``-M``: text the engine would ignore is refused here, where it stands.
+        """
         op_token = self.next("gt, lt, in_range or date_spec after 'date'")
         operation = op_token.text
         if operation in ("gt", "lt"):
             value = self.next("a date")
+            if not dates.is_date(value.text):
+                raise self.error(value, dates.DATE_FORMS)
             if operation == "gt":
                 return DateExpression(expr_id, "gt", start=value.text)
             return DateExpression(expr_id, "lt", end=value.text)
@@ -687,7 +701,10 @@ class _StatementParser:
             if not token.is_assignment:
                 break
             self.index += 1
-            pairs.append(self.assignment(token, "NAME=VALUE"))
+            name, value_text = self.assignment(token, "NAME=VALUE")
+            self.check_date_field(operation, token, name, value_text,
+                                  [n for n, _ in pairs])
+            pairs.append((name, value_text))
         if operation == "date_spec":
             if not pairs:
                 raise self.error_at_end("NAME=VALUE pairs after date_spec")
@@ -698,6 +715,38 @@ class _StatementParser:
             raise self.error(op_token, "start=DATE and/or end=DATE after in_range")
         return DateExpression(expr_id, "in_range", start=start, end=end,
                               duration=tuple(values.items()))
+
+    def check_date_field(self, operation: str, token: Token, name: str, value: str,
+                         earlier: list[str]) -> None:
+        """One NAME=VALUE of ``date in_range`` or ``date date_spec``."""
+        if operation == "date_spec":
+            allowed: tuple[str, ...] = dates.DATE_SPEC_FIELDS
+        else:
+            allowed = ("start", "end", *dates.DURATION_FIELDS)
+        if name not in allowed:
+            close = suggest(name, allowed)
+            raise self.error(token, f"one of {', '.join(allowed)}",
+                             f"did you mean '{close}'?" if close else None)
+        if name in earlier:
+            raise self.error(token, f"each field once ('{name}' is given twice)")
+        at = token.value_position(self.source)
+        if name in ("start", "end"):
+            if not dates.is_date(value):
+                raise ConfigSyntaxError(at, dates.DATE_FORMS, _quote(value))
+            if name == "end" and any(n in dates.DURATION_FIELDS for n in earlier):
+                raise self.error(token, "end=DATE or a duration, not both")
+        elif operation == "date_spec":
+            if not dates.is_range(value):
+                raise ConfigSyntaxError(at, "a number or a range (e.g. 9-17, 5-, -5)",
+                                        _quote(value))
+        else:
+            if "end" in earlier:
+                raise self.error(token, "end=DATE or a duration, not both")
+            if value.strip() != value or dates.duration_amount(value) is None \
+                    or not _INTEGER.fullmatch(value):
+                raise ConfigSyntaxError(
+                    at, f"an integer between {dates.INT_MIN} and {dates.INT_MAX}",
+                    _quote(value))
 
     # ------------------------------------------------------------------ colocation
 

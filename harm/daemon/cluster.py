@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harm.cib.cib import Cib
-from harm.cib.store import load_cib_or_empty, save_cib_xml
+from harm.cib.store import load_persisted_cib, persist_cib_xml
 from harm.cib.xml_export import cib_to_xml
 from harm.control.controller import Controller
 from harm.control.wire import Decoder, Encoder
@@ -82,7 +82,12 @@ class ClusterService:
             executor = Executor(context, AgentLocator.default(), self.inbox)
         self.executor = executor
         self._pe_seq = _last_pe_number(self.pe_dir)
-        cib = load_cib_or_empty(self.cib_path)
+        persisted = load_persisted_cib(self.cib_path)  # never stops harmd: see its notes
+        for note in persisted.notes:
+            log.warning("CIB on disk: %s", note)
+        if persisted.notes:
+            self.errors[f"cib on disk unusable, started from {persisted.origin}"] += 1
+        cib = persisted.cib
         self._links: dict[str, str] = {}
         self.controller = Controller(
             node=node, io=self, cib=cib,
@@ -108,7 +113,7 @@ class ClusterService:
 
     def persist(self, cib: Cib, xml: str) -> None:
         try:
-            save_cib_xml(self.cib_path, xml)
+            persist_cib_xml(self.cib_path, xml)
         except (OSError, HarmError) as error:
             self.errors["cib not saved"] += 1
             log.error("cannot save the CIB to %s: %s", self.cib_path, error)

@@ -27,18 +27,17 @@ clock.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from harm.cib import dates
 from harm.cib.config import (
     AttrExpression,
     DateExpression,
     Expression,
     OpExpression,
-    Pairs,
     Role,
     RscExpression,
     Rule,
@@ -197,14 +196,13 @@ def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-_INT_PREFIX = re.compile(r"^\s*([+-]?\d+)")
 _FLOAT_PREFIX = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 
 
 def _scan_int(text: str) -> int | None:
-    """Leading integer of ``text`` (as strtoll would read it), or None."""
-    match = _INT_PREFIX.match(text)
-    return int(match.group(1)) if match else None
+    """Leading integer of ``text`` (as strtoll would read it), or None (also when it does
+    not fit 64 bits: Pacemaker then compares the values as strings)."""
+    return dates.leading_integer(text)
 
 
 def _scan_float(text: str) -> float | None:
@@ -284,139 +282,45 @@ def _rsc_matches(expression: RscExpression, given: RuleInput) -> bool:
 
 
 def date_matches(expression: DateExpression, now: int) -> bool:
-    """True when the date expression holds at ``now`` (seconds since the epoch, UTC)."""
+    """True when the date expression holds at ``now`` (seconds since the epoch, UTC).
+
+    A start or end that is not a date counts as absent, as in Pacemaker (``harm configure
+    verify`` refuses such text); the arithmetic is on integers, so no date overflows."""
     op = (expression.operation or "in_range").lower()
-    start = parse_iso_datetime(expression.start) if expression.start else None
-    end = parse_iso_datetime(expression.end) if expression.end else None
+    start = dates.parse_date(expression.start) if expression.start else None
+    end = dates.parse_date(expression.end) if expression.end else None
     if start is not None and end is None and expression.duration:
-        end = add_duration(start, expression.duration)
-    moment = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+        end = dates.add_duration(start, expression.duration)
     if op == "in_range":
         if start is None and end is None:
             return False
-        if start is not None and moment < start:
+        if start is not None and now < start:
             return False
-        return not (end is not None and moment > end)
+        return not (end is not None and now > end)
     if op == "date_spec":
-        return date_spec_matches(expression.date_spec, moment)
+        return dates.date_spec_matches(expression.date_spec, now)
     if op == "gt":
-        return start is not None and moment > start
+        return start is not None and now > start
     if op == "lt":
-        return end is not None and moment < end
+        return end is not None and now < end
     return False
 
 
-_DATE = re.compile(
-    r"^(?P<year>\d{4})"
-    r"(?:-(?:(?P<month>\d{2})(?:-(?P<day>\d{2}))?|W(?P<week>\d{2})(?:-(?P<wday>\d))?"
-    r"|(?P<yday>\d{3})))?$"
-)
-_TIME = re.compile(
-    r"^(?P<h>\d{2})(?::(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
-    r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$"
-)
-
-
 def parse_iso_datetime(text: str) -> dt.datetime | None:
-    """Parse the ISO 8601 forms Pacemaker accepts; None when it is not a date.
-
-    ``2005-01-20``, ``2005-01-20 12:00:00Z``, ``2005-01-20T12:00:00+02:00``,
-    ``2005-020`` (ordinal), ``2005-W03-4`` (ISO week). A time without zone is UTC.
-    """
-    text = text.strip()
-    date_part, _, time_part = text.replace("T", " ").partition(" ")
-    match = _DATE.match(date_part)
-    if match is None:
+    """An ISO 8601 date and time (see :mod:`harm.cib.dates`) as an aware datetime; None
+    when it is not one or lies outside the years 1 to 9999."""
+    seconds = dates.parse_date(text)
+    if seconds is None:
         return None
-    year = int(match.group("year"))
     try:
-        if match.group("yday"):
-            day = dt.date(year, 1, 1) + dt.timedelta(days=int(match.group("yday")) - 1)
-        elif match.group("week"):
-            day = dt.date.fromisocalendar(
-                year, int(match.group("week")), int(match.group("wday") or 1)
-            )
-        else:
-            day = dt.date(year, int(match.group("month") or 1), int(match.group("day") or 1))
-    except ValueError:
+        return _EPOCH + dt.timedelta(seconds=seconds)
+    except OverflowError:
         return None
-    hours = minutes = seconds = 0
-    offset = dt.timedelta(0)
-    # Pacemaker also accepts a space before the zone: "2019-09-23 12:30:00 -05:00"
-    time_part = re.sub(r"\s+(?=[+-]\d)", "", time_part.strip())
-    if time_part:
-        tmatch = _TIME.match(time_part)
-        if tmatch is None:
-            return None
-        hours = int(tmatch.group("h"))
-        minutes = int(tmatch.group("m") or 0)
-        seconds = int(tmatch.group("s") or 0)
-        zone = tmatch.group("tz")
-        if zone and zone != "Z":
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            offset = sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-    base = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    return base + dt.timedelta(hours=hours, minutes=minutes, seconds=seconds) - offset
 
 
-def add_duration(start: dt.datetime, duration: Pairs) -> dt.datetime:
-    """``start`` plus a duration given as years/months/weeks/days/hours/minutes/seconds."""
-    amounts = {key: _scan_int(value) or 0 for key, value in duration}
-    moment = start
-    years, months = amounts.get("years", 0), amounts.get("months", 0)
-    if years or months:
-        total_months = moment.year * 12 + (moment.month - 1) + years * 12 + months
-        year, month = divmod(total_months, 12)
-        last = calendar.monthrange(year, month + 1)[1]
-        moment = moment.replace(year=year, month=month + 1, day=min(moment.day, last))
-    return moment + dt.timedelta(
-        weeks=amounts.get("weeks", 0),
-        days=amounts.get("days", 0),
-        hours=amounts.get("hours", 0),
-        minutes=amounts.get("minutes", 0),
-        seconds=amounts.get("seconds", 0),
-    )
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def moon_phase(moment: dt.datetime) -> int:
     """Pacemaker's phase of the moon, 0 (new) … 7 (4 is full)."""
-    year = moment.year
-    day_of_year = moment.timetuple().tm_yday
-    golden = (year % 19) + 1
-    epact = (11 * golden + 18) % 30
-    if (epact == 25 and golden > 11) or epact == 24:
-        epact += 1
-    return ((((day_of_year + epact) * 6) + 11) % 177) // 22 & 7
-
-
-def _range_holds(spec: str, value: int) -> bool:
-    """``5``, ``1-5``, ``-5`` or ``5-``: whether ``value`` falls in it; bad spec passes."""
-    spec = spec.strip()
-    match = re.match(r"^(\d*)\s*(?:(-)\s*(\d*))?$", spec)
-    if match is None or (not match.group(1) and not match.group(3)):
-        return True
-    low = int(match.group(1)) if match.group(1) else None
-    high = low if match.group(2) is None else (int(match.group(3)) if match.group(3) else None)
-    if low is not None and value < low:
-        return False
-    return not (high is not None and value > high)
-
-
-def date_spec_matches(spec: Pairs, moment: dt.datetime) -> bool:
-    """True when every field given in a ``date_spec`` holds for ``moment``."""
-    iso_year, iso_week, iso_wday = moment.isocalendar()
-    fields = {
-        "years": moment.year,
-        "months": moment.month,
-        "monthdays": moment.day,
-        "hours": moment.hour,
-        "minutes": moment.minute,
-        "seconds": moment.second,
-        "yeardays": moment.timetuple().tm_yday,
-        "weekyears": iso_year,
-        "weeks": iso_week,
-        "weekdays": iso_wday,
-        "moon": moon_phase(moment),
-    }
-    return all(_range_holds(value, fields[key]) for key, value in spec if key in fields)
+    return dates.moon_phase(moment.year, moment.timetuple().tm_yday)

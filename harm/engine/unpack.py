@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from harm.cib.cib import Cib
 from harm.cib.config import (
+    CLONE_INSTANCE_LIMIT,
     AgentRef,
     Clone,
     Configuration,
@@ -43,7 +44,7 @@ from harm.cib.config import (
     is_true,
 )
 from harm.cib.durations import parse_ms
-from harm.cib.scores import INFINITY
+from harm.cib.scores import INFINITY, parse_score
 from harm.cib.status import ExecStatus, NodeState, OcfRc, OpRecord, ResourceHistory
 from harm.engine.rules import RuleInput, rule_matches
 from harm.engine.state import (
@@ -515,6 +516,10 @@ class _Unpacker:
                 f"Ignoring clone-node-max for {resource.id} because anonymous clones "
                 "support only one instance per node")
             node_max = 1
+        # clone-max=2147483648 would make that many instances and exhaust memory: beyond
+        # the limit (far more than any cluster can run), instances are not made at all.
+        node_max = min(node_max, CLONE_INSTANCE_LIMIT)
+        clone_max = min(clone_max, CLONE_INSTANCE_LIMIT)
         return CloneSettings(
             clone_max=clone_max,
             clone_node_max=node_max,
@@ -1451,7 +1456,7 @@ def char2score(text: str | None) -> int:
     match = _LEADING_INT.match(text)
     if match is None:
         return 0
-    return max(-INFINITY, min(INFINITY, int(match.group(1))))
+    return parse_score(match.group(1))  # clamped, however many digits
 
 
 def _seconds(text: str) -> int:

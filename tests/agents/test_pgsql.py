@@ -262,6 +262,24 @@ def test_single_server_without_replication() -> None:
         assert node.attr(STATUS) is None  # no replication attributes
 
 
+def test_start_opt_words_reach_postgres_and_nothing_in_them_is_run() -> None:
+    with pg_lab("n1") as lab:
+        node = lab.nodes["n1"]
+        marker = lab.base / "ran"
+        node.params.update({
+            "rep_mode": "none", "node_list": "", "master_ip": "",
+            "start_opt": f"-c work_mem=12345kB -c 'cluster_name=a b;$(touch {marker})'",
+        })
+        lab.initdb(node)
+        result = node.agent("start")
+        assert result.rc == 0, result.stderr
+        assert node.sql("SHOW work_mem") == [("12345kB",)]
+        assert node.sql("SHOW cluster_name") == [(f"a b;$(touch {marker})",)]
+        assert not marker.exists()
+        assert node.agent("stop").rc == 0
+        assert node.agent("start", start_opt="-c 'unclosed").rc == 6
+
+
 def test_configuration_errors_are_rc_6_and_missing_binaries_rc_5() -> None:
     with pg_lab("n1") as lab:
         node = lab.nodes["n1"]

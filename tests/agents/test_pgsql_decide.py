@@ -1,9 +1,16 @@
-"""The pgsql agent's pure decisions: election, promotion refusal, sync standby plan."""
+"""The pgsql agent's pure decisions: election, promotion refusal, sync standby plan; the
+argv it gives pg_ctl, and the lock file made durable."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import stat
+from pathlib import Path
+
 import pytest
 
+from harm.agents.pgsql import server
 from harm.agents.pgsql.decide import (
     Candidate,
     Position,
@@ -17,6 +24,7 @@ from harm.agents.pgsql.decide import (
     promotion_refusal,
     quote_standby_names,
 )
+from harm.agents.pgsql.lockfile import create_lock, remove_lock
 from harm.agents.pgsql.settings import RepMode, SyncFallback, settings_from_params
 from harm.ocf.outcome import ActionError
 
@@ -159,3 +167,39 @@ def test_settings_check_the_seed_mistakes() -> None:
         settings_from_params({**params, "rep_mode": "semi"}, "r_pgsql", "osspec30")
     with pytest.raises(ActionError):
         settings_from_params({"rep_mode": "async", "node_list": "a"}, "r", "a")  # no master_ip
+
+
+def test_start_opt_reaches_postgres_word_by_word_and_nothing_is_run() -> None:
+    params = {"rep_mode": "none", "start_opt": "-c work_mem=64MB -c 'cluster_name=a b;$(id)'",
+              "socketdir": "/tmp/s k", "pgport": "5433"}
+    settings = settings_from_params(params, "r", "n1")
+    assert server.server_arguments(settings) == [
+        "-p", "5433", "-k", "/tmp/s k", "-c", "work_mem=64MB", "-c", "cluster_name=a b;$(id)"]
+    argv = server.start_argv(settings, 30)
+    options = [argv[i + 1] for i, word in enumerate(argv) if word == "-o"]
+    # pg_ctl joins its -o options for /bin/sh -c: each word is quoted for that shell
+    assert options == [shlex.quote(w) for w in server.server_arguments(settings)]
+    assert shlex.split(" ".join(options)) == server.server_arguments(settings)
+    with pytest.raises(ActionError) as caught:
+        settings_from_params({**params, "start_opt": "-c 'unclosed"}, "r", "n1")
+    assert caught.value.rc == 6 and "start_opt" in caught.value.reason
+
+
+def test_the_lock_file_is_made_and_removed_durably(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    lock = tmp_path / "PGSQL.lock"
+    create_lock(lock)
+    assert lock.exists() and synced == ["file", "dir"]
+    create_lock(lock)  # already there: kept, synced again
+    remove_lock(lock)
+    assert not lock.exists() and synced == ["file", "dir", "file", "dir", "dir"]
+    remove_lock(lock)  # already gone: nothing to sync
+    assert len(synced) == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import stat
@@ -16,7 +17,15 @@ import pytest
 
 from harm.cib.cib import Cib
 from harm.cib.config import AgentRef, Configuration, NvSet, Primitive
-from harm.cib.store import load_cib, load_cib_or_empty, save_cib
+from harm.cib.store import (
+    PersistedCib,
+    load_cib,
+    load_cib_or_empty,
+    load_persisted_cib,
+    persist_cib_xml,
+    save_cib,
+)
+from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
 from harm.errors import CibFormatError, CibStoreError
 
@@ -175,3 +184,72 @@ def test_a_large_cib_round_trips_through_the_file(tmp_path: Path) -> None:
     path = tmp_path / "cib.xml"
     save_cib(path, cib)
     assert load_cib(path) == cib
+
+
+# ---------------------------------------------------------------------- harmd's replica
+
+
+def test_the_replica_keeps_its_digest_and_the_last_good_cib(tmp_path: Path) -> None:
+    path = tmp_path / "cib.xml"
+    persist_cib_xml(path, cib_to_xml(small_cib(1)))
+    persist_cib_xml(path, cib_to_xml(small_cib(2)))
+    assert (tmp_path / "cib.xml.sig").read_text().split() == [
+        hashlib.sha256(path.read_bytes()).hexdigest(), str(path.stat().st_size)]
+    assert load_cib(tmp_path / "cib.xml.last").epoch == 1
+    loaded = load_persisted_cib(path)
+    assert (loaded.cib.epoch, loaded.origin, loaded.notes) == (2, "cib.xml", ())
+
+
+@pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "empty", "garbage"])
+def test_a_damaged_cib_falls_back_to_the_last_good_one(tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "cib.xml"
+    persist_cib_xml(path, cib_to_xml(small_cib(1)))
+    persist_cib_xml(path, cib_to_xml(small_cib(2)))
+    data = path.read_bytes()
+    path.write_bytes({
+        "truncate": data[: len(data) // 2],
+        "zero": b"\0" * len(data),
+        "flip": data.replace(b'"10.0.0.1"', b'"10.0.0.9"'),  # still a CIB: the digest says
+        "empty": b"",
+        "garbage": b"\xff\xfe<<<",
+    }[damage])
+    loaded = load_persisted_cib(path)
+    assert (loaded.cib.epoch, loaded.origin) == (1, "cib.xml.last")
+    assert any("cib.xml is unusable" in note for note in loaded.notes), loaded.notes
+    assert any("using the last good CIB" in note for note in loaded.notes), loaded.notes
+    assert (tmp_path / "cib.xml.bad").exists() and not path.exists()
+    # the next save does not make the bad file the "last good" one
+    persist_cib_xml(path, cib_to_xml(small_cib(3)))
+    assert load_cib(tmp_path / "cib.xml.last").epoch == 1
+    assert load_persisted_cib(path).cib.epoch == 3
+
+
+def test_nothing_usable_starts_empty_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "cib.xml"
+    path.write_text("<cib epoch='4'><configuration>")  # cut short, no digest, no last
+    loaded = load_persisted_cib(path)
+    assert (loaded.cib, loaded.origin) == (Cib(), "empty")
+    assert loaded.notes[-1] == "starting with an empty CIB; the DC's copy is taken on joining"
+    assert load_persisted_cib(tmp_path / "none.xml") == PersistedCib(Cib(), "empty", ())
+
+
+def test_a_cib_written_without_digest_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "cib.xml"
+    persist_cib_xml(path, cib_to_xml(small_cib(1)))
+    save_cib(path, small_cib(7))  # e.g. edited offline with the CLI: the stale digest goes
+    assert not (tmp_path / "cib.xml.sig").exists()
+    assert load_persisted_cib(path).cib.epoch == 7
+
+
+def test_persisting_syncs_the_files_and_the_directory(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    persist_cib_xml(tmp_path / "cib.xml", cib_to_xml(small_cib(1)))
+    assert synced == ["file", "file", "dir"]  # the CIB, its digest, then the renames

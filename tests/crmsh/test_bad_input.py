@@ -72,6 +72,40 @@ CASES = [
     ('primitive C Dummy params x="unclosed', "3:28: expected a closing \"",
      "continue a quoted value"),
     ("node n1 colour=blue", "3:9: expected 'attributes', 'utilization' or description=TEXT", ""),
+    # dates the engine could not use: refused where they stand, never scheduled
+    ("location l A rule -inf: date gt 9999-366", "3:33: expected a date", "'9999-366'"),
+    ("location l A rule -inf: date lt 2023-02-29", "3:33: expected a date", ""),
+    ("location l A rule -inf: date gt 2021-W53-1", "3:33: expected a date", ""),
+    ("location l A rule -inf: date gt 2020-01-01T25:00", "3:33: expected a date", ""),
+    ("location l A rule -inf: date gt yesterday", "3:33: expected a date", "'yesterday'"),
+    ("location l A rule -inf: date in_range start=2020-13-01", "3:45: expected a date", ""),
+    ("location l A rule -inf: date in_range start=2020-01-01 years=99999999999",
+     "3:62: expected an integer between -2147483648 and 2147483647", ""),
+    ("location l A rule -inf: date in_range start=2020-01-01 yaers=1", "3:56: expected one of",
+     "did you mean 'years'?"),
+    ("location l A rule -inf: date in_range start=2020-01-01 days=1 days=2", "3:63: expected "
+     "each field once", ""),
+    ("location l A rule -inf: date in_range start=2020-01-01 end=2021-01-01 days=1",
+     "3:71: expected end=DATE or a duration, not both", ""),
+    ("location l A rule -inf: date date_spec hours=9-x", "3:46: expected a number or a range",
+     "'9-x'"),
+    ("location l A rule -inf: date date_spec hours=" + "9" * 5000,
+     "3:46: expected a number or a range", ""),
+    ("location l A rule -inf: date date_spec moon=1 hours=1 moon=2", "3:55: expected each "
+     "field once", ""),
+    # text the CIB (XML) cannot hold
+    ('primitive C Dummy params fake="a\x01b"', "3:33: expected a printable character",
+     "U+0001"),
+    ("primitive C Dummy params fake=a\x1fb", "3:32: expected a printable character", "U+001F"),
+    ('primitive C Dummy params fake="\ud800"', "3:32: expected a printable character", ""),
+    ("primitive C Dummy meta description=\uffff", "3:36: expected a printable character", ""),
+    # accepted before, written as a CIB that read back otherwise: the round trip says so
+    ("primitive C Dummy op monitor interval=10s timeout=10s timeout=20s",
+     "3:11: this definition does not read back the same from CIB XML", ""),
+    ("primitive C Dummy op monitor interval=10s name=start",
+     "3:11: this definition does not read back the same from CIB XML", ""),
+    ("clone c A meta clone-max=2147483648", "3:26: clone-max must be a non-negative integer up "
+     "to 1000", ""),
 ]
 
 

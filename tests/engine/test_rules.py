@@ -260,3 +260,35 @@ def test_op_and_rsc_expressions() -> None:
     no_provider = RscExpression(id="r", cls="lsb")
     assert expression_matches(no_provider, lsb)
     assert not expression_matches(no_provider, given)  # provider must match (both absent)
+
+
+@pytest.mark.parametrize("expression", [
+    DateExpression(id="d", operation="gt", start="9999-366"),  # not a date: no match
+    DateExpression(id="d", operation="in_range", start="9999-12-31", duration=(("years", "5"),)),
+    DateExpression(id="d", operation="in_range", start="0001-01-01",
+                   duration=(("years", "-3000"), ("days", "99999999999999"))),
+    DateExpression(id="d", operation="in_range", start="2020-01-01",
+                   duration=(("years", "9" * 5000),)),
+    DateExpression(id="d", operation="lt", end="9999-12-31T23:59:59-02:00"),
+    DateExpression(id="d", operation="date_spec", date_spec=(("years", "9" * 5000),)),
+])
+def test_date_arithmetic_never_overflows(expression: DateExpression) -> None:
+    now = _ts("2020-06-15 12:00:00")
+    assert date_matches(expression, now) in (True, False)
+
+
+def test_dates_past_9999_compare_as_later() -> None:
+    now = _ts("2020-06-15 12:00:00")
+    forever = DateExpression(id="d", operation="in_range", start="9999-12-31",
+                             duration=(("years", "5"),))
+    assert not date_matches(forever, now)
+    until = DateExpression(id="d", operation="in_range", start="2020-01-01",
+                           duration=(("years", "100000"),))
+    assert date_matches(until, now)
+    assert date_matches(DateExpression(id="d", operation="lt",
+                                       end="9999-12-31T23:59:59-02:00"), now)
+
+
+def test_integers_beyond_64_bits_compare_as_strings_as_in_pacemaker() -> None:
+    assert accept_comparison("9" * 5000, "10", "integer", "gt")  # "9…" > "10" as strings
+    assert not accept_comparison("1" + "0" * 30, "9", "integer", "gt")

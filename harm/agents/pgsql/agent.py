@@ -41,6 +41,7 @@ from .decide import (
     plan_replication,
     promotion_refusal,
 )
+from .lockfile import create_lock, remove_lock
 from .metadata import INFO
 from .settings import PgSettings, RepMode, settings_from_env
 
@@ -273,7 +274,7 @@ def promote(env: OcfEnv) -> OcfRc:
     if refusal:
         raise failed(f"refusing to promote {s.node}: {refusal}")
     server.ensure_tmpdir(s)
-    s.lock_file.touch()
+    create_lock(s.lock_file)
     refuse = s.rep_mode is RepMode.SYNC and _refuses(s)
     server.write_primary_config(s, (), refuse, drop_signal=False)
     server.promote(s, ctx.deadline)
@@ -323,7 +324,7 @@ def demote(env: OcfEnv) -> OcfRc:
             ctx.set_attr(node, s.data_status_attr, DATA_DISCONNECT, Lifetime.FOREVER)
             ctx.set_attr(node, s.score_attr, SCORE_NEVER)
     if clean:
-        s.lock_file.unlink(missing_ok=True)
+        remove_lock(s.lock_file)
     ctx.set_mine(s.score_attr, SCORE_NEVER)
     server.write_standby_config(s)
     server.start(s, ctx.deadline)

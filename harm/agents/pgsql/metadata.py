@@ -18,7 +18,10 @@ _DESCRIPTIONS: dict[str, tuple[str, str, ParamType]] = {
     "pgdba": ("Owner", "The operating system user PostgreSQL runs as.", _S),
     "pgdb": ("Database", "Database the monitor connects to.", _S),
     "logfile": ("Server log", "File pg_ctl sends the server's output to.", _S),
-    "start_opt": ("Start options", "Extra options passed to postgres at start.", _S),
+    "start_opt": ("Start options",
+                  "Extra options passed to postgres at start, split into words as a shell "
+                  "splits them (quotes group); each word reaches postgres as one argument "
+                  "and nothing in it is expanded or run.", _S),
     "config": (
         "Configuration file",
         "postgresql.conf to use when it is not in pgdata; the agent adds one include line.",

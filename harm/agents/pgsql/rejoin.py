@@ -17,6 +17,7 @@ from pathlib import Path
 from harm.errors import AgentError
 
 from . import server
+from .lockfile import remove_lock
 from .settings import PgSettings
 
 
@@ -105,7 +106,7 @@ def rejoin_detailed(
     if outcome is None:
         aside = _basebackup(settings, primary_host, primary_port, timeout_s)
         outcome = RejoinOutcome("pg_basebackup", aside, f"old data kept in {aside}")
-    settings.lock_file.unlink(missing_ok=True)
+    remove_lock(settings.lock_file)
     return outcome
 
 

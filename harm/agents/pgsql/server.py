@@ -226,24 +226,32 @@ def ensure_tmpdir(settings: PgSettings) -> None:
 # --- pg_ctl --------------------------------------------------------------------------------
 
 
-def server_options(settings: PgSettings) -> str:
-    options = [f"-p {settings.pgport}"]
+def server_arguments(settings: PgSettings) -> list[str]:
+    """The postgres command-line arguments, one word each: ``start_opt`` is split as a
+    shell would split it (quotes group), but nothing in it is ever run or expanded."""
+    arguments = ["-p", str(settings.pgport)]
     if settings.socketdir:
-        options.append(f"-k {shlex.quote(settings.socketdir)}")
+        arguments += ["-k", settings.socketdir]
     if settings.config:
-        options.append(f"-c config_file={shlex.quote(settings.config)}")
-    if settings.start_opt:
-        options.append(settings.start_opt)
-    return " ".join(options)
+        arguments += ["-c", f"config_file={settings.config}"]
+    return arguments + shlex.split(settings.start_opt)  # checked by settings_from_params
+
+
+def start_argv(settings: PgSettings, seconds: int) -> list[str]:
+    """``pg_ctl start``'s argv. pg_ctl hands its ``-o`` options to postgres through
+    ``/bin/sh -c``, so each word goes in its own ``-o``, quoted for that shell: the server
+    receives exactly the words, and ``$(…)``, ``;`` or ``*`` stay plain text."""
+    argv = [str(settings.pgctl), "start", "-w", "-t", str(seconds), "-D", str(settings.pgdata),
+            "-l", settings.logfile]
+    for word in server_arguments(settings):
+        argv += ["-o", shlex.quote(word)]
+    return argv
 
 
 def start(settings: PgSettings, deadline: Deadline) -> None:
     """``pg_ctl start -w``: returns once the server accepts connections, raises otherwise."""
     seconds = max(int(deadline.remaining()), 1)
-    argv = [
-        str(settings.pgctl), "start", "-w", "-t", str(seconds), "-D", str(settings.pgdata),
-        "-l", settings.logfile, "-o", server_options(settings),
-    ]
+    argv = start_argv(settings, seconds)
     done = run(settings, argv, deadline.remaining() + 2)
     if done.returncode != 0:
         raise AgentError(f"pg_ctl start failed ({done.returncode}): {_tail(done)}")

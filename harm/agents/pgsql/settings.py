@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,6 +190,10 @@ def settings_from_params(params: Mapping[str, str], resource: str, node: str) ->
             )
         if not get("master_ip"):
             raise not_configured("rep_mode needs master_ip (the address of the primary)")
+    try:
+        shlex.split(get("start_opt"))  # passed to postgres word by word (server.start_argv)
+    except ValueError as error:
+        raise not_configured(f"start_opt={get('start_opt')!r}: {error}") from None
     if slot and not _SLOT_OK.match(slot):
         raise not_configured(f"replication_slot_name={slot!r}: lower case letters, digits, _")
     return PgSettings(
