@@ -8,7 +8,7 @@ written (it matters for Pacemaker: groups, resource sets, rules, first-match nvs
      ├── crm_config:   NvSet…   (cluster properties, ``property`` in crm syntax)
      ├── nodes:        Node…    (with permanent attributes)
      ├── resources:    Primitive | Group | Clone …
-     ├── constraints:  Location | Colocation | Order …
+     ├── constraints:  Location | Colocation | Order | Ticket …
      ├── rsc_defaults: NvSet…
      └── op_defaults:  NvSet…
 """
@@ -351,7 +351,24 @@ class Order:
     sets: tuple[ResourceSet, ...] = ()
 
 
-Constraint = Location | Colocation | Order
+LOSS_POLICIES = ("stop", "demote", "fence", "freeze")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """``rsc_ticket``: ``rsc`` (or each resource of the sets) may run, in ``rsc_role``,
+    only while ``ticket`` is granted and not on standby; ``loss_policy`` says what
+    happens to it when the ticket is revoked (stop, demote, fence, freeze)."""
+
+    id: str
+    ticket: str
+    rsc: str | None = None
+    rsc_role: Role | None = None
+    loss_policy: str | None = None
+    sets: tuple[ResourceSet, ...] = ()
+
+
+Constraint = Location | Colocation | Order | Ticket
 
 
 # ----------------------------------------------------------------------------- nodes and whole
@@ -433,6 +450,9 @@ def constraint_resources(constraint: Constraint) -> tuple[str, ...]:
             names.append(constraint.rsc)
     elif isinstance(constraint, Colocation):
         names += [n for n in (constraint.rsc, constraint.with_rsc) if n]
+    elif isinstance(constraint, Ticket):
+        if constraint.rsc:
+            names.append(constraint.rsc)
     else:
         names += [n for n in (constraint.first, constraint.then) if n]
     for rset in constraint.sets:

@@ -49,9 +49,10 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Ticket,
 )
 from harm.cib.scores import format_score
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
 from harm.errors import CibFormatError
 
 __all__ = ["cib_to_xml", "config_to_xml_element", "uses_new_role_names", "xml_id"]
@@ -414,6 +415,8 @@ class _Writer:
             return self.location(constraint)
         if isinstance(constraint, Colocation):
             return self.colocation(constraint)
+        if isinstance(constraint, Ticket):
+            return self.ticket(constraint)
         return self.order(constraint)
 
     def resource_sets(self, elem: ET.Element, sets: tuple[ResourceSet, ...]) -> None:
@@ -486,10 +489,22 @@ class _Writer:
         self.resource_sets(elem, order.sets)
         return elem
 
+    def ticket(self, ticket: Ticket) -> ET.Element:
+        elem = ET.Element("rsc_ticket", {"id": ticket.id, "ticket": ticket.ticket})
+        _set_optional(elem, "rsc", ticket.rsc)
+        self.set_role(elem, "rsc-role", ticket.rsc_role)
+        _set_optional(elem, "loss-policy", ticket.loss_policy)
+        self.resource_sets(elem, ticket.sets)
+        return elem
+
     # ------------------------------------------------------------------ status
 
     def status(self, status: Status) -> ET.Element:
         elem = ET.Element("status")
+        if status.tickets:
+            tickets = ET.SubElement(elem, "tickets")
+            for ticket in status.tickets:
+                tickets.append(_ticket_state(ticket))
         for state in status.nodes:
             elem.append(self.node_state(state))
         return elem
@@ -519,6 +534,17 @@ class _Writer:
             for history in state.resources:
                 lrm_resources.append(_lrm_resource(history))
         return elem
+
+
+def _ticket_state(ticket: TicketState) -> ET.Element:
+    elem = ET.Element("ticket_state", {"id": ticket.id, "granted": _bool(ticket.granted)})
+    if ticket.standby:
+        elem.set("standby", "true")
+    if ticket.last_granted is not None:
+        elem.set("last-granted", str(ticket.last_granted))
+    for name, value in ticket.extra:
+        elem.set(name, value)
+    return elem
 
 
 def _status_nvset(node_id: str, nvset: NvSet) -> ET.Element:

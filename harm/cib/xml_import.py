@@ -8,13 +8,14 @@ What is read, element by element (the ``cib`` root's other attributes go to ``Ci
     cib ── configuration ── crm_config / cluster_property_set…          → crm_config
         │                ├─ nodes / node (instance_attributes, utilization) → nodes
         │                ├─ resources / primitive | group | clone | master → resources
-        │                ├─ constraints / rsc_location | rsc_colocation | rsc_order
+        │                ├─ constraints / rsc_location | rsc_colocation | rsc_order | rsc_ticket
         │                ├─ rsc_defaults, op_defaults / meta_attributes…
-        │                └─ anything else (bundle, template, tags, rsc_ticket, acls, alerts,
+        │                └─ anything else (bundle, template, tags, acls, alerts,
         │                   fencing-topology …) → Configuration.extra_sections, kept verbatim
         └─ status ── node_state (transient_attributes, lrm / lrm_resources / lrm_resource /
                   │   lrm_rsc_op) → Status.nodes
-                  └─ anything else (tickets …) → Status.extra_sections, kept verbatim
+                  ├─ tickets / ticket_state → Status.tickets
+                  └─ anything else → Status.extra_sections, kept verbatim
 
 Kept sections are ``(path, xml)`` pairs. Under ``nodes``, ``resources`` and ``constraints``
 the path records the element's position among its siblings, ``configuration/resources@3``,
@@ -60,9 +61,10 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Ticket,
 )
 from harm.cib.scores import parse_score
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
 from harm.errors import CibFormatError
 
 __all__ = ["parse_cib_xml"]
@@ -504,6 +506,8 @@ class _Reader:
             return self.colocation(elem)
         if tag == "rsc_order":
             return self.order(elem)
+        if tag == "rsc_ticket":
+            return self.ticket(elem)
         return None
 
     def resource_sets(self, elem: ET.Element) -> tuple[ResourceSet, ...]:
@@ -570,17 +574,41 @@ class _Reader:
             sets=self.resource_sets(elem),
         )
 
+    def ticket(self, elem: ET.Element) -> Ticket:
+        return Ticket(
+            id=self.need(elem, "id"),
+            ticket=self.need(elem, "ticket"),
+            rsc=elem.get("rsc"),
+            rsc_role=self.role(elem, "rsc-role"),
+            loss_policy=elem.get("loss-policy"),
+            sets=self.resource_sets(elem),
+        )
+
     # ------------------------------------------------------------------ status
 
     def status(self, elem: ET.Element) -> Status:
         nodes: list[NodeState] = []
+        tickets: list[TicketState] = []
         extra: list[tuple[str, str]] = []
         for child in elem:
             if child.tag == "node_state":
                 nodes.append(self.node_state(child))
+            elif child.tag == "tickets":
+                tickets += (self.ticket_state(t) for t in child if t.tag == "ticket_state")
             else:
                 extra.append(("status", _raw_xml(child)))
-        return Status(nodes=tuple(nodes), extra_sections=tuple(extra))
+        return Status(nodes=tuple(nodes), tickets=tuple(tickets), extra_sections=tuple(extra))
+
+    def ticket_state(self, elem: ET.Element) -> TicketState:
+        """A ticket's state; granted and standby read as Pacemaker's booleans."""
+        return TicketState(
+            id=self.need(elem, "id"),
+            granted=bool(self.boolean(elem, "granted")),
+            standby=bool(self.boolean(elem, "standby")),
+            last_granted=self.integer(elem, "last-granted"),
+            extra=tuple((k, v) for k, v in elem.attrib.items()
+                        if k not in ("id", "granted", "standby", "last-granted")),
+        )
 
     def node_state(self, elem: ET.Element) -> NodeState:
         """A node's state; an absent in_ccm reads as None (Pacemaker fences a node it has

@@ -446,7 +446,7 @@ class Coordinator:
         extra["crm_feature_set"] = FEATURE_SET
         built = replace(cib, have_quorum=bool(view.quorate) if view else False,
                         dc_uuid=self.node_id(self.ctl.node), extra=tuple(extra.items()))
-        return built.with_status(Status(nodes=tuple(nodes),
+        return built.with_status(Status(nodes=tuple(nodes), tickets=cib.status.tickets,
                                         extra_sections=cib.status.extra_sections))
 
     def node_id(self, uname: str) -> str:

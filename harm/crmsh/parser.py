@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from harm.cib.config import (
     AGENT_CLASSES,
     ATTR_OPERATIONS,
+    LOSS_POLICIES,
     ORDER_ACTIONS,
     ORDER_KINDS,
     VALUE_TYPES,
@@ -35,6 +36,7 @@ from harm.cib.config import (
     ResourceSet,
     Role,
     Rule,
+    Ticket,
 )
 from harm.cib.scores import is_score, parse_score
 from harm.crmsh import ids
@@ -52,13 +54,13 @@ KEYWORDS = (
     "colocation",
     "collocation",
     "order",
+    "rsc_ticket",
     "property",
     "rsc_defaults",
     "op_defaults",
 )
 UNSUPPORTED_KEYWORDS = (
     "rsc_template",
-    "rsc_ticket",
     "fencing_topology",
     "tag",
     "bundle",
@@ -259,6 +261,7 @@ class _StatementParser:
             "colocation": self.parse_colocation,
             "collocation": self.parse_colocation,
             "order": self.parse_order,
+            "rsc_ticket": self.parse_ticket,
             "property": self.parse_property,
             "rsc_defaults": self.parse_property,
             "op_defaults": self.parse_property,
@@ -871,6 +874,47 @@ class _StatementParser:
             sets = self.build_sets(cid, groups, reverse_sequential=False)
             order = Order(cid, kind=kind, score=score, symmetrical=symmetrical, sets=sets)
         return self.located(order, keyword, id_token)
+
+    # ------------------------------------------------------------------ tickets
+
+    def parse_ticket(self, keyword: Token) -> Located:
+        """rsc_ticket ID TICKET: RSC[:ROLE] [RSC[:ROLE]…] [loss-policy=POLICY]
+        POLICY := stop | demote | fence | freeze
+        (one resource: rsc and rsc-role; several: one resource set per run of equal roles)
+        """
+        id_token = self.identifier("a constraint id")
+        ticket_token = self.next("TICKET: after the constraint id")
+        if not ticket_token.text.endswith(":") or not ids.is_valid_id(ticket_token.text[:-1]):
+            raise self.error(ticket_token, "TICKET: (a ticket id and a colon)")
+        ticket = ticket_token.text[:-1]
+        options: dict[str, str] = {}
+        groups = self.parse_resource_groups(("loss-policy",), options, actions=False)
+        if any(bracket for bracket, _, _ in groups):
+            raise self.error(self.tokens[-1], "resources without brackets")
+        operands = [item for group in groups for item in group[1]]
+        if not operands:
+            raise self.error_at_end("at least one resource")
+        policy = options.get("loss-policy")
+        if policy is not None and policy not in LOSS_POLICIES:
+            raise ConfigSyntaxError(self.value_positions["loss-policy"],
+                                    "a loss policy (" + ", ".join(LOSS_POLICIES) + ")",
+                                    _quote(policy))
+        cid = id_token.text
+        if len(operands) == 1:
+            (rsc, role), = operands
+            definition = Ticket(cid, ticket, rsc, role, policy)
+        else:
+            runs: list[tuple[Role | None, list[str]]] = []
+            for name, role in operands:
+                if runs and runs[-1][0] is role:
+                    runs[-1][1].append(name)
+                else:
+                    runs.append((role, [name]))
+            sets = tuple(ResourceSet(id=ids.set_id(cid, index), resources=tuple(names),
+                                     role=role)
+                         for index, (role, names) in enumerate(runs))
+            definition = Ticket(cid, ticket, loss_policy=policy, sets=sets)
+        return self.located(definition, keyword, id_token)
 
     # ------------------------------------------------------------------ properties
 

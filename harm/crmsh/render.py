@@ -30,6 +30,7 @@ from harm.cib.config import (
     ResourceSet,
     Role,
     Rule,
+    Ticket,
 )
 from harm.cib.scores import format_crm_score
 from harm.crmsh import ids
@@ -198,6 +199,8 @@ def render_constraint(constraint: Constraint) -> str:
         return render_location(constraint)
     if isinstance(constraint, Colocation):
         return render_colocation(constraint)
+    if isinstance(constraint, Ticket):
+        return render_ticket(constraint)
     return render_order(constraint)
 
 
@@ -288,6 +291,19 @@ def render_order(order: Order) -> str:
     text = f"{head} {body}"
     if order.symmetrical is not None:
         text += f" symmetrical={'true' if order.symmetrical else 'false'}"
+    return text
+
+
+def render_ticket(ticket: Ticket) -> str:
+    head = f"rsc_ticket {ticket.id} {ticket.ticket}:"
+    if not ticket.sets:
+        role = _role(ticket.rsc_role) if ticket.rsc_role else None
+        body = _operand(ticket.rsc or "", role)
+    else:
+        body = _sets(ticket.sets, reverse_plain=False)
+    text = f"{head} {body}"
+    if ticket.loss_policy is not None:
+        text += f" loss-policy={ticket.loss_policy}"
     return text
 
 

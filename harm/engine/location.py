@@ -22,6 +22,7 @@ from harm.cib.config import Location, Primitive, Role
 from harm.cib.scores import INFINITY, add
 from harm.engine.rules import RuleInput, rule_matches, rule_score
 from harm.engine.state import Variant
+from harm.engine.tickets import apply_tickets
 from harm.engine.work import Rsc, Work
 
 
@@ -218,6 +219,7 @@ def apply_node_criteria(work: Work) -> list[RoleLocation]:
     from harm.engine.health import apply_node_health
 
     initial_scores(work)
+    apply_tickets(work)
     apply_node_health(work)
     promoted = apply_locations(work)
     apply_stickiness(work)

@@ -23,6 +23,7 @@ from harm.cib.config import Role
 from harm.cib.scores import INFINITY, add, format_score
 from harm.engine.colocation import add_colocated_scores
 from harm.engine.location import RoleLocation
+from harm.engine.tickets import forbids_promotion
 from harm.engine.transition import Note, Score
 from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
 
@@ -131,6 +132,8 @@ def set_instance_roles(work: Work, clone: Rsc) -> None:
             weights = add_colocated_scores(work, coloc.dependent, weights,
                                            coloc.node_attribute, coloc.score / INFINITY,
                                            only_positive=True, select_active=True)
+    if forbids_promotion(work, clone):
+        weights = {node: -INFINITY for node in weights}
     for instance in clone.children:
         if not instance.managed and instance.next_role is Role.PROMOTED:
             instance.sort_index = INFINITY

@@ -83,5 +83,10 @@ def _fence_unclean_nodes(work: Work) -> None:
                             meta={"stonith_action": "reboot"})
         for act in list(work.actions):
             if act.node == node.name and act.kind is ActionKind.PSEUDO and act.rsc is not None:
-                # the stop becomes a pseudo-action implied by fencing; it only waits
+                # the stop becomes a pseudo-action implied by fencing; it waits for the
+                # fencing only when the resource needs fencing (not a fencing device)
+                if not act.rsc.state.needs_fencing:
+                    continue
                 work.order(fence, act, K.OPTIONAL)
+                if act.task == "stop":
+                    work.order(fence, act.rsc.top().find_action("stop"), K.OPTIONAL)

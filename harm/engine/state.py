@@ -14,6 +14,7 @@ result; the scheduling modules read it and never look at raw ``lrm_rsc_op`` reco
      ├── bans:      Ban…                  (placements implied by recorded failures, orphans)
      ├── clear_failcounts: ClearFailcount… (expired failures to clear)
      ├── failed_ops: FailedOp…            (failed operations, as crm_mon lists them)
+     ├── tickets:   TicketState…          (granted / standby, from the status)
      └── configuration / now              (for constraints and rules)
 
 Collections are tuples; lookup tables (``by_id``) are built once in ``__post_init__``
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from harm.cib.config import AgentRef, Configuration, Op, Role
-from harm.cib.status import OpRecord
+from harm.cib.status import OpRecord, TicketState
 
 
 class OnFail(enum.IntEnum):
@@ -315,6 +316,7 @@ class ClusterState:
     clear_failcounts: tuple[ClearFailcount, ...] = ()
     failed_ops: tuple[FailedOp, ...] = ()
     expired_locks: tuple[tuple[str, str], ...] = ()  # (rsc, node): history to clear
+    tickets: tuple[TicketState, ...] = ()  # ticket states from the status
     configuration: Configuration = field(default_factory=Configuration, compare=False)
     warnings: tuple[str, ...] = ()
     _nodes: Mapping[str, NodeInfo] = field(init=False, compare=False, repr=False)

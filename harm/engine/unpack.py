@@ -1166,6 +1166,7 @@ class _Unpacker:
             clear_failcounts=tuple(self.clears),
             failed_ops=tuple(self.failed_ops),
             expired_locks=tuple(self.expired_locks),
+            tickets=self.cib.status.tickets,
             configuration=self.config,
             warnings=tuple(self.warnings),
         )

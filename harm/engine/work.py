@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harm.cib.config import Resource, Role, iter_resources
@@ -199,7 +199,19 @@ class Work:
             r.id: r for r in iter_resources(state.configuration.resources)
         }
         self._failcounts = {(f.rsc, f.node): f for f in state.failcounts}
+        self.promotion_forbidden: set[str] = set()  # clones a ticket keeps from promoting
         self._build_resources()
+
+    def mark_unclean(self, name: str, reason: str) -> None:
+        """The scheduler decided to fence ``name`` (Pacemaker's ``pe_fence_node``): it
+        runs nothing any more, and what ran there is stopped by the fencing."""
+        info = self.node_by_name.get(name)
+        if info is None or info.unclean:
+            return
+        info = replace(info, unclean=True, fence_reason=reason)
+        self.node_by_name[name] = info
+        self.nodes = [info if n.name == name else n for n in self.nodes]
+        self._available.discard(name)
 
     # ------------------------------------------------------------------ resources
 

@@ -22,8 +22,10 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Ticket,
 )
 from harm.cib.scores import INFINITY
+from harm.cib.status import TicketState
 from harm.cib.xml_import import parse_cib_xml
 from harm.errors import CibFormatError
 
@@ -269,7 +271,8 @@ def test_configuration_constructs() -> None:
     paths = [path for path, _ in config.extra_sections]
     # where each kept element stood among its siblings (resource order matters)
     assert paths == ["configuration/resources@0", "configuration/resources@7",
-                     "configuration/constraints@7", "configuration"]
+                     "configuration"]
+    assert config.constraint("t1") == Ticket("t1", "T", rsc="ip", loss_policy="stop")
     assert kept["configuration"] == '<tags><tag id="tag1"><obj_ref id="ip" /></tag></tags>'
     assert any('<bundle id="bun">' in xml for _, xml in config.extra_sections)
 
@@ -329,8 +332,8 @@ def test_status_constructs() -> None:
     assert (pg2.crmd, pg2.join, pg2.expected) == ("", "", "")  # absent stays absent
     pg3 = status.node("pg3")
     assert pg3 is not None and pg3.in_ccm is None  # never seen, unlike pg2 that left
-    assert status.extra_sections == (
-        ("status", '<tickets><ticket_state id="T" granted="true" /></tickets>'),)
+    assert status.tickets == (TicketState("T", granted=True),)
+    assert status.extra_sections == ()
 
 
 BAD = [

@@ -70,7 +70,7 @@ def test_family(name: str, family: str) -> None:
     ('<cib><configuration><resources><bundle id="b"/></resources></configuration></cib>',
      "bundle"),
     ('<cib><configuration><constraints><rsc_ticket id="t" rsc="r" ticket="x"/>'
-     "</constraints></configuration></cib>", "ticket"),
+     "</constraints></configuration></cib>", ""),  # tickets are scheduled now
     ('<cib><configuration><resources><primitive id="r" class="ocf" provider="pacemaker" '
      'type="remote"/></resources></configuration></cib>', "remote node"),
     ('<cib><status><node_state id="1"><lrm><lrm_resources><lrm_resource id="r">'
