@@ -220,6 +220,7 @@ def add_colocated_scores(
     *,
     only_positive: bool = False,
     select_active: bool = True,
+    this_with: bool = False,
 ) -> dict[str, int]:
     """Pacemaker's ``pcmk__add_colocated_node_scores``: ``weights`` plus ``rsc``'s node
     preferences scaled by ``factor``, and, transitively, those of resources colocated
@@ -233,7 +234,8 @@ def add_colocated_scores(
         if rsc.variant.value == "group" and rsc.children:
             work_scores = add_colocated_scores(work, rsc.children[0], weights, attr, factor,
                                                only_positive=only_positive,
-                                               select_active=select_active)
+                                               select_active=select_active,
+                                               this_with=this_with)
             if work_scores is weights:
                 return weights
             result = work_scores
@@ -246,14 +248,15 @@ def add_colocated_scores(
 
             holder = rsc.children[-1] if (rsc.variant.value == "group" and rsc.children) \
                 else rsc
-            sources = with_this_for(holder)
+            # "this with" (resource sorting): the primaries of rsc's own colocations
+            sources = rsc.this_with if this_with else with_this_for(holder)
             for coloc in sources:
-                if not coloc.influence:
+                if not this_with and not coloc.influence:
                     continue
                 result = add_colocated_scores(
-                    work, coloc.dependent, result, coloc.node_attribute,
-                    multiplier * coloc.score / INFINITY,
-                    only_positive=only_positive, select_active=True,
+                    work, coloc.primary if this_with else coloc.dependent, result,
+                    coloc.node_attribute, multiplier * coloc.score / INFINITY,
+                    only_positive=only_positive, select_active=True, this_with=this_with,
                 )
         elif select_active:
             return weights

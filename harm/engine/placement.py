@@ -13,6 +13,7 @@ from harm.cib.config import Role
 from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import affects_location, apply_to_weights
 from harm.engine.state import Variant
+from harm.engine.utilization import release
 from harm.engine.work import Coloc, Rsc, Work
 
 
@@ -155,6 +156,7 @@ def unassign(work: Work, rsc: Rsc) -> None:
     for member in [rsc, *rsc.primitives()]:
         if member.assigned is not None and member.is_primitive:
             work.assigned_count[member.assigned] -= 1
+            release(work, member.assigned, member)
         member.assigned = None
         member.provisional = True
         member.next_role = member.state.next_role

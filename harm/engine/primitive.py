@@ -20,6 +20,13 @@ from harm.cib.scores import INFINITY, format_score
 from harm.engine.colocation import any_available
 from harm.engine.state import OnFail
 from harm.engine.transition import Note
+from harm.engine.utilization import (
+    ban_insufficient_capacity,
+    consume,
+    order_load,
+    sorted_nodes,
+    uses_utilization,
+)
 from harm.engine.work import ROLE_RANK, Act, Rsc, Work
 
 # the immediate next role on the way from a role to a target role
@@ -37,6 +44,8 @@ _NEXT: dict[Role, dict[Role, Role]] = {
 
 def sort_nodes(work: Work, weights: dict[str, int], current: str | None) -> list[str]:
     """Nodes best first, as Pacemaker's ``compare_nodes`` orders them."""
+    if uses_utilization(work):
+        return sorted_nodes(work, weights, current)
 
     def key(node: str) -> tuple[int, int, int, str]:
         weight = weights[node] if work.available(node) else -INFINITY
@@ -47,6 +56,9 @@ def sort_nodes(work: Work, weights: dict[str, int], current: str | None) -> list
 
 
 def assign_best_node(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
+    most_free = ban_insufficient_capacity(work, rsc)
+    if prefer is None:
+        prefer = most_free
     nodes = sort_nodes(work, rsc.allowed, rsc.current_node)
     chosen: str | None = None
     best = nodes[0] if nodes else None
@@ -85,6 +97,7 @@ def finalize(work: Work, rsc: Rsc, node: str | None, *, force: bool) -> str | No
         return None
     rsc.assigned = node
     work.assigned_count[node] = work.assigned_count.get(node, 0) + 1
+    consume(work, node, rsc)
     return node
 
 
@@ -117,6 +130,7 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     elif (rsc.next_role is not None and ROLE_RANK[rsc.next_role] > ROLE_RANK[rsc.role]
           and not work.options.have_quorum and work.options.no_quorum_policy == "freeze"):
         rsc.next_role = rsc.role
+    work.record_scores(rsc)  # as they stand before capacity bans (crm_simulate -s)
     if work.options.stonith_enabled and not work.has_fencing_device:
         rsc.managed = False
     if not rsc.managed:
@@ -128,7 +142,6 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     else:
         assign_best_node(work, rsc, prefer)
     _explain_placement(work, rsc)
-    work.record_scores(rsc)
     rsc.assigning = False
     return rsc.assigned
 
@@ -313,6 +326,7 @@ def internal_orderings(work: Work, rsc: Rsc) -> None:
             work.order(first, then, K.OPTIONAL)
     for first in starts:
         _order_monitors(work, rsc, first)
+    order_load(work, rsc)
 
 
 def _order_monitors(work: Work, rsc: Rsc, start_act: Act) -> None:

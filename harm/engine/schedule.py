@@ -34,6 +34,12 @@ from harm.engine.state import ClusterState
 from harm.engine.summary import summarize
 from harm.engine.transition import ActionKind, Fencing, Transition
 from harm.engine.transition import OrderKind as K
+from harm.engine.utilization import (
+    create_load_ops,
+    node_capacities,
+    sort_resources,
+    uses_utilization,
+)
 from harm.engine.work import Work
 
 
@@ -44,6 +50,10 @@ def schedule(state: ClusterState, now: int) -> Transition:
     work.promoted_locations = apply_node_criteria(work)
     unpack_colocations(work)
     add_internal_colocations(work)
+    if uses_utilization(work):
+        create_load_ops(work)
+        work.capacity = node_capacities(work)
+        sort_resources(work)
     for rsc in work.top:
         assign(work, rsc, None)
     schedule_probes(work)

@@ -114,6 +114,7 @@ class OrderKind(enum.Flag):
     ONE_OR_MORE = enum.auto()  # then is runnable if any of its firsts is
     RESTART = enum.auto()  # stop before start of one resource: a needed start needs the stop
     ASYMMETRIC = enum.auto()  # one-way mandatory order (symmetrical=false)
+    LOAD = enum.auto()  # capacity freed before it is used: only between actions of one node
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,13 @@ class Transition:
             o.first for o in self.orderings
             if o.then == action_id and self.actions[o.first].executable
             and not (o.kind & OrderKind.SERIALIZE)
+            and not (o.kind & OrderKind.LOAD and not self._same_node(o.first, o.then))
         )
+
+    def _same_node(self, first: int, then: int) -> bool:
+        """Both on one node, or either on none (a load ordering then counts)."""
+        a, b = self.actions[first].node, self.actions[then].node
+        return a is None or b is None or a == b
 
     def summary_lines(self) -> list[str]:
         """The "Transition Summary" lines without the leading ``  * ``, fencing first."""

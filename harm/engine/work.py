@@ -200,6 +200,10 @@ class Work:
         }
         self._failcounts = {(f.rsc, f.node): f for f in state.failcounts}
         self.promotion_forbidden: set[str] = set()  # clones a ticket keeps from promoting
+        self.capacity: dict[str, dict[str, int]] = {}  # free utilization per node
+        self.usage: dict[str, dict[str, int]] = {}  # utilization per primitive (cache)
+        # per primitive using capacity: (nodes it runs on, nodes it may go to)
+        self.load_nodes: dict[str, tuple[list[str], list[str]]] = {}
         self._build_resources()
 
     def mark_unclean(self, name: str, reason: str) -> None:

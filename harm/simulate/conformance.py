@@ -47,7 +47,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "conformance" / 
 SCOPE_RULE = (
     "out of scope when the input XML has any of: <bundle>, <template> or a primitive "
     "with template=, <tag>, <fencing-level>, "
-    "placement-strategy other than default (utilization), a node of type remote/guest, "
+    "a node of type remote/guest, "
     "an ocf:pacemaker:remote primitive or a remote-node/container meta-attribute, "
     "live migration (allow-migrate=true or migrate_to/migrate_from history)"
 )
@@ -113,8 +113,6 @@ def scope_reason(xml_text: bytes) -> str:
             return "remote node"
     for elem in root.iter("nvpair"):
         name, value = elem.get("name"), (elem.get("value") or "").lower()
-        if name == "placement-strategy" and value not in ("", "default"):
-            return "utilization"
         if name in ("remote-node", "container"):
             return "remote node"
         if name == "allow-migrate" and value in ("true", "yes", "on", "1", "y"):

@@ -78,7 +78,7 @@ def test_family(name: str, family: str) -> None:
      "</lrm_resources></lrm></node_state></status></cib>", "live migration"),
     ('<cib><configuration><crm_config><cluster_property_set id="c"><nvpair id="n" '
      'name="placement-strategy" value="balanced"/></cluster_property_set></crm_config>'
-     "</configuration></cib>", "utilization"),
+     "</configuration></cib>", ""),  # utilization is scheduled now
     ('<cib><configuration><resources><primitive id="r" class="ocf" provider="heartbeat" '
      'type="Dummy"/></resources></configuration></cib>', ""),
 ])
