@@ -16,7 +16,7 @@ written (it matters for Pacemaker: groups, resource sets, rules, first-match nvs
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -148,24 +148,37 @@ class NvSet:
         return dict(self.pairs)
 
 
+def merge_sets(sets: tuple[NvSet, ...],
+               applies: Callable[[NvSet], bool] | None = None) -> dict[str, str]:
+    """Attribute sets merged into one table, as Pacemaker 2.1.5 unpacks them
+    (``unpack_nvpair_blocks``): sets by descending score, sets of equal score from the
+    *last* written to the first, so a later set overrides an earlier one; sets for which
+    ``applies`` is false (a rule that does not hold) are skipped; within the order, the
+    first value of a name wins, and ``#default`` drops the value a set before gave it.
+
+    This is the one merging rule: the engine, the controller and the executor use it."""
+    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0))
+    result: dict[str, str] = {}
+    for nvset in ordered:
+        if applies is not None and not applies(nvset):
+            continue
+        for key, value in nvset.pairs:
+            if value.lower() == "#default":
+                result.pop(key, None)
+            else:
+                result.setdefault(key, value)
+    return result
+
+
 def first_value(sets: tuple[NvSet, ...], name: str) -> str | None:
-    """The value of ``name`` from the first set (ignoring rules) that has it."""
-    for nvset in sets:
-        value = nvset.get(name)
-        if value is not None:
-            return value
-    return None
+    """The value of ``name`` by the merging rule, rules not evaluated (every set counts)."""
+    return merge_sets(sets).get(name) if len(sets) > 1 else (
+        sets[0].get(name) if sets else None)
 
 
 def merged(sets: tuple[NvSet, ...]) -> dict[str, str]:
-    """All pairs from sets without rules; an earlier set wins, as Pacemaker unpacks them."""
-    result: dict[str, str] = {}
-    for nvset in sets:
-        if nvset.rule is not None:
-            continue
-        for key, value in nvset.pairs:
-            result.setdefault(key, value)
-    return result
+    """The sets without rules, merged by :func:`merge_sets`."""
+    return merge_sets(sets, lambda nvset: nvset.rule is None)
 
 
 # ----------------------------------------------------------------------------- resources

@@ -41,6 +41,7 @@ from harm.cib.config import (
     Resource,
     Role,
     is_true,
+    merge_sets,
 )
 from harm.cib.durations import parse_ms
 from harm.cib.scores import INFINITY
@@ -276,25 +277,16 @@ class _Unpacker:
         )
 
     def _sets(self, sets: tuple[NvSet, ...], agent: AgentRef | None = None) -> dict[str, str]:
-        """Name/value sets merged as Pacemaker does: highest score first, rules evaluated
-        at ``now``, the first set that defines a name wins."""
-        ordered = sorted(sets, key=lambda n: -(n.score or 0)) if len(sets) > 1 else sets
-        result: dict[str, str] = {}
-        given: RuleInput | None = None
-        for nvset in ordered:
-            if nvset.rule is not None:
-                if given is None:
-                    given = RuleInput(
-                        now=self.now,
-                        rsc_class=agent.cls if agent else None,
-                        rsc_provider=agent.provider if agent else None,
-                        rsc_type=agent.type if agent else None,
-                    )
-                if not rule_matches(nvset.rule, given):
-                    continue
-            for key, value in nvset.pairs:
-                result.setdefault(key, value)
-        return result
+        """Name/value sets merged by :func:`~harm.cib.config.merge_sets`, rules evaluated
+        at ``now`` (for that agent)."""
+        given = RuleInput(
+            now=self.now,
+            rsc_class=agent.cls if agent else None,
+            rsc_provider=agent.provider if agent else None,
+            rsc_type=agent.type if agent else None,
+        )
+        return merge_sets(sets, lambda nvset: nvset.rule is None
+                          or rule_matches(nvset.rule, given))
 
     # -- 2. nodes
 
