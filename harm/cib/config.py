@@ -10,7 +10,9 @@ written (it matters for Pacemaker: groups, resource sets, rules, first-match nvs
      ├── resources:    Primitive | Group | Clone …
      ├── constraints:  Location | Colocation | Order | Ticket …
      ├── rsc_defaults: NvSet…
-     └── op_defaults:  NvSet…
+     ├── op_defaults:  NvSet…
+     ├── templates:    Template…  (``rsc_template``)
+     └── tags:         Tag…
 """
 
 from __future__ import annotations
@@ -245,6 +247,28 @@ class Primitive:
 
 
 @dataclass(frozen=True)
+class Template:
+    """``rsc_template``: an agent and attribute sets that primitives (``template=ID``,
+    ``primitive NAME @ID`` in crm syntax) take as their starting point."""
+
+    id: str
+    agent: AgentRef
+    params: tuple[NvSet, ...] = ()
+    meta: tuple[NvSet, ...] = ()
+    ops: tuple[Op, ...] = ()
+    utilization: tuple[NvSet, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Tag:
+    """``tag``: a name for a list of resources, usable wherever a constraint names one."""
+
+    id: str
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Group:
     """Primitives started in order, stopped in reverse, kept on one node."""
 
@@ -413,6 +437,8 @@ class Configuration:
     constraints: tuple[Constraint, ...] = ()
     rsc_defaults: tuple[NvSet, ...] = ()
     op_defaults: tuple[NvSet, ...] = ()
+    templates: tuple[Template, ...] = ()
+    tags: tuple[Tag, ...] = ()
     # raw XML harm keeps but ignores, as (tag path[@position], xml): see harm.cib.xml_import
     extra_sections: Pairs = field(default=())
 
@@ -431,6 +457,18 @@ class Configuration:
         for resource in iter_resources(self.resources):
             if resource.id == rsc_id:
                 return resource
+        return None
+
+    def template(self, template_id: str) -> Template | None:
+        for template in self.templates:
+            if template.id == template_id:
+                return template
+        return None
+
+    def tag(self, tag_id: str) -> Tag | None:
+        for tag in self.tags:
+            if tag.id == tag_id:
+                return tag
         return None
 
     def constraint(self, constraint_id: str) -> Constraint | None:

@@ -49,6 +49,8 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Tag,
+    Template,
     Ticket,
 )
 from harm.cib.scores import format_score
@@ -251,11 +253,17 @@ class _Writer:
         for node in config.nodes:
             nodes.append(self.node(node))
         resources = ET.SubElement(elem, "resources")
+        for template in config.templates:
+            resources.append(self.template(template))
         for resource in config.resources:
             resources.append(self.resource(resource))
         constraints = ET.SubElement(elem, "constraints")
         for constraint in config.constraints:
             constraints.append(self.constraint(constraint))
+        if config.tags:
+            tags = ET.SubElement(elem, "tags")
+            for each in config.tags:
+                tags.append(_tag(each))
         for tag, sets in (("rsc_defaults", config.rsc_defaults),
                           ("op_defaults", config.op_defaults)):
             if sets:
@@ -367,6 +375,18 @@ class _Writer:
         self.nvsets(elem, "utilization", primitive.utilization)
         if primitive.ops:
             elem.append(self.operation_list(primitive.id, primitive.ops))
+        return elem
+
+    def template(self, template: Template) -> ET.Element:
+        elem = ET.Element("template", {"id": template.id, "class": template.agent.cls})
+        _set_optional(elem, "provider", template.agent.provider)
+        elem.set("type", template.agent.type)
+        _set_optional(elem, "description", template.description)
+        self.nvsets(elem, "instance_attributes", template.params)
+        self.nvsets(elem, "meta_attributes", template.meta)
+        self.nvsets(elem, "utilization", template.utilization)
+        if template.ops:
+            elem.append(self.operation_list(template.id, template.ops))
         return elem
 
     def operation_list(self, owner: str, ops: tuple[Op, ...]) -> ET.Element:
@@ -534,6 +554,13 @@ class _Writer:
             for history in state.resources:
                 lrm_resources.append(_lrm_resource(history))
         return elem
+
+
+def _tag(tag: Tag) -> ET.Element:
+    elem = ET.Element("tag", {"id": tag.id})
+    for ref in tag.refs:
+        ET.SubElement(elem, "obj_ref", {"id": ref})
+    return elem
 
 
 def _ticket_state(ticket: TicketState) -> ET.Element:

@@ -10,7 +10,8 @@ What is read, element by element (the ``cib`` root's other attributes go to ``Ci
         │                ├─ resources / primitive | group | clone | master → resources
         │                ├─ constraints / rsc_location | rsc_colocation | rsc_order | rsc_ticket
         │                ├─ rsc_defaults, op_defaults / meta_attributes…
-        │                └─ anything else (bundle, template, tags, acls, alerts,
+        │                ├─ resources / template → templates; tags / tag → tags
+        │                └─ anything else (bundle, acls, alerts,
         │                   fencing-topology …) → Configuration.extra_sections, kept verbatim
         └─ status ── node_state (transient_attributes, lrm / lrm_resources / lrm_resource /
                   │   lrm_rsc_op) → Status.nodes
@@ -61,6 +62,8 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Tag,
+    Template,
     Ticket,
 )
 from harm.cib.scores import parse_score
@@ -228,6 +231,8 @@ class _Reader:
         constraints: list[Constraint] = []
         rsc_defaults: list[NvSet] = []
         op_defaults: list[NvSet] = []
+        templates: list[Template] = []
+        tags: list[Tag] = []
         extra: list[tuple[str, str]] = []
         for section in elem:
             tag = section.tag
@@ -241,6 +246,9 @@ class _Reader:
                         extra.append(_raw_section("configuration/nodes", index, child))
             elif tag == "resources":
                 for index, child in enumerate(section):
+                    if child.tag == "template":
+                        templates.append(self.template_definition(child))
+                        continue
                     resource = self.resource(child)
                     if resource is None:
                         extra.append(_raw_section("configuration/resources", index, child))
@@ -257,6 +265,10 @@ class _Reader:
                 rsc_defaults += self.nvsets(section, ("meta_attributes",))
             elif tag == "op_defaults":
                 op_defaults += self.nvsets(section, ("meta_attributes",))
+            elif tag == "tags":
+                tags += (Tag(self.need(t, "id"), tuple(self.need(r, "id") for r in t
+                                                       if r.tag == "obj_ref"))
+                         for t in section if t.tag == "tag")
             else:
                 extra.append(("configuration", _raw_xml(section)))  # order is free here
         return Configuration(
@@ -266,6 +278,8 @@ class _Reader:
             constraints=tuple(constraints),
             rsc_defaults=tuple(rsc_defaults),
             op_defaults=tuple(op_defaults),
+            templates=tuple(templates),
+            tags=tuple(tags),
             extra_sections=tuple(extra),
         )
 
@@ -440,6 +454,32 @@ class _Reader:
             utilization=tuple(utilization),
             description=elem.get("description"),
             template=template_id,
+        )
+
+    def template_definition(self, elem: ET.Element) -> Template:
+        """A ``<template>``: a primitive's agent, attribute sets and operations."""
+        cls = self.need(elem, "class")
+        params: list[NvSet] = []
+        meta: list[NvSet] = []
+        utilization: list[NvSet] = []
+        ops: tuple[Op, ...] = ()
+        for child in elem:
+            if child.tag == "instance_attributes":
+                params.append(self.nvset(child))
+            elif child.tag == "meta_attributes":
+                meta.append(self.nvset(child))
+            elif child.tag == "utilization":
+                utilization.append(self.nvset(child))
+            elif child.tag == "operations":
+                ops = self.operations(child)
+        return Template(
+            id=self.need(elem, "id"),
+            agent=AgentRef(cls=cls, provider=elem.get("provider"), type=self.need(elem, "type")),
+            params=tuple(params),
+            meta=tuple(meta),
+            ops=ops,
+            utilization=tuple(utilization),
+            description=elem.get("description"),
         )
 
     def template(self, elem: ET.Element, template_id: str) -> ET.Element:

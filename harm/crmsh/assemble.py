@@ -22,6 +22,8 @@ from harm.cib.config import (
     NvSet,
     Primitive,
     Resource,
+    Tag,
+    Template,
 )
 from harm.crmsh.ast import CloneDef, GroupDef, Located, PropertyDef
 from harm.errors import ConfigReferenceError, SourcePosition
@@ -40,6 +42,8 @@ class Flat:
         default_factory=lambda: {"crm_config": [], "rsc_defaults": [], "op_defaults": []}
     )
     extra_sections: tuple[tuple[str, str], ...] = ()
+    templates: dict[str, Template] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
 
     def copy(self) -> Flat:
         return Flat(
@@ -48,6 +52,8 @@ class Flat:
             dict(self.nodes),
             {k: list(v) for k, v in self.sets.items()},
             self.extra_sections,
+            dict(self.templates),
+            dict(self.tags),
         )
 
 
@@ -64,6 +70,8 @@ def flatten(config: Configuration) -> Flat:
     flat.sets["rsc_defaults"] = list(config.rsc_defaults)
     flat.sets["op_defaults"] = list(config.op_defaults)
     flat.extra_sections = config.extra_sections
+    flat.templates = {t.id: t for t in config.templates}
+    flat.tags = {t.id: t for t in config.tags}
     return flat
 
 
@@ -106,6 +114,10 @@ def apply(base: Flat, items: list[Located]) -> Flat:
             flat.sets[definition.section] = _merge_pairs(
                 flat.sets[definition.section], definition.set_id, definition.pairs
             )
+        elif isinstance(definition, Template):
+            flat.templates[definition.id] = definition
+        elif isinstance(definition, Tag):
+            flat.tags[definition.id] = definition
         else:
             flat.constraints[definition.id] = definition
     return flat
@@ -169,6 +181,8 @@ def build(flat: Flat) -> Configuration:
         constraints=tuple(flat.constraints.values()),
         rsc_defaults=tuple(flat.sets["rsc_defaults"]),
         op_defaults=tuple(flat.sets["op_defaults"]),
+        templates=tuple(flat.templates.values()),
+        tags=tuple(flat.tags.values()),
         extra_sections=flat.extra_sections,
     )
 
@@ -179,7 +193,7 @@ def _build_resource(rid: str, flat: Flat) -> Resource:
         raise ConfigReferenceError(SourcePosition("<configuration>", 0, 0),
                                    f"unknown resource {rid!r}")
     if isinstance(definition, Primitive):
-        return definition
+        return _with_template_agent(definition, flat)
     if isinstance(definition, GroupDef):
         children: list[Primitive] = []
         for member in definition.members:
@@ -187,7 +201,7 @@ def _build_resource(rid: str, flat: Flat) -> Resource:
             if not isinstance(child, Primitive):
                 raise ConfigReferenceError(SourcePosition("<configuration>", 0, 0),
                                            f"group {rid!r} member {member!r} is not a primitive")
-            children.append(child)
+            children.append(_with_template_agent(child, flat))
         return Group(definition.id, tuple(children), definition.meta, definition.params,
                      definition.description)
     child_resource = _build_resource(definition.child, flat)
@@ -196,6 +210,14 @@ def _build_resource(rid: str, flat: Flat) -> Resource:
                                    f"clone {rid!r} cannot contain clone {definition.child!r}")
     return Clone(definition.id, child_resource, definition.meta, definition.params,
                  definition.legacy_ms, definition.description)
+
+
+def _with_template_agent(primitive: Primitive, flat: Flat) -> Primitive:
+    """A primitive built from a template runs the template's agent."""
+    template = flat.templates.get(primitive.template or "")
+    if template is None or primitive.agent == template.agent:
+        return primitive
+    return replace(primitive, agent=template.agent)
 
 
 def delete(flat: Flat, object_id: str) -> tuple[Flat, list[str]]:
@@ -214,6 +236,12 @@ def delete(flat: Flat, object_id: str) -> tuple[Flat, list[str]]:
         return result, removed
     if object_id in result.nodes:
         del result.nodes[object_id]
+        return result, removed
+    if object_id in result.tags:
+        del result.tags[object_id]
+        return result, removed
+    if object_id in result.templates:
+        del result.templates[object_id]
         return result, removed
     if object_id not in result.resources:
         raise KeyError(object_id)

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harm.cib.config import Colocation, Location, Node, NvSet, Order, Primitive, Ticket
+from harm.cib.config import (
+    Colocation,
+    Location,
+    Node,
+    NvSet,
+    Order,
+    Primitive,
+    Tag,
+    Template,
+    Ticket,
+)
 from harm.errors import SourcePosition
 
 
@@ -56,7 +66,7 @@ class PropertyDef:
 
 
 Definition = (Primitive | GroupDef | CloneDef | Location | Colocation | Order | Ticket
-              | Node | PropertyDef)
+              | Node | PropertyDef | Template | Tag)
 
 
 @dataclass(frozen=True)

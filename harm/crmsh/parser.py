@@ -36,6 +36,8 @@ from harm.cib.config import (
     ResourceSet,
     Role,
     Rule,
+    Tag,
+    Template,
     Ticket,
 )
 from harm.cib.scores import is_score, parse_score
@@ -55,14 +57,14 @@ KEYWORDS = (
     "collocation",
     "order",
     "rsc_ticket",
+    "rsc_template",
+    "tag",
     "property",
     "rsc_defaults",
     "op_defaults",
 )
 UNSUPPORTED_KEYWORDS = (
-    "rsc_template",
     "fencing_topology",
-    "tag",
     "bundle",
     "acl_target",
     "role",
@@ -262,6 +264,8 @@ class _StatementParser:
             "collocation": self.parse_colocation,
             "order": self.parse_order,
             "rsc_ticket": self.parse_ticket,
+            "rsc_template": self.parse_primitive,
+            "tag": self.parse_tag,
             "property": self.parse_property,
             "rsc_defaults": self.parse_property,
             "op_defaults": self.parse_property,
@@ -335,15 +339,25 @@ class _StatementParser:
     # ------------------------------------------------------------------ primitive
 
     def parse_primitive(self, keyword: Token) -> Located:
-        """primitive ID [CLASS:[PROVIDER:]]TYPE [description=TEXT]
+        """primitive ID {[CLASS:[PROVIDER:]]TYPE | @TEMPLATE} [description=TEXT]
              [[params] [$id=ID] NAME=VALUE…] [meta [$id=ID] NAME=VALUE…]
              [utilization [$id=ID] NAME=VALUE…]
              [op NAME [interval=DURATION] [role=ROLE] [ATTR=VALUE…]]…
+        rsc_template ID [CLASS:[PROVIDER:]]TYPE … (the same sections)
         """
-        id_token = self.identifier("a resource id")
+        id_token = self.identifier("a template id" if keyword.text == "rsc_template"
+                                   else "a resource id")
         rsc_id = id_token.text
         agent_token = self.next("a resource agent (CLASS:PROVIDER:TYPE)")
-        agent = self.parse_agent(agent_token)
+        template: str | None = None
+        if agent_token.text.startswith("@") and keyword.text == "primitive":
+            template = agent_token.text[1:]
+            if not ids.is_valid_id(template):
+                raise self.error(agent_token, "@TEMPLATE (a template id after '@')")
+            self.reference(agent_token, template, "template")
+            agent = template_placeholder(template)
+        else:
+            agent = self.parse_agent(agent_token)
         params: NvSet | None = None
         meta: NvSet | None = None
         utilization: NvSet | None = None
@@ -379,16 +393,24 @@ class _StatementParser:
                 raise self.error(
                     token, "'params', 'meta', 'utilization', 'op' or NAME=VALUE"
                 )
-        primitive = Primitive(
-            id=rsc_id,
-            agent=agent,
-            params=(params,) if params else (),
-            meta=(meta,) if meta else (),
-            ops=tuple(ops),
-            utilization=(utilization,) if utilization else (),
-            description=description,
-        )
-        located = self.located(primitive, keyword, id_token)
+        definition: Primitive | Template
+        if keyword.text == "rsc_template":
+            definition = Template(
+                id=rsc_id, agent=agent, params=(params,) if params else (),
+                meta=(meta,) if meta else (), ops=tuple(ops),
+                utilization=(utilization,) if utilization else (), description=description)
+        else:
+            definition = Primitive(
+                id=rsc_id,
+                agent=agent,
+                params=(params,) if params else (),
+                meta=(meta,) if meta else (),
+                ops=tuple(ops),
+                utilization=(utilization,) if utilization else (),
+                description=description,
+                template=template,
+            )
+        located = self.located(definition, keyword, id_token)
         self.value_positions["agent"] = self.pos(agent_token)
         return located
 
@@ -400,7 +422,7 @@ class _StatementParser:
     def parse_agent(self, token: Token) -> AgentRef:
         parts = token.text.split(":")
         if token.text.startswith("@"):
-            raise self.error(token, "a resource agent", "resource templates are not supported")
+            raise self.error(token, "a resource agent", "only a primitive can use a template")
         if len(parts) == 1:
             return AgentRef("ocf", "heartbeat", parts[0])
         if len(parts) == 2:
@@ -916,6 +938,25 @@ class _StatementParser:
             definition = Ticket(cid, ticket, loss_policy=policy, sets=sets)
         return self.located(definition, keyword, id_token)
 
+    # ------------------------------------------------------------------ tags
+
+    def parse_tag(self, keyword: Token) -> Located:
+        """tag ID[:] RSC…  (a name for the resources, usable in constraints)"""
+        id_token = self.next("a tag id")
+        tag_id = id_token.text.removesuffix(":")
+        if not ids.is_valid_id(tag_id):
+            raise self.error(id_token, "a tag id")
+        refs: list[str] = []
+        while not self.at_end():
+            token = self.next("a resource")
+            if not ids.is_valid_id(token.text):
+                raise self.error(token, "a resource id")
+            self.reference(token, token.text, "tag")
+            refs.append(token.text)
+        if not refs:
+            raise self.error_at_end("at least one resource")
+        return self.located(Tag(tag_id, tuple(refs)), keyword, id_token)
+
     # ------------------------------------------------------------------ properties
 
     def parse_property(self, keyword: Token) -> Located:
@@ -928,6 +969,11 @@ class _StatementParser:
         if not nvset.pairs:
             raise self.error_at_end("NAME=VALUE")
         return self.located(PropertyDef(section, nvset.id, nvset.pairs), keyword, keyword)
+
+
+def template_placeholder(template: str) -> AgentRef:
+    """The agent of ``primitive NAME @TEMPLATE`` until assembly takes the template's."""
+    return AgentRef("template", None, template)
 
 
 def _needs_promotable(role: Role | None) -> bool:

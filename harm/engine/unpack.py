@@ -33,7 +33,6 @@ from harm.cib.cib import Cib
 from harm.cib.config import (
     AgentRef,
     Clone,
-    Configuration,
     Group,
     NvSet,
     Op,
@@ -62,6 +61,7 @@ from harm.engine.state import (
     Variant,
     node_name_key,
 )
+from harm.engine.templates import expand
 
 # Plain ints for the hot path (IntEnum comparisons are slow)
 _ST_CANCELLED = int(ExecStatus.CANCELLED)
@@ -211,9 +211,9 @@ class _Unpacker:
 
     def __init__(self, cib: Cib, now: int) -> None:
         self.cib = cib
-        self.config: Configuration = cib.configuration
+        self.config, expanded_warnings = expand(cib.configuration)
         self.now = now
-        self.warnings: list[str] = []
+        self.warnings: list[str] = expanded_warnings
         self.bans: list[Ban] = []
         self.clears: list[ClearFailcount] = []
         self.failed_ops: list[FailedOp] = []

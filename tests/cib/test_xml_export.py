@@ -235,7 +235,8 @@ def test_raw_sections_go_back_to_their_place() -> None:
         resources=(Primitive("first", dummy), Primitive("last", dummy)),
         extra_sections=(
             ("configuration/resources@1", '<bundle id="b"><docker image="i" /></bundle>'),
-            ("configuration", '<tags><tag id="t"><obj_ref id="b" /></tag></tags>'),
+            ("configuration", '<acls><acl_role id="t"><acl_permission id="p" kind="read" '
+                              'xpath="/cib" /></acl_role></acls>'),
         ),
     )
     status = Status(tickets=(TicketState("T", granted=True),),
@@ -246,7 +247,7 @@ def test_raw_sections_go_back_to_their_place() -> None:
     resources = root.find("configuration/resources")
     assert resources is not None
     assert [e.get("id") for e in resources] == ["first", "b", "last"]  # order is kept
-    assert root.find("configuration/tags/tag/obj_ref") is not None
+    assert root.find("configuration/acls/acl_role/acl_permission") is not None
     assert root.find("status/tickets/ticket_state[@granted='true']") is not None
     assert root.find("status/future_section") is not None
     assert parse_cib_xml(cib_to_xml(cib)) == cib

@@ -22,6 +22,7 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Tag,
     Ticket,
 )
 from harm.cib.scores import INFINITY
@@ -270,11 +271,11 @@ def test_configuration_constructs() -> None:
     kept = dict(config.extra_sections)
     paths = [path for path, _ in config.extra_sections]
     # where each kept element stood among its siblings (resource order matters)
-    assert paths == ["configuration/resources@0", "configuration/resources@7",
-                     "configuration"]
+    assert paths == ["configuration/resources@7"]  # the bundle
     assert config.constraint("t1") == Ticket("t1", "T", rsc="ip", loss_policy="stop")
-    assert kept["configuration"] == '<tags><tag id="tag1"><obj_ref id="ip" /></tag></tags>'
-    assert any('<bundle id="bun">' in xml for _, xml in config.extra_sections)
+    assert [t.id for t in config.templates] == ["tmpl"]
+    assert config.tags == (Tag("tag1", ("ip",)),)
+    assert '<bundle id="bun">' in kept["configuration/resources@7"]
 
 
 STATUS = """
