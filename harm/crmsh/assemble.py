@@ -15,15 +15,19 @@ from dataclasses import dataclass, field, replace
 
 from harm.cib.config import (
     Clone,
+    Colocation,
     Configuration,
     Constraint,
     Group,
+    Location,
     Node,
     NvSet,
+    Order,
     Primitive,
     Resource,
     Tag,
     Template,
+    Ticket,
 )
 from harm.crmsh.ast import CloneDef, GroupDef, Located, PropertyDef
 from harm.errors import ConfigReferenceError, SourcePosition
@@ -100,10 +104,35 @@ def _flatten_resource(resource: Resource, flat: Flat) -> None:
         )
 
 
+# crm shell creates new objects kind by kind, in this order (its ``processing_sort``):
+# templates, primitives, groups, ms, clones, tags, then the constraints (location,
+# colocation and order together, tickets after them); within a kind, in written order.
+_CREATION_RANK: tuple[tuple[type, int], ...] = (
+    (Template, 0), (Primitive, 1), (GroupDef, 2), (Tag, 5),
+    (Location, 6), (Colocation, 6), (Order, 6), (Ticket, 7),
+)
+
+
+def creation_rank(definition: object) -> int:
+    """Where crm shell puts a new object of this kind among the others."""
+    if isinstance(definition, CloneDef):
+        return 3 if definition.legacy_ms else 4
+    for kind, rank in _CREATION_RANK:
+        if isinstance(definition, kind):
+            return rank
+    return 8
+
+
 def apply(base: Flat, items: list[Located]) -> Flat:
-    """``base`` with ``items`` applied: same id replaces in place, new ids are appended."""
+    """``base`` with ``items`` applied: same id replaces in place, new ids are appended in
+    crm shell's order (:func:`creation_rank`, then as written), so that the same text
+    gives Pacemaker the same element order, which decides placement among equal scores."""
     flat = base.copy()
-    for item in items:
+    existing = {*flat.resources, *flat.constraints, *flat.templates, *flat.tags}
+    fresh = [item for item in items if getattr(item.definition, "id", None) not in existing]
+    ordered = [item for item in items if item not in fresh]
+    ordered += sorted(fresh, key=lambda item: creation_rank(item.definition))
+    for item in ordered:
         definition = item.definition
         if isinstance(definition, Primitive | GroupDef | CloneDef):
             flat.resources[definition.id] = definition
