@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from harm.cib.config import Role, is_true
+from harm.engine.migration import create_migration_actions
 from harm.engine.state import Variant
 from harm.engine.transition import ActionKind
 from harm.engine.transition import OrderKind as K
@@ -38,6 +39,7 @@ def create_resource_actions(work: Work, rsc: Rsc) -> None:
     else:
         create_actions(work, rsc)
         create_recurring(work, rsc)
+        create_migration_actions(work, rsc)
 
 
 def internal_orderings(work: Work, rsc: Rsc) -> None:

@@ -35,6 +35,7 @@ from harm.engine.summary import summarize
 from harm.engine.transition import ActionKind, Fencing, Transition
 from harm.engine.transition import OrderKind as K
 from harm.engine.utilization import (
+    break_load_loops,
     create_load_ops,
     node_capacities,
     sort_resources,
@@ -70,6 +71,7 @@ def schedule(state: ClusterState, now: int) -> Transition:
         if not block_dependents(work) and not pseudo_changed:
             break
     create_notifications(work)
+    break_load_loops(work)
     summarize(work)
     return work.freeze()
 

@@ -31,7 +31,7 @@ from harm.cib.config import Primitive, merged
 from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import add_colocated_scores, affects_location, any_available
 from harm.engine.state import Variant, node_name_key
-from harm.engine.transition import ActionKind
+from harm.engine.transition import ActionKind, load_ordering_counts
 from harm.engine.transition import OrderKind as K
 from harm.engine.work import Act, Rsc, Work
 
@@ -312,3 +312,39 @@ def _load_stopped(work: Work, node: str) -> Act:
     name = f"load_stopped_{node}"
     return work.action(None, name, node, optional=False, kind=ActionKind.PSEUDO, name=name,
                        meta={"key": name})
+
+
+def break_load_loops(work: Work) -> None:
+    """Two resources migrating onto each other's node wait for each other's stop through
+    the ``load_stopped`` actions: drop the ``load_stopped -> migrate_to`` ordering that
+    closes such a loop (Pacemaker's ``pcmk__disable_invalid_orderings``)."""
+    if not work.load_nodes:
+        return
+    for act in reversed(work.actions):
+        if act.task != "migrate_to" or not (act.runnable and not act.optional):
+            continue
+        for first, kind in list(act.before):
+            if kind == K.LOAD.value and _graph_input(first, act, kind) \
+                    and _reaches(first, act, set()):
+                work.unorder(first, act, kind)
+
+
+def _graph_input(first: Act, then: Act, kind: int) -> bool:
+    """Whether ``first`` is an input of ``then`` in the transition graph."""
+    if first.optional or not first.runnable or kind & K.SERIALIZE.value:
+        return False
+    if kind & K.LOAD.value:
+        return load_ordering_counts(first.node, then.task, then.node,
+                                    then.meta.get("migrate_target"))
+    return True
+
+
+def _reaches(start: Act, target: Act, seen: set[int]) -> bool:
+    """Whether ``target`` is among the graph inputs of ``start``, transitively."""
+    if start is target:
+        return True
+    if start.id in seen:
+        return False
+    seen.add(start.id)
+    return any(_graph_input(first, start, kind) and _reaches(first, target, seen)
+               for first, kind in start.before)

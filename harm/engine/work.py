@@ -71,6 +71,7 @@ class Act:
     after: list[tuple[Act, int]] = field(default_factory=list)
     touching: list[int] = field(default_factory=list)  # indexes of orderings it is in
     members: list[Act] | None = None  # for a collective pseudo-action: what it summarises
+    migrate_runnable: bool = False  # part of a live migration that can still happen
 
     @property
     def owner(self) -> str:
@@ -409,6 +410,14 @@ class Work:
         then.touching.append(index)
         self.orderings.append((first, then, value))
 
+    def unorder(self, first: Act, then: Act, kind: int) -> None:
+        """Drop an ordering from the transition (only once propagation is over: the
+        orderings' positions change)."""
+        then.before = [(a, k) for a, k in then.before if not (a is first and k == kind)]
+        first.after = [(a, k) for a, k in first.after if not (a is then and k == kind)]
+        self.orderings = [(f, t, k) for f, t, k in self.orderings
+                          if not (f is first and t is then and k == kind)]
+
     # ------------------------------------------------------------------ propagation
 
     def propagate(self) -> None:
@@ -482,17 +491,28 @@ class Work:
             for member in _members(then):
                 if member.runnable:
                     self._apply(first, member, kind & _PASSED_DOWN, changed)
-        before = (first.optional, first.runnable, then.optional, then.runnable)
+        before = (first.optional, first.runnable, then.optional, then.runnable,
+                  first.migrate_runnable, then.migrate_runnable)
         f_optional, f_runnable = self._first_flags(first)
-        if kind & _IMPLIES_THEN and not f_optional and then.optional:
+        if kind & _IMPLIES_THEN and not f_optional and then.optional \
+                and not first.migrate_runnable:
             then.optional = False
             _reason(then, first, "required")
+        if kind & _MIGRATABLE:
+            if not (then.migrate_runnable and then.runnable) and first.runnable:
+                first.runnable = False
+            if not then.optional and first.optional:
+                first.optional = False
+        if kind & _PSEUDO_LEFT and not first.runnable and then.migrate_runnable:
+            then.migrate_runnable = False  # the migration cannot happen: a real start
+            then.kind = ActionKind.RESOURCE
         if kind & _PROMOTED_FIRST and not then.optional and first.optional \
                 and then.rsc is not None and then.rsc.role is Role.PROMOTED:
             first.optional = False
             _reason(first, then, "required")
         if kind & _RUNNABLE_LEFT and not f_runnable and then.runnable:
             then.runnable = False
+            then.migrate_runnable = False
             _reason(then, first, "unrunnable")
         if kind & _RESTART:
             self._restart(first, then)
@@ -502,9 +522,11 @@ class Work:
                 and then.runnable and first.rsc is not None and not first.rsc.managed \
                 and first.rsc.blocked:
             then.runnable = False  # an unmanaged, blocked resource cannot be stopped
-        if before[0] != first.optional or before[1] != first.runnable:
+        if before[0] != first.optional or before[1] != first.runnable \
+                or before[4] != first.migrate_runnable:
             changed.append(first)
-        if before[2] != then.optional or before[3] != then.runnable:
+        if before[2] != then.optional or before[3] != then.runnable \
+                or before[5] != then.migrate_runnable:
             changed.append(then)
 
     @staticmethod
@@ -515,6 +537,8 @@ class Work:
         )
         if not trigger:
             return
+        if not then.migrate_runnable:
+            first.migrate_runnable = False
         if first.runnable and first.optional:
             first.optional = False
             _reason(first, then, "required")
@@ -589,6 +613,8 @@ _RUNNABLE_LEFT = OrderKind.RUNNABLE_LEFT.value
 _RESTART = OrderKind.RESTART.value
 _ASYMMETRIC = OrderKind.ASYMMETRIC.value
 _ONE_OR_MORE = OrderKind.ONE_OR_MORE.value
+_MIGRATABLE = OrderKind.IMPLIES_FIRST_MIGRATABLE.value
+_PSEUDO_LEFT = OrderKind.PSEUDO_LEFT.value
 _BLOCKING = _IMPLIES_THEN | _IMPLIES_FIRST | _RESTART
 _PASSED_DOWN = _IMPLIES_THEN | _RUNNABLE_LEFT | _ASYMMETRIC
 
