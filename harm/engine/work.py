@@ -537,8 +537,10 @@ class Work:
         )
         if not trigger:
             return
-        if not then.migrate_runnable:
+        if not then.migrate_runnable and first.migrate_runnable:
             first.migrate_runnable = False
+            if first.rsc is not then.rsc and then.rsc is not None:
+                first.reason = f"unrunnable {then.rsc.id} {then.task}"
         if first.runnable and first.optional:
             first.optional = False
             _reason(first, then, "required")
