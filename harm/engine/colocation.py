@@ -25,6 +25,7 @@ from itertools import pairwise
 
 from harm.cib.config import Colocation, ResourceSet, Role, is_true
 from harm.cib.scores import INFINITY, add
+from harm.engine.state import Variant
 from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
 
 UNUSABLE = -INFINITY - 1  # Pacemaker's INFINITY_HACK marker for "filtered" nodes
@@ -145,6 +146,32 @@ def _insert_sorted(lst: list[Coloc], coloc: Coloc, key: Callable[[Coloc], Rsc]) 
 # ----------------------------------------------------------------------------- applying
 
 
+def this_with_for(rsc: Rsc) -> list[Coloc]:
+    """Colocations where ``rsc`` (or what it stands for) is the dependent."""
+    found = list(rsc.this_with)
+    parent = rsc.parent
+    if parent is not None and parent.variant is Variant.GROUP and parent.children \
+            and parent.children[0] is rsc:
+        found.extend(this_with_for(parent))
+    if parent is not None and parent.variant is Variant.CLONE:
+        found.extend(c for c in parent.this_with
+                     if parent.all_coloc or c.score < 0 or c.score >= INFINITY)
+    return found
+
+
+def with_this_for(rsc: Rsc) -> list[Coloc]:
+    """Colocations where ``rsc`` (or what it stands for) is the primary."""
+    found = list(rsc.with_this)
+    parent = rsc.parent
+    if parent is not None and parent.variant is Variant.GROUP and parent.children \
+            and parent.children[-1] is rsc:
+        found.extend(with_this_for(parent))
+    if parent is not None and parent.variant is Variant.CLONE:
+        found.extend(c for c in parent.with_this
+                     if c.influence and (parent.all_coloc or c.score < 0))
+    return found
+
+
 def affects_location(dependent: Rsc, primary: Rsc, coloc: Coloc, preview: bool) -> bool:
     """Whether the colocation changes where the dependent may go (roles permitting)."""
     if not preview and primary.provisional:
@@ -244,8 +271,6 @@ def add_colocated_scores(
                                    only_positive=only_positive)
         if any_available(work, result):
             multiplier = -1.0 if factor < 0 else 1.0
-            from harm.engine.placement import with_this_for
-
             holder = rsc.children[-1] if (rsc.variant.value == "group" and rsc.children) \
                 else rsc
             # "this with" (resource sorting): the primaries of rsc's own colocations
@@ -300,7 +325,6 @@ def block_dependents(work: Work) -> bool:
     """A primary that cannot start (or be promoted) anywhere blocks the same action of
     its mandatory dependents, "due to colocation with" it (Pacemaker's
     ``pcmk__block_colocation_dependents``). True when something changed."""
-    from harm.engine.state import Variant
 
     changed = False
     for act in list(work.actions):

@@ -22,7 +22,6 @@ from harm.cib.config import Location, Primitive, Role, merge_sets
 from harm.cib.scores import INFINITY, add
 from harm.engine.rules import RuleInput, rule_matches, rule_score
 from harm.engine.state import Variant
-from harm.engine.tickets import apply_tickets
 from harm.engine.work import Rsc, Work
 
 
@@ -206,19 +205,3 @@ def _failcount(work: Work, rsc: Rsc, node: str) -> int:
         if count is not None:
             total = max(total, count)
     return total
-
-
-def apply_node_criteria(work: Work) -> list[RoleLocation]:
-    """All of the above, in Pacemaker's order; returns Promoted-only locations."""
-    from harm.engine.health import apply_node_health
-
-    initial_scores(work)
-    apply_tickets(work)
-    apply_node_health(work)
-    promoted = apply_locations(work)
-    apply_stickiness(work)
-    apply_failure_bans(work)
-    for rsc in work.rscs.values():
-        if rsc.variant is Variant.PRIMITIVE and rsc.state.orphan:
-            ban_everywhere(rsc, work)
-    return promoted

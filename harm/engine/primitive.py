@@ -17,16 +17,18 @@ from __future__ import annotations
 
 from harm.cib.config import Role
 from harm.cib.scores import INFINITY, format_score
-from harm.engine.colocation import any_available
+from harm.engine.colocation import (
+    add_colocated_scores,
+    any_available,
+    this_with_for,
+    with_this_for,
+)
+from harm.engine.nodes import sort_nodes
+from harm.engine.placement import apply_colocation, assign
 from harm.engine.state import OnFail
 from harm.engine.transition import Note
-from harm.engine.utilization import (
-    ban_insufficient_capacity,
-    consume,
-    order_load,
-    sorted_nodes,
-    uses_utilization,
-)
+from harm.engine.transition import OrderKind as K
+from harm.engine.utilization import ban_insufficient_capacity, consume, order_load
 from harm.engine.work import ROLE_RANK, Act, Rsc, Work
 
 # the immediate next role on the way from a role to a target role
@@ -40,19 +42,6 @@ _NEXT: dict[Role, dict[Role, Role]] = {
     Role.PROMOTED: {Role.STOPPED: Role.UNPROMOTED, Role.STARTED: Role.UNPROMOTED,
                     Role.UNPROMOTED: Role.UNPROMOTED, Role.PROMOTED: Role.PROMOTED},
 }
-
-
-def sort_nodes(work: Work, weights: dict[str, int], current: str | None) -> list[str]:
-    """Nodes best first, as Pacemaker's ``compare_nodes`` orders them."""
-    if uses_utilization(work):
-        return sorted_nodes(work, weights, current)
-
-    def key(node: str) -> tuple[int, int, int, str]:
-        weight = weights[node] if work.available(node) else -INFINITY
-        active = 0 if node == current else 1
-        return (-weight, work.assigned_count.get(node, 0), active, node)
-
-    return sorted(weights, key=key)
 
 
 def assign_best_node(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
@@ -102,8 +91,6 @@ def finalize(work: Work, rsc: Rsc, node: str | None, *, force: bool) -> str | No
 
 
 def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
-    from harm.engine.placement import apply_colocation, assign, this_with_for, with_this_for
-
     if not rsc.provisional:
         return rsc.assigned
     if rsc.assigning:
@@ -119,8 +106,6 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
             rsc.allowed = archive
     for coloc in with_this_for(rsc):
         if coloc.influence:
-            from harm.engine.colocation import add_colocated_scores
-
             rsc.allowed = add_colocated_scores(
                 work, coloc.dependent, rsc.allowed, coloc.node_attribute,
                 coloc.score / INFINITY, select_active=True)
@@ -303,8 +288,6 @@ def _restart_actions(work: Work, rsc: Rsc, current: str | None, need_stop: bool,
 
 def internal_orderings(work: Work, rsc: Rsc) -> None:
     """stop → start, demote → stop, start → promote, demote → promote … for one primitive."""
-    from harm.engine.transition import OrderKind as K
-
     stops = rsc.find_actions("stop")
     starts = rsc.find_actions("start")
     promotes = rsc.find_actions("promote")
@@ -330,8 +313,6 @@ def internal_orderings(work: Work, rsc: Rsc) -> None:
 
 
 def _order_monitors(work: Work, rsc: Rsc, start_act: Act) -> None:
-    from harm.engine.transition import OrderKind as K
-
     for act in rsc.actions:
         if act.task == "monitor" and act.interval_ms > 0 and act.node == start_act.node:
             work.order(start_act, act, K.IMPLIES_THEN | K.RUNNABLE_LEFT)

@@ -2,7 +2,7 @@
 
 The steps are Pacemaker's (``pcmk__schedule_actions``), each in its own module:
 
-1. node scores: locations, stickiness, failure bans ........ :mod:`harm.engine.location`
+1. node scores: tickets, health, locations, stickiness, bans  :mod:`harm.engine.location`
 2. colocations unpacked, groups' internal ones added ....... :mod:`harm.engine.colocation`
 3. assignment, top-level resources in configuration order .. :mod:`harm.engine.placement`
    (primitives, groups, clones and promotion)
@@ -16,24 +16,45 @@ No I/O and no clock: ``now`` is an argument.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from harm.cib.cib import Cib
 from harm.engine.actions import (
+    create_primitive_actions,
     create_resource_actions,
     internal_orderings,
     order_probes,
     schedule_probes,
     summarize_pseudo,
 )
+from harm.engine.clone import assign_clone, clone_internal_orderings, create_clone_actions
 from harm.engine.colocation import block_dependents, unpack_colocations
-from harm.engine.group import add_internal_colocations
-from harm.engine.location import apply_node_criteria
+from harm.engine.group import (
+    add_internal_colocations,
+    assign_group,
+    create_group_actions,
+    group_internal_orderings,
+)
+from harm.engine.health import apply_node_health
+from harm.engine.location import (
+    RoleLocation,
+    apply_failure_bans,
+    apply_locations,
+    apply_stickiness,
+    ban_everywhere,
+    initial_scores,
+)
 from harm.engine.notify import create_notifications
 from harm.engine.ordering import apply_order_constraints
 from harm.engine.placement import assign
-from harm.engine.state import ClusterState
+from harm.engine.primitive import assign_primitive
+from harm.engine.primitive import internal_orderings as primitive_orderings
+from harm.engine.state import ClusterState, Variant
 from harm.engine.summary import summarize
+from harm.engine.tickets import apply_tickets
 from harm.engine.transition import ActionKind, Fencing, Transition
 from harm.engine.transition import OrderKind as K
+from harm.engine.unpack import unpack
 from harm.engine.utilization import (
     break_load_loops,
     create_load_ops,
@@ -41,12 +62,23 @@ from harm.engine.utilization import (
     sort_resources,
     uses_utilization,
 )
-from harm.engine.work import Work
+from harm.engine.work import VariantMethods, Work
+
+# what each kind of resource does at each step (Pacemaker's resource_alloc_functions_t)
+VARIANTS = MappingProxyType({
+    Variant.PRIMITIVE: VariantMethods(assign=assign_primitive,
+                                      create_actions=create_primitive_actions,
+                                      internal_orderings=primitive_orderings),
+    Variant.GROUP: VariantMethods(assign=assign_group, create_actions=create_group_actions,
+                                  internal_orderings=group_internal_orderings),
+    Variant.CLONE: VariantMethods(assign=assign_clone, create_actions=create_clone_actions,
+                                  internal_orderings=clone_internal_orderings),
+})
 
 
 def schedule(state: ClusterState, now: int) -> Transition:
     """Decide what the cluster should do next (a pure function of its arguments)."""
-    work = Work(state)
+    work = Work(state, VARIANTS)
     work.now = now
     work.promoted_locations = apply_node_criteria(work)
     unpack_colocations(work)
@@ -78,9 +110,23 @@ def schedule(state: ClusterState, now: int) -> Transition:
 
 def schedule_cib(cib: Cib, now: int) -> Transition:
     """Unpack a CIB at ``now`` (seconds since the epoch) and schedule it."""
-    from harm.engine.unpack import unpack
-
     return schedule(unpack(cib, now), now)
+
+
+def apply_node_criteria(work: Work) -> list[RoleLocation]:
+    """Node scores before assignment, in Pacemaker's order (``apply_node_criteria``, with
+    the ticket constraints and node health unpacked before it); returns the locations
+    that only apply to the Promoted role."""
+    initial_scores(work)
+    apply_tickets(work)
+    apply_node_health(work)
+    promoted = apply_locations(work)
+    apply_stickiness(work)
+    apply_failure_bans(work)
+    for rsc in work.rscs.values():
+        if rsc.variant is Variant.PRIMITIVE and rsc.state.orphan:
+            ban_everywhere(rsc, work)
+    return promoted
 
 
 def _fence_unclean_nodes(work: Work) -> None:

@@ -16,7 +16,7 @@ properties (see :meth:`Work.propagate`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -165,11 +165,47 @@ class Rsc:
         return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class VariantMethods:
+    """What each kind of resource does at each step (Pacemaker's
+    ``resource_alloc_functions_t``): one table, built by :mod:`harm.engine.schedule`,
+    instead of modules calling each other's variants by name."""
+
+    assign: Callable[[Work, Rsc, str | None], str | None]
+    create_actions: Callable[[Work, Rsc], None]
+    internal_orderings: Callable[[Work, Rsc], None]
+
+
+# pseudo-action tasks and the member task they summarise
+SUMMARY_TASK = {
+    "start": "start", "running": "start", "stop": "stop", "stopped": "stop",
+    "promote": "promote", "promoted": "promote", "demote": "demote", "demoted": "demote",
+}
+
+
+def member_actions(act: Act) -> list[Act] | None:
+    """The member actions a collective pseudo-action stands for (None: it stands alone)."""
+    task = SUMMARY_TASK.get(act.task)
+    if task is None or act.rsc is None:
+        return None
+    return [a for child in act.rsc.children for a in member_actions_of(child, task)]
+
+
+def member_actions_of(rsc: Rsc, task: str) -> list[Act]:
+    """``rsc``'s own ``task`` actions, else those of its members (recursively)."""
+    if rsc.children:
+        own = rsc.find_actions(task)
+        return own if own else [a for c in rsc.children for a in member_actions_of(c, task)]
+    return rsc.find_actions(task)
+
+
 class Work:
     """Everything one scheduling run builds; created and consumed by ``schedule``."""
 
-    def __init__(self, state: ClusterState) -> None:
+    def __init__(self, state: ClusterState,
+                 variants: Mapping[Variant, VariantMethods]) -> None:
         self.state = state
+        self.variants = variants
         self.now = state.now
         self.options = state.options
         self.nodes: list[NodeInfo] = list(state.nodes)
@@ -267,6 +303,10 @@ class Work:
             if top.clone is None or not top.clone.promotable:
                 return None
         return target
+
+    def methods(self, rsc: Rsc) -> VariantMethods:
+        """The variant table's entry for ``rsc``."""
+        return self.variants[rsc.variant]
 
     def rsc(self, rsc_id: str) -> Rsc | None:
         return self.rscs.get(rsc_id)
@@ -465,8 +505,6 @@ class Work:
 
     def _index_members(self) -> None:
         """For each collective pseudo-action, the member actions it summarises."""
-        from harm.engine.actions import member_actions
-
         for act in self.actions:
             if act.kind is ActionKind.PSEUDO and act.rsc is not None and act.rsc.children:
                 act.members = member_actions(act)
