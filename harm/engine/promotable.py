@@ -20,11 +20,10 @@ from __future__ import annotations
 import re
 
 from harm.cib.config import Role
-from harm.cib.scores import INFINITY, add, format_score
+from harm.cib.scores import INFINITY, add, char2score, format_score
 from harm.engine.colocation import add_colocated_scores, this_with_for
 from harm.engine.instances import instance_key
 from harm.engine.location import RoleLocation
-from harm.engine.rules import score_of
 from harm.engine.tickets import forbids_promotion
 from harm.engine.transition import Note, Score
 from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
@@ -84,7 +83,7 @@ def _promotion_score(work: Work, rsc: Rsc, node: str, *, placement: bool = False
     for name in names:
         value = work.attr(node, f"master-{name}")
         if value is not None:
-            return score_of(value)
+            return char2score(value)
     return None
 
 

@@ -44,7 +44,7 @@ from harm.cib.config import (
     Rule,
 )
 from harm.cib.durations import parse_ms
-from harm.cib.scores import INFINITY, parse_score
+from harm.cib.scores import INFINITY, char2score
 
 _EMPTY: Mapping[str, str] = {}
 
@@ -114,13 +114,7 @@ def rule_score(rule: Rule, node_attrs: Mapping[str, str]) -> int:
     return 0
 
 
-def score_of(text: str) -> int:
-    """Pacemaker's ``char2score``: a score, with unparsable text counting as 0."""
-    try:
-        return parse_score(text)
-    except ValueError:
-        match = re.match(r"^\s*([+-]?\d+)", text)
-        return parse_score(match.group(1)) if match else 0
+score_of = char2score  # the one lenient score reading (harm.cib.scores)
 
 
 # ----------------------------------------------------------------------------- attributes

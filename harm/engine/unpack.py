@@ -43,7 +43,7 @@ from harm.cib.config import (
     merge_sets,
 )
 from harm.cib.durations import parse_ms
-from harm.cib.scores import INFINITY
+from harm.cib.scores import INFINITY, char2score
 from harm.cib.status import ExecStatus, NodeState, OcfRc, OpRecord, ResourceHistory
 from harm.engine.rules import RuleInput, rule_matches
 from harm.engine.state import (
@@ -253,10 +253,10 @@ class _Unpacker:
         sticky_text = defaults.get("resource-stickiness") or props.get(
             "default-resource-stickiness")
         if sticky_text is not None:
-            stickiness = _score(sticky_text)
+            stickiness = char2score(sticky_text)
         threshold = INFINITY
         if "migration-threshold" in defaults:
-            threshold = _score(defaults["migration-threshold"])
+            threshold = char2score(defaults["migration-threshold"])
         return ClusterOptions(
             have_quorum=self.cib.have_quorum,
             no_quorum_policy=policy,
@@ -538,14 +538,14 @@ class _Unpacker:
             rsc.promotable = _is_promotable(meta) or _parent_promotable(rsc)
         else:
             rsc.unique = True
-        rsc.priority = _score(meta.get("priority", "0"))
+        rsc.priority = char2score(meta.get("priority", "0"))
         rsc.stickiness = self.options.default_stickiness
         sticky = meta.get("resource-stickiness")
         if sticky is not None and sticky.lower() != "default":
-            rsc.stickiness = _score(sticky)
+            rsc.stickiness = char2score(sticky)
         threshold = meta.get("migration-threshold")
         if threshold is not None and threshold.lower() != "default":
-            rsc.migration_threshold = _score(threshold)
+            rsc.migration_threshold = char2score(threshold)
             if rsc.migration_threshold < 0:
                 rsc.migration_threshold = 1
         timeout = meta.get("failure-timeout")
@@ -1014,7 +1014,7 @@ class _Unpacker:
         last = 0
         for key, value in relevant:
             if count_re.match(key):
-                count = _add(count, _score(value))
+                count = _add(count, char2score(value))
             elif last_re.match(key):
                 with contextlib.suppress(ValueError):
                     last = max(last, int(value))
@@ -1424,27 +1424,6 @@ def _interval(op: Op) -> int:
     return 0
 
 
-_LEADING_INT = re.compile(r"^\s*([+-]?\d+)")
-
-
-def char2score(text: str | None) -> int:
-    """Pacemaker's lenient score reading: ``INFINITY`` words, else the leading integer
-    (``2.0`` is 2, ``abc`` is 0), clamped to ±INFINITY."""
-    if text is None:
-        return 0
-    word = text.strip().lower()
-    if word in ("-inf", "-infinity"):
-        return -INFINITY
-    if word in ("inf", "+inf", "infinity", "+infinity"):
-        return INFINITY
-    if word == "red":
-        return -INFINITY
-    if word in ("yellow", "green"):
-        return 0
-    match = _LEADING_INT.match(text)
-    if match is None:
-        return 0
-    return max(-INFINITY, min(INFINITY, int(match.group(1))))
 
 
 def _seconds(text: str) -> int:
@@ -1452,10 +1431,6 @@ def _seconds(text: str) -> int:
         return parse_ms(text) // 1000
     except ValueError:
         return 0
-
-
-def _score(text: str) -> int:
-    return char2score(text)
 
 
 def _add(a: int, b: int) -> int:

@@ -6,9 +6,10 @@ Inputs are small Pacemaker CIBs read by the real XML importer.
 from __future__ import annotations
 
 from harm.cib.config import Role
+from harm.cib.scores import char2score
 from harm.cib.xml_import import parse_cib_xml
 from harm.engine.state import ClusterState, OnFail, compare_node_names
-from harm.engine.unpack import char2score, unpack
+from harm.engine.unpack import unpack
 
 NOW = 1_700_000_000
 
