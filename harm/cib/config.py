@@ -60,6 +60,9 @@ _ROLE_WORDS = {
 
 ROLE_NAMES = tuple(sorted(_ROLE_WORDS))
 
+# Pacemaker's role order (enum rsc_role_e, 0 being "unknown"): the one rank table
+ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
+
 
 # ----------------------------------------------------------------------------- rules
 

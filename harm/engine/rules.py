@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from harm.cib.config import (
+    ROLE_RANK,
     AttrExpression,
     DateExpression,
     Expression,
@@ -220,23 +221,22 @@ def compare_versions(left: str, right: str) -> int:
 
 # ----------------------------------------------------------------------------- roles, ops, rscs
 
-_ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
 def _role_matches(expression: AttrExpression, role: Role | None) -> bool:
     if role is None:
         return False
     op = expression.operation.lower()
-    rank = _ROLE_RANK[role]
+    rank = ROLE_RANK[role]
     if op == "defined":
-        return rank > _ROLE_RANK[Role.STARTED]
+        return rank > ROLE_RANK[Role.STARTED]
     if op == "not_defined":
-        return rank < _ROLE_RANK[Role.UNPROMOTED]
+        return rank < ROLE_RANK[Role.UNPROMOTED]
     wanted = _parse_role(expression.value)
     if op == "eq":
         return wanted is role
     if op == "ne":
-        if rank < _ROLE_RANK[Role.UNPROMOTED]:
+        if rank < ROLE_RANK[Role.UNPROMOTED]:
             return False
         return wanted is not role
     return False

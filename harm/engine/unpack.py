@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from harm.cib.cib import Cib
 from harm.cib.config import (
+    ROLE_RANK,
     AgentRef,
     Clone,
     Group,
@@ -88,8 +89,7 @@ _RC_RUNNING_PROMOTED = int(OcfRc.RUNNING_PROMOTED)
 _UNKNOWN, _STOPPED, _STARTED, _UNPROMOTED, _PROMOTED = range(5)
 _ROLE_OF = {_STOPPED: Role.STOPPED, _STARTED: Role.STARTED,
             _UNPROMOTED: Role.UNPROMOTED, _PROMOTED: Role.PROMOTED}
-_RANK = {Role.STOPPED: _STOPPED, Role.STARTED: _STARTED,
-         Role.UNPROMOTED: _UNPROMOTED, Role.PROMOTED: _PROMOTED}
+_RANK = ROLE_RANK  # the same numbers (harm.cib.config)
 
 
 def unpack(cib: Cib, now: int) -> ClusterState:

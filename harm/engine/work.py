@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harm.cib.config import Resource, Role, iter_resources
+from harm.cib.config import ROLE_RANK, Resource, Role, iter_resources
 from harm.cib.scores import INFINITY
 from harm.engine.state import ClusterState, NodeInfo, ResourceState, Variant
 from harm.engine.transition import (
@@ -34,8 +34,6 @@ from harm.engine.transition import (
     Score,
     Transition,
 )
-
-ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
 @dataclass(eq=False)
