@@ -116,7 +116,7 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
           and not work.options.have_quorum and work.options.no_quorum_policy == "freeze"):
         rsc.next_role = rsc.role
     work.record_scores(rsc)  # as they stand before capacity bans (crm_simulate -s)
-    if work.options.stonith_enabled and not work.has_fencing_device:
+    if work.options.stonith_enabled and not work.options.have_fencing:
         rsc.managed = False
     if not rsc.managed:
         if rsc.next_role is None or rsc.next_role is not rsc.role:

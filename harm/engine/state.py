@@ -96,6 +96,14 @@ class ClusterOptions:
     dc_uuid: str | None = None
     shutdown_lock: bool = False  # resources of a cleanly stopped node wait for it
     shutdown_lock_limit_s: int = 0  # 0: locks never expire
+    have_fencing: bool = False  # a fencing device is configured, or a watchdog
+
+    def can_fence(self, node_online: bool) -> bool:
+        """Pacemaker's ``pe_can_fence``: fencing is enabled and possible, and the cluster
+        has quorum (or ignores its loss), or the node is still in our membership."""
+        if not (self.stonith_enabled and self.have_fencing):
+            return False
+        return self.have_quorum or self.no_quorum_policy == "ignore" or node_online
 
 
 @dataclass(frozen=True)

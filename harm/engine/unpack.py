@@ -274,6 +274,8 @@ class _Unpacker:
             dc_uuid=self.cib.dc_uuid,
             shutdown_lock=flag("shutdown-lock", False),
             shutdown_lock_limit_s=_seconds(props.get("shutdown-lock-limit", "0")),
+            have_fencing=any(p.agent.cls == "stonith" for p in self.config.primitives())
+            or is_true(props.get("have-watchdog", "false")),
         )
 
     def _sets(self, sets: tuple[NvSet, ...], agent: AgentRef | None = None) -> dict[str, str]:
@@ -825,15 +827,7 @@ class _Unpacker:
         self.failed_ops.append(FailedOp(self._history_id, node.name, record))
 
     def _can_fence(self, node: _Node) -> bool:
-        """Pacemaker's ``pe_can_fence`` for a cluster node."""
-        if not self.options.stonith_enabled:
-            return False
-        has_device = any(p.agent.cls == "stonith" for p in self.config.primitives())
-        if not has_device and not is_true(self.config.property("have-watchdog") or "false"):
-            return False
-        if self.options.have_quorum or self.options.no_quorum_policy == "ignore":
-            return True
-        return node.online  # in our membership: fenceable without quorum
+        return self.options.can_fence(node.online)
 
     def _check_recoverable(self, rsc: _Rsc, node: _Node, task: str) -> None:
         if task != "stop" or self._can_fence(node):

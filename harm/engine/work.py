@@ -224,9 +224,6 @@ class Work:
         self._index: dict[tuple[str, str, str | None, int], Act] = {}
         self.assigned_count: dict[str, int] = {}
         self.promoted_locations: list[Any] = []
-        self.has_fencing_device = any(
-            r.agent is not None and r.agent.cls == "stonith" for r in state.resources
-        )
         self._available = {
             n.name for n in state.nodes if n.can_run_resources and not n.maintenance
         }
@@ -336,12 +333,8 @@ class Work:
         return node in self._available
 
     def can_fence(self, node: NodeInfo) -> bool:
-        """Pacemaker's ``pe_can_fence``: fencing is on and has a device, and the cluster
-        has quorum (or ignores its loss), or the node is still in our membership."""
-        if not (self.options.stonith_enabled and self.has_fencing_device):
-            return False
-        return self.options.have_quorum or self.options.no_quorum_policy == "ignore" \
-            or node.online
+        """Whether ``node`` can be fenced (:meth:`ClusterOptions.can_fence`)."""
+        return self.options.can_fence(node.online)
 
     def config_resource(self, config_id: str) -> Resource | None:
         """A configured resource (primitive, group or clone) by id."""

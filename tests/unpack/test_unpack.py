@@ -8,7 +8,7 @@ from __future__ import annotations
 from harm.cib.config import Role
 from harm.cib.scores import char2score
 from harm.cib.xml_import import parse_cib_xml
-from harm.engine.state import ClusterState, OnFail, compare_node_names
+from harm.engine.state import ClusterOptions, ClusterState, OnFail, compare_node_names
 from harm.engine.unpack import unpack
 
 NOW = 1_700_000_000
@@ -238,3 +238,12 @@ def test_shutdown_lock_keeps_a_resource_on_its_node_until_the_limit() -> None:
     d_later = later.resource("d")
     assert d_later is not None and d_later.lock_node is None
     assert later.expired_locks == (("d", "n1"),)
+
+
+def test_fencing_is_possible_with_a_device_or_a_watchdog() -> None:
+    assert not ClusterOptions(have_fencing=False).can_fence(node_online=True)
+    assert ClusterOptions(have_fencing=True).can_fence(node_online=False)
+    without_quorum = ClusterOptions(have_fencing=True, have_quorum=False)
+    assert without_quorum.can_fence(node_online=True)  # still in our membership
+    assert not without_quorum.can_fence(node_online=False)
+    assert not ClusterOptions(have_fencing=True, stonith_enabled=False).can_fence(True)
