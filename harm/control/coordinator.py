@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from harm import __version__
 from harm.cib.cib import Cib
-from harm.cib.config import Group, Node, NvSet, Primitive, is_true, iter_resources, merged
+from harm.cib.config import Group, Node, NvSet, Primitive, is_true
 from harm.cib.durations import parse_ms
 from harm.cib.status import ExecStatus, NodeState, ResourceHistory, Status
 from harm.cib.xml_export import cib_to_xml
@@ -520,7 +520,7 @@ class Coordinator:
         self._save_input(cib)
         state = unpack(cib, now)
         transition = schedule(state, now)
-        self.next_recheck = self.io.now_ms() + self._recheck_ms(cib)
+        self.next_recheck = self.io.now_ms() + self._recheck_ms(cib, transition, now)
         order = synapse_order(transition, state)
         if not order:
             log.debug("nothing to do")
@@ -543,23 +543,16 @@ class Coordinator:
             self.last_input = key
             self.io.save_input(cib)
 
-    def _recheck_ms(self, cib: Cib) -> int:
-        config = cib.configuration
+    def _recheck_ms(self, cib: Cib, transition: Transition, now: int) -> int:
+        """Until the next scheduling run without an event: ``cluster-recheck-interval``,
+        or sooner when the engine says the state changes by itself (``recheck_by``)."""
         recheck = DEFAULT_RECHECK_MS
-        text = config.property("cluster-recheck-interval")
+        text = cib.configuration.property("cluster-recheck-interval")
         if text:
             with contextlib.suppress(ValueError):
                 recheck = parse_ms(text) or DEFAULT_RECHECK_MS
-        timeouts = [merged(config.rsc_defaults).get("failure-timeout")]
-        timeouts += [r.meta_value("failure-timeout") for r in iter_resources(config.resources)]
-        for value in timeouts:
-            if value:
-                try:
-                    ms = parse_ms(value)
-                except ValueError:
-                    continue
-                if ms > 0:
-                    recheck = min(recheck, max(1000, ms // 2))
+        if transition.recheck_by is not None:
+            recheck = min(recheck, max(1000, (transition.recheck_by - now) * 1000))
         return recheck
 
     def dispatch(self, action: Action, request: OpRequest) -> None:

@@ -15,6 +15,7 @@ result; the scheduling modules read it and never look at raw ``lrm_rsc_op`` reco
      ├── clear_failcounts: ClearFailcount… (expired failures to clear)
      ├── failed_ops: FailedOp…            (failed operations, as crm_mon lists them)
      ├── tickets:   TicketState…          (granted / standby, from the status)
+     ├── recheck_by                       (when time alone changes it: failures expire …)
      └── configuration / now              (for constraints and rules)
 
 Collections are tuples; lookup tables (``by_id``) are built once in ``__post_init__``
@@ -325,6 +326,7 @@ class ClusterState:
     failed_ops: tuple[FailedOp, ...] = ()
     expired_locks: tuple[tuple[str, str], ...] = ()  # (rsc, node): history to clear
     tickets: tuple[TicketState, ...] = ()  # ticket states from the status
+    recheck_by: int | None = None  # when the state changes by itself (failure expiry …)
     configuration: Configuration = field(default_factory=Configuration, compare=False)
     warnings: tuple[str, ...] = ()
     _nodes: Mapping[str, NodeInfo] = field(init=False, compare=False, repr=False)

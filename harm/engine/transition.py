@@ -261,6 +261,7 @@ class Transition:
     notes: tuple[Note, ...] = ()
     warnings: tuple[str, ...] = ()
     placements: tuple[tuple[str, str | None, Role], ...] = field(default=())
+    recheck_by: int | None = None  # schedule again by then (seconds), even if nothing happens
     # (resource or instance id, node or None, next role) for every primitive/instance
 
     def action(self, action_id: int) -> Action:

@@ -1153,9 +1153,27 @@ class _Unpacker:
             failed_ops=tuple(self.failed_ops),
             expired_locks=tuple(self.expired_locks),
             tickets=self.cib.status.tickets,
+            recheck_by=self._recheck_by(failcounts),
             configuration=self.config,
             warnings=tuple(self.warnings),
         )
+
+    def _recheck_by(self, failcounts: list[FailCount]) -> int | None:
+        """The earliest time the state changes with nothing else happening (Pacemaker's
+        ``recheck_by``): a counted failure expiring (``failure-timeout``), a shutdown lock
+        running out (``shutdown-lock-limit``)."""
+        times: list[int] = []
+        for entry in failcounts:
+            rsc = self.by_id.get(entry.rsc)
+            if rsc is not None and rsc.failure_timeout_s > 0 and entry.count > 0 \
+                    and entry.last_failure:
+                times.append(entry.last_failure + rsc.failure_timeout_s + 1)
+        limit = self.options.shutdown_lock_limit_s
+        if limit > 0:
+            times += [rsc.lock_time + limit for rsc in self.by_id.values()
+                      if rsc.lock_time is not None]
+        later = [t for t in times if t > self.now]
+        return min(later) if later else None
 
     def _failcounts_of(self, rsc: _Rsc) -> list[FailCount]:
         result: list[FailCount] = []

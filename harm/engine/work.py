@@ -634,6 +634,7 @@ class Work:
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
             placements=placements,
+            recheck_by=self.state.recheck_by,
         )
 
 

@@ -5,9 +5,12 @@ Inputs are small Pacemaker CIBs read by the real XML importer.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harm.cib.config import Role
 from harm.cib.scores import char2score
 from harm.cib.xml_import import parse_cib_xml
+from harm.engine.schedule import schedule
 from harm.engine.state import ClusterOptions, ClusterState, OnFail, compare_node_names
 from harm.engine.unpack import unpack
 
@@ -247,3 +250,13 @@ def test_fencing_is_possible_with_a_device_or_a_watchdog() -> None:
     assert without_quorum.can_fence(node_online=True)  # still in our membership
     assert not without_quorum.can_fence(node_online=False)
     assert not ClusterOptions(have_fencing=True, stonith_enabled=False).can_fence(True)
+
+
+def test_the_engine_says_when_a_failure_will_expire(corpus_dir: Path) -> None:
+    """recheck_by: the DC schedules again then, without re-deriving the policy."""
+    cib = parse_cib_xml((corpus_dir / "xml" / "expire-non-blocked-failure.xml").read_bytes())
+    first = min(f.last_failure or 0 for f in unpack(cib, NOW).failcounts if f.count)
+    state = unpack(cib, first + 10)
+    assert state.recheck_by == first + 60 + 1  # failure-timeout=60s, expired strictly after
+    assert schedule(state, first + 10).recheck_by == state.recheck_by
+    assert unpack(cib, first + 10_000).recheck_by is None  # everything expired
