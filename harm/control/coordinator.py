@@ -52,6 +52,7 @@ from harm.executor.request import OpRequest
 from harm.graph.order import synapse_order
 from harm.graph.runner import Graph, GraphStatus
 from harm.operations import attributes as cib_attributes
+from harm.operations import tickets as cib_tickets
 from harm.operations.attributes import Lifetime
 
 if TYPE_CHECKING:
@@ -321,6 +322,12 @@ class Coordinator:
             if not isinstance(delay, int):
                 raise ControlError("delay_ms must be an integer")
             self.update_attribute(node, name, value, lifetime, delay)
+        elif op == "ticket":
+            ticket, what = _field(message, "ticket"), _field(message, "change")
+            before = self.ctl.cib
+            self.ctl.cib = cib_tickets.change(before, ticket, what, self.io.wall())
+            if self.ctl.cib is not before:
+                self._changed(f"ticket {ticket}: {what}")
         elif op == "cleanup":
             rsc, where = message.get("rsc"), message.get("node")
             self.cleanup(rsc if isinstance(rsc, str) else None,
