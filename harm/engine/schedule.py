@@ -44,6 +44,7 @@ from harm.engine.location import (
     ban_everywhere,
     initial_scores,
 )
+from harm.engine.locks import apply_shutdown_locks
 from harm.engine.notify import create_notifications
 from harm.engine.ordering import apply_order_constraints
 from harm.engine.placement import assign
@@ -97,6 +98,7 @@ def schedule(state: ClusterState, now: int) -> Transition:
         internal_orderings(work, rsc)
     apply_order_constraints(work)
     _fence_unclean_nodes(work)
+    _shut_down_nodes(work)
     for _ in range(10):
         work.propagate()
         pseudo_changed = summarize_pseudo(work)
@@ -120,6 +122,7 @@ def apply_node_criteria(work: Work) -> list[RoleLocation]:
     initial_scores(work)
     apply_tickets(work)
     apply_node_health(work)
+    apply_shutdown_locks(work)
     promoted = apply_locations(work)
     apply_stickiness(work)
     apply_failure_bans(work)
@@ -127,6 +130,35 @@ def apply_node_criteria(work: Work) -> list[RoleLocation]:
         if rsc.variant is Variant.PRIMITIVE and rsc.state.orphan:
             ban_everywhere(rsc, work)
     return promoted
+
+
+def _shut_down_nodes(work: Work) -> None:
+    """``do_shutdown`` for each online node that is shutting down cleanly, after every
+    stop there of a managed (or blocked) resource; the DC's comes after the others'
+    (Pacemaker's ``pcmk__new_shutdown_action`` and ``pcmk__order_stops_before_shutdown``)."""
+    dc_down = None
+    others = []
+    for node in work.nodes:
+        if not node.online or not node.shutdown or node.unclean:
+            continue
+        down = work.action(None, "do_shutdown", node.name, optional=False,
+                           kind=ActionKind.CLUSTER,
+                           meta={"key": f"do_shutdown-{node.name}", "op_no_wait": "true"})
+        for act in reversed(work.actions):
+            rsc = act.rsc
+            if rsc is None or act.node != node.name or act.task != "stop":
+                continue
+            if node.maintenance or (not rsc.managed and not rsc.blocked):
+                continue
+            act.optional = False
+            work.order(act, down, K.OPTIONAL | K.RUNNABLE_LEFT)
+        if node.is_dc:
+            dc_down = down
+        else:
+            others.append(down)
+    if dc_down is not None:
+        for down in others:
+            work.order(down, dc_down, K.OPTIONAL)
 
 
 def _fence_unclean_nodes(work: Work) -> None:

@@ -112,6 +112,7 @@ class Rsc:
     sort_index: int = 0
     _primitives: list[Rsc] | None = field(default=None, repr=False)
     notify: bool = False
+    lock_node: str | None = None  # shutdown-locked to this node
 
     @property
     def id(self) -> str:
@@ -232,6 +233,7 @@ class Work:
         }
         self._failcounts = {(f.rsc, f.node): f for f in state.failcounts}
         self.promotion_forbidden: set[str] = set()  # clones a ticket keeps from promoting
+        self.recheck_by: int | None = state.recheck_by  # schedule again by then (seconds)
         self.capacity: dict[str, dict[str, int]] = {}  # free utilization per node
         self.usage: dict[str, dict[str, int]] = {}  # utilization per primitive (cache)
         # per primitive using capacity: (nodes it runs on, nodes it may go to)
@@ -634,7 +636,7 @@ class Work:
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
             placements=placements,
-            recheck_by=self.state.recheck_by,
+            recheck_by=self.recheck_by,
         )
 
 
