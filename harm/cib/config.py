@@ -8,15 +8,17 @@ written (it matters for Pacemaker: groups, resource sets, rules, first-match nvs
      ├── crm_config:   NvSet…   (cluster properties, ``property`` in crm syntax)
      ├── nodes:        Node…    (with permanent attributes)
      ├── resources:    Primitive | Group | Clone …
-     ├── constraints:  Location | Colocation | Order …
+     ├── constraints:  Location | Colocation | Order | Ticket …
      ├── rsc_defaults: NvSet…
-     └── op_defaults:  NvSet…
+     ├── op_defaults:  NvSet…
+     ├── templates:    Template…  (``rsc_template``)
+     └── tags:         Tag…
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -57,6 +59,9 @@ _ROLE_WORDS = {
 }
 
 ROLE_NAMES = tuple(sorted(_ROLE_WORDS))
+
+# Pacemaker's role order (enum rsc_role_e, 0 being "unknown"): the one rank table
+ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
 # ----------------------------------------------------------------------------- rules
@@ -148,24 +153,37 @@ class NvSet:
         return dict(self.pairs)
 
 
+def merge_sets(sets: tuple[NvSet, ...],
+               applies: Callable[[NvSet], bool] | None = None) -> dict[str, str]:
+    """Attribute sets merged into one table, as Pacemaker 2.1.5 unpacks them
+    (``unpack_nvpair_blocks``): sets by descending score, sets of equal score from the
+    *last* written to the first, so a later set overrides an earlier one; sets for which
+    ``applies`` is false (a rule that does not hold) are skipped; within the order, the
+    first value of a name wins, and ``#default`` drops the value a set before gave it.
+
+    This is the one merging rule: the engine, the controller and the executor use it."""
+    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0))
+    result: dict[str, str] = {}
+    for nvset in ordered:
+        if applies is not None and not applies(nvset):
+            continue
+        for key, value in nvset.pairs:
+            if value.lower() == "#default":
+                result.pop(key, None)
+            else:
+                result.setdefault(key, value)
+    return result
+
+
 def first_value(sets: tuple[NvSet, ...], name: str) -> str | None:
-    """The value of ``name`` from the first set (ignoring rules) that has it."""
-    for nvset in sets:
-        value = nvset.get(name)
-        if value is not None:
-            return value
-    return None
+    """The value of ``name`` by the merging rule, rules not evaluated (every set counts)."""
+    return merge_sets(sets).get(name) if len(sets) > 1 else (
+        sets[0].get(name) if sets else None)
 
 
 def merged(sets: tuple[NvSet, ...]) -> dict[str, str]:
-    """All pairs from sets without rules; an earlier set wins, as Pacemaker unpacks them."""
-    result: dict[str, str] = {}
-    for nvset in sets:
-        if nvset.rule is not None:
-            continue
-        for key, value in nvset.pairs:
-            result.setdefault(key, value)
-    return result
+    """The sets without rules, merged by :func:`merge_sets`."""
+    return merge_sets(sets, lambda nvset: nvset.rule is None)
 
 
 # ----------------------------------------------------------------------------- resources
@@ -229,6 +247,28 @@ class Primitive:
 
     def meta_value(self, name: str) -> str | None:
         return first_value(self.meta, name)
+
+
+@dataclass(frozen=True)
+class Template:
+    """``rsc_template``: an agent and attribute sets that primitives (``template=ID``,
+    ``primitive NAME @ID`` in crm syntax) take as their starting point."""
+
+    id: str
+    agent: AgentRef
+    params: tuple[NvSet, ...] = ()
+    meta: tuple[NvSet, ...] = ()
+    ops: tuple[Op, ...] = ()
+    utilization: tuple[NvSet, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Tag:
+    """``tag``: a name for a list of resources, usable wherever a constraint names one."""
+
+    id: str
+    refs: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -357,7 +397,24 @@ class Order:
     sets: tuple[ResourceSet, ...] = ()
 
 
-Constraint = Location | Colocation | Order
+LOSS_POLICIES = ("stop", "demote", "fence", "freeze")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """``rsc_ticket``: ``rsc`` (or each resource of the sets) may run, in ``rsc_role``,
+    only while ``ticket`` is granted and not on standby; ``loss_policy`` says what
+    happens to it when the ticket is revoked (stop, demote, fence, freeze)."""
+
+    id: str
+    ticket: str
+    rsc: str | None = None
+    rsc_role: Role | None = None
+    loss_policy: str | None = None
+    sets: tuple[ResourceSet, ...] = ()
+
+
+Constraint = Location | Colocation | Order | Ticket
 
 
 # ----------------------------------------------------------------------------- nodes and whole
@@ -389,6 +446,8 @@ class Configuration:
     constraints: tuple[Constraint, ...] = ()
     rsc_defaults: tuple[NvSet, ...] = ()
     op_defaults: tuple[NvSet, ...] = ()
+    templates: tuple[Template, ...] = ()
+    tags: tuple[Tag, ...] = ()
     # raw XML harm keeps but ignores, as (tag path[@position], xml): see harm.cib.xml_import
     extra_sections: Pairs = field(default=())
 
@@ -407,6 +466,18 @@ class Configuration:
         for resource in iter_resources(self.resources):
             if resource.id == rsc_id:
                 return resource
+        return None
+
+    def template(self, template_id: str) -> Template | None:
+        for template in self.templates:
+            if template.id == template_id:
+                return template
+        return None
+
+    def tag(self, tag_id: str) -> Tag | None:
+        for tag in self.tags:
+            if tag.id == tag_id:
+                return tag
         return None
 
     def constraint(self, constraint_id: str) -> Constraint | None:
@@ -439,6 +510,9 @@ def constraint_resources(constraint: Constraint) -> tuple[str, ...]:
             names.append(constraint.rsc)
     elif isinstance(constraint, Colocation):
         names += [n for n in (constraint.rsc, constraint.with_rsc) if n]
+    elif isinstance(constraint, Ticket):
+        if constraint.rsc:
+            names.append(constraint.rsc)
     else:
         names += [n for n in (constraint.first, constraint.then) if n]
     for rset in constraint.sets:

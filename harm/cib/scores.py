@@ -10,6 +10,8 @@ Adding follows three rules, in this order of precedence:
 
 from __future__ import annotations
 
+import re
+
 INFINITY = 1_000_000
 
 _WORDS = {
@@ -41,6 +43,30 @@ def parse_score(text: str) -> int:
     except ValueError:
         raise ValueError(f"not a score: {text!r}") from None
     return clamp(value)
+
+
+# the node-health colors char2score knows, at Pacemaker's defaults (node-health-red,
+# node-health-yellow and node-health-green)
+HEALTH_COLORS = {"red": -INFINITY, "yellow": 0, "green": 0}
+_LEADING_INT = re.compile(r"^\s*([+-]?\d+)")
+
+
+def char2score(text: str | None) -> int:
+    """Pacemaker's lenient reading of a score (``char2score``), for values that come from
+    attributes rather than from a configuration that was checked: the INFINITY words,
+    the health colors (``red`` is -INFINITY), else the leading integer (``2.0`` is 2,
+    ``abc`` is 0), clamped to ±INFINITY; ``None`` is 0.
+
+    The one lenient score rule: the unpacker, the rules and node health all use it."""
+    if text is None:
+        return 0
+    word = text.strip().lower()
+    if word in _WORDS:
+        return _WORDS[word]
+    if word in HEALTH_COLORS:
+        return HEALTH_COLORS[word]
+    match = _LEADING_INT.match(text)
+    return parse_score(match.group(1)) if match else 0  # clamped, however many digits
 
 
 def is_score(text: str) -> bool:

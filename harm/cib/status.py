@@ -117,10 +117,23 @@ class NodeState:
 
 
 @dataclass(frozen=True)
+class TicketState:
+    """A ticket's state (``<ticket_state>`` in ``<tickets>``): granted to this site or
+    not, on standby (granted but not to be used), when it was last granted."""
+
+    id: str
+    granted: bool = False
+    standby: bool = False
+    last_granted: int | None = None
+    extra: Pairs = ()  # other attributes, kept as read
+
+
+@dataclass(frozen=True)
 class Status:
     """The whole status section."""
 
     nodes: tuple[NodeState, ...] = ()
+    tickets: tuple[TicketState, ...] = ()
     extra_sections: Pairs = ()  # raw XML harm keeps but ignores (tickets, …) as (path, xml)
 
     def node(self, uname: str) -> NodeState | None:
@@ -128,6 +141,23 @@ class Status:
             if state.uname == uname:
                 return state
         return None
+
+    def ticket(self, ticket_id: str) -> TicketState | None:
+        for state in self.tickets:
+            if state.id == ticket_id:
+                return state
+        return None
+
+    def with_ticket(self, state: TicketState) -> Status:
+        """A copy with ``state`` replacing the ticket of the same id (or added)."""
+        tickets = list(self.tickets)
+        for index, existing in enumerate(tickets):
+            if existing.id == state.id:
+                tickets[index] = state
+                break
+        else:
+            tickets.append(state)
+        return replace(self, tickets=tuple(tickets))
 
     def with_node(self, state: NodeState) -> Status:
         """A copy with ``state`` replacing the node of the same uname (or added)."""

@@ -49,10 +49,13 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Tag,
+    Template,
+    Ticket,
 )
 from harm.cib.safe_xml import MAX_DEPTH, parse_xml
 from harm.cib.scores import format_score
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
 from harm.errors import CibFormatError
 
 __all__ = ["cib_to_xml", "config_to_xml_element", "uses_new_role_names", "xml_id"]
@@ -260,11 +263,17 @@ class _Writer:
         for node in config.nodes:
             nodes.append(self.node(node))
         resources = ET.SubElement(elem, "resources")
+        for template in config.templates:
+            resources.append(self.template(template))
         for resource in config.resources:
             resources.append(self.resource(resource))
         constraints = ET.SubElement(elem, "constraints")
         for constraint in config.constraints:
             constraints.append(self.constraint(constraint))
+        if config.tags:
+            tags = ET.SubElement(elem, "tags")
+            for each in config.tags:
+                tags.append(_tag(each))
         for tag, sets in (("rsc_defaults", config.rsc_defaults),
                           ("op_defaults", config.op_defaults)):
             if sets:
@@ -378,6 +387,18 @@ class _Writer:
             elem.append(self.operation_list(primitive.id, primitive.ops))
         return elem
 
+    def template(self, template: Template) -> ET.Element:
+        elem = ET.Element("template", {"id": template.id, "class": template.agent.cls})
+        _set_optional(elem, "provider", template.agent.provider)
+        elem.set("type", template.agent.type)
+        _set_optional(elem, "description", template.description)
+        self.nvsets(elem, "instance_attributes", template.params)
+        self.nvsets(elem, "meta_attributes", template.meta)
+        self.nvsets(elem, "utilization", template.utilization)
+        if template.ops:
+            elem.append(self.operation_list(template.id, template.ops))
+        return elem
+
     def operation_list(self, owner: str, ops: tuple[Op, ...]) -> ET.Element:
         shared = self.operations.get(ops)
         if shared is not None:
@@ -424,6 +445,8 @@ class _Writer:
             return self.location(constraint)
         if isinstance(constraint, Colocation):
             return self.colocation(constraint)
+        if isinstance(constraint, Ticket):
+            return self.ticket(constraint)
         return self.order(constraint)
 
     def resource_sets(self, elem: ET.Element, sets: tuple[ResourceSet, ...]) -> None:
@@ -496,10 +519,22 @@ class _Writer:
         self.resource_sets(elem, order.sets)
         return elem
 
+    def ticket(self, ticket: Ticket) -> ET.Element:
+        elem = ET.Element("rsc_ticket", {"id": ticket.id, "ticket": ticket.ticket})
+        _set_optional(elem, "rsc", ticket.rsc)
+        self.set_role(elem, "rsc-role", ticket.rsc_role)
+        _set_optional(elem, "loss-policy", ticket.loss_policy)
+        self.resource_sets(elem, ticket.sets)
+        return elem
+
     # ------------------------------------------------------------------ status
 
     def status(self, status: Status) -> ET.Element:
         elem = ET.Element("status")
+        if status.tickets:
+            tickets = ET.SubElement(elem, "tickets")
+            for ticket in status.tickets:
+                tickets.append(_ticket_state(ticket))
         for state in status.nodes:
             elem.append(self.node_state(state))
         return elem
@@ -529,6 +564,24 @@ class _Writer:
             for history in state.resources:
                 lrm_resources.append(_lrm_resource(history))
         return elem
+
+
+def _tag(tag: Tag) -> ET.Element:
+    elem = ET.Element("tag", {"id": tag.id})
+    for ref in tag.refs:
+        ET.SubElement(elem, "obj_ref", {"id": ref})
+    return elem
+
+
+def _ticket_state(ticket: TicketState) -> ET.Element:
+    elem = ET.Element("ticket_state", {"id": ticket.id, "granted": _bool(ticket.granted)})
+    if ticket.standby:
+        elem.set("standby", "true")
+    if ticket.last_granted is not None:
+        elem.set("last-granted", str(ticket.last_granted))
+    for name, value in ticket.extra:
+        elem.set(name, value)
+    return elem
 
 
 def _status_nvset(node_id: str, nvset: NvSet) -> ET.Element:

@@ -8,13 +8,15 @@ What is read, element by element (the ``cib`` root's other attributes go to ``Ci
     cib ── configuration ── crm_config / cluster_property_set…          → crm_config
         │                ├─ nodes / node (instance_attributes, utilization) → nodes
         │                ├─ resources / primitive | group | clone | master → resources
-        │                ├─ constraints / rsc_location | rsc_colocation | rsc_order
+        │                ├─ constraints / rsc_location | rsc_colocation | rsc_order | rsc_ticket
         │                ├─ rsc_defaults, op_defaults / meta_attributes…
-        │                └─ anything else (bundle, template, tags, rsc_ticket, acls, alerts,
+        │                ├─ resources / template → templates; tags / tag → tags
+        │                └─ anything else (bundle, acls, alerts,
         │                   fencing-topology …) → Configuration.extra_sections, kept verbatim
         └─ status ── node_state (transient_attributes, lrm / lrm_resources / lrm_resource /
                   │   lrm_rsc_op) → Status.nodes
-                  └─ anything else (tickets …) → Status.extra_sections, kept verbatim
+                  ├─ tickets / ticket_state → Status.tickets
+                  └─ anything else → Status.extra_sections, kept verbatim
 
 Kept sections are ``(path, xml)`` pairs. Under ``nodes``, ``resources`` and ``constraints``
 the path records the element's position among its siblings, ``configuration/resources@3``,
@@ -60,10 +62,13 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Tag,
+    Template,
+    Ticket,
 )
 from harm.cib.safe_xml import parse_xml
 from harm.cib.scores import parse_score
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
 from harm.errors import CibFormatError
 
 __all__ = ["parse_cib_xml"]
@@ -225,6 +230,8 @@ class _Reader:
         constraints: list[Constraint] = []
         rsc_defaults: list[NvSet] = []
         op_defaults: list[NvSet] = []
+        templates: list[Template] = []
+        tags: list[Tag] = []
         extra: list[tuple[str, str]] = []
         for section in elem:
             tag = section.tag
@@ -238,6 +245,9 @@ class _Reader:
                         extra.append(_raw_section("configuration/nodes", index, child))
             elif tag == "resources":
                 for index, child in enumerate(section):
+                    if child.tag == "template":
+                        templates.append(self.template_definition(child))
+                        continue
                     resource = self.resource(child)
                     if resource is None:
                         extra.append(_raw_section("configuration/resources", index, child))
@@ -254,6 +264,10 @@ class _Reader:
                 rsc_defaults += self.nvsets(section, ("meta_attributes",))
             elif tag == "op_defaults":
                 op_defaults += self.nvsets(section, ("meta_attributes",))
+            elif tag == "tags":
+                tags += (Tag(self.need(t, "id"), tuple(self.need(r, "id") for r in t
+                                                       if r.tag == "obj_ref"))
+                         for t in section if t.tag == "tag")
             else:
                 extra.append(("configuration", _raw_xml(section)))  # order is free here
         return Configuration(
@@ -263,6 +277,8 @@ class _Reader:
             constraints=tuple(constraints),
             rsc_defaults=tuple(rsc_defaults),
             op_defaults=tuple(op_defaults),
+            templates=tuple(templates),
+            tags=tuple(tags),
             extra_sections=tuple(extra),
         )
 
@@ -439,6 +455,32 @@ class _Reader:
             template=template_id,
         )
 
+    def template_definition(self, elem: ET.Element) -> Template:
+        """A ``<template>``: a primitive's agent, attribute sets and operations."""
+        cls = self.need(elem, "class")
+        params: list[NvSet] = []
+        meta: list[NvSet] = []
+        utilization: list[NvSet] = []
+        ops: tuple[Op, ...] = ()
+        for child in elem:
+            if child.tag == "instance_attributes":
+                params.append(self.nvset(child))
+            elif child.tag == "meta_attributes":
+                meta.append(self.nvset(child))
+            elif child.tag == "utilization":
+                utilization.append(self.nvset(child))
+            elif child.tag == "operations":
+                ops = self.operations(child)
+        return Template(
+            id=self.need(elem, "id"),
+            agent=AgentRef(cls=cls, provider=elem.get("provider"), type=self.need(elem, "type")),
+            params=tuple(params),
+            meta=tuple(meta),
+            ops=ops,
+            utilization=tuple(utilization),
+            description=elem.get("description"),
+        )
+
     def template(self, elem: ET.Element, template_id: str) -> ET.Element:
         for section in self.root.iterfind("configuration/resources"):
             for candidate in section:
@@ -503,6 +545,8 @@ class _Reader:
             return self.colocation(elem)
         if tag == "rsc_order":
             return self.order(elem)
+        if tag == "rsc_ticket":
+            return self.ticket(elem)
         return None
 
     def resource_sets(self, elem: ET.Element) -> tuple[ResourceSet, ...]:
@@ -569,17 +613,41 @@ class _Reader:
             sets=self.resource_sets(elem),
         )
 
+    def ticket(self, elem: ET.Element) -> Ticket:
+        return Ticket(
+            id=self.need(elem, "id"),
+            ticket=self.need(elem, "ticket"),
+            rsc=elem.get("rsc"),
+            rsc_role=self.role(elem, "rsc-role"),
+            loss_policy=elem.get("loss-policy"),
+            sets=self.resource_sets(elem),
+        )
+
     # ------------------------------------------------------------------ status
 
     def status(self, elem: ET.Element) -> Status:
         nodes: list[NodeState] = []
+        tickets: list[TicketState] = []
         extra: list[tuple[str, str]] = []
         for child in elem:
             if child.tag == "node_state":
                 nodes.append(self.node_state(child))
+            elif child.tag == "tickets":
+                tickets += (self.ticket_state(t) for t in child if t.tag == "ticket_state")
             else:
                 extra.append(("status", _raw_xml(child)))
-        return Status(nodes=tuple(nodes), extra_sections=tuple(extra))
+        return Status(nodes=tuple(nodes), tickets=tuple(tickets), extra_sections=tuple(extra))
+
+    def ticket_state(self, elem: ET.Element) -> TicketState:
+        """A ticket's state; granted and standby read as Pacemaker's booleans."""
+        return TicketState(
+            id=self.need(elem, "id"),
+            granted=bool(self.boolean(elem, "granted")),
+            standby=bool(self.boolean(elem, "standby")),
+            last_granted=self.integer(elem, "last-granted"),
+            extra=tuple((k, v) for k, v in elem.attrib.items()
+                        if k not in ("id", "granted", "standby", "last-granted")),
+        )
 
     def node_state(self, elem: ET.Element) -> NodeState:
         """A node's state; an absent in_ccm reads as None (Pacemaker fences a node it has

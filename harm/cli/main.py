@@ -22,6 +22,7 @@ COMMANDS = {
     "resource": "harm.cli.resource:resource_command",
     "node": "harm.cli.resource:node_command",
     "attribute": "harm.cli.attribute:command",
+    "ticket": "harm.cli.ticket:command",
     "status": "harm.cli.status:command",
     "pgsql": "harm.agents.pgsql.cli:command",
 }

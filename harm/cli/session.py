@@ -42,7 +42,7 @@ from harm.cib.xml_export import cib_to_xml
 from harm.cib.xml_import import parse_cib_xml
 from harm.daemon.client import DEFAULT_SOCKET, request
 from harm.errors import ControlError
-from harm.operations import attributes
+from harm.operations import attributes, tickets
 from harm.operations.attributes import Lifetime
 
 R = TypeVar("R")
@@ -104,7 +104,18 @@ class FailOp:
                 "interval_ms": self.interval_ms, "rc": self.rc}
 
 
-ClusterOp = AttributeOp | CleanupOp | FailOp
+@dataclass(frozen=True)
+class TicketOp:
+    """Grant, revoke, put on standby or activate a ticket (``crm_ticket``)."""
+
+    ticket: str
+    change: str  # grant | revoke | standby | activate
+
+    def fields(self) -> dict[str, Any]:
+        return {"op": "ticket", "ticket": self.ticket, "change": self.change}
+
+
+ClusterOp = AttributeOp | CleanupOp | FailOp | TicketOp
 
 
 def apply_op(cib: Cib, op: ClusterOp, now: int) -> Cib:
@@ -112,6 +123,8 @@ def apply_op(cib: Cib, op: ClusterOp, now: int) -> Cib:
     session checks before sending (they raise ConfigError for an unknown node/resource)."""
     if isinstance(op, AttributeOp):
         return attributes.update(cib, op.node, op.name, op.value, op.lifetime)
+    if isinstance(op, TicketOp):
+        return tickets.change(cib, op.ticket, op.change, now)
     from harm.operations import resources  # loads the engine: only when it is needed
 
     if isinstance(op, CleanupOp):

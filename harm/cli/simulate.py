@@ -57,6 +57,14 @@ def _read_input(xml_file: Path | None, cib_file: Path | None) -> Cib:
               help="Record an operation result before scheduling.")
 @click.option("-F", "--op-fail", multiple=True, metavar="RSC_TASK_INTERVAL@NODE=RC",
               help="Make an action of the simulated transition fail.")
+@click.option("-g", "--ticket-grant", multiple=True, metavar="TICKET",
+              help="Grant a ticket first.")
+@click.option("-r", "--ticket-revoke", multiple=True, metavar="TICKET",
+              help="Revoke a ticket first.")
+@click.option("-b", "--ticket-standby", multiple=True, metavar="TICKET",
+              help="Put a ticket on standby first.")
+@click.option("-e", "--ticket-activate", multiple=True, metavar="TICKET",
+              help="Take a ticket out of standby first.")
 @click.option("-q", "--quorum", metavar="BOOL", help="Set whether the cluster has quorum.")
 @click.option("-t", "--set-datetime", metavar="DATETIME", help="Schedule at this time.")
 @click.option("-O", "--save-output", type=click.Path(path_type=Path),
@@ -69,7 +77,10 @@ def _read_input(xml_file: Path | None, cib_file: Path | None) -> Cib:
 def command(xml_file: Path | None, cib_file: Path | None, run_: bool, simulate_: bool,
             show_scores: bool, show_attrs: bool, show_failcounts: bool,
             node_up: tuple[str, ...], node_down: tuple[str, ...], node_fail: tuple[str, ...],
-            op_inject: tuple[str, ...], op_fail: tuple[str, ...], quorum: str | None,
+            op_inject: tuple[str, ...], op_fail: tuple[str, ...],
+            ticket_grant: tuple[str, ...], ticket_revoke: tuple[str, ...],
+            ticket_standby: tuple[str, ...], ticket_activate: tuple[str, ...],
+            quorum: str | None,
             set_datetime: str | None, save_output: Path | None, node_attr: tuple[str, ...],
             explain: bool, no_pending: bool, quiet: bool) -> None:
     """Show what the policy engine would do with a CIB (crm_simulate's options)."""
@@ -86,6 +97,8 @@ def command(xml_file: Path | None, cib_file: Path | None, run_: bool, simulate_:
         show_pending=not no_pending, explain=explain, node_up=node_up,
         node_down=node_down, node_fail=node_fail, op_inject=op_inject, op_fail=op_fail,
         quorum=quorum, set_datetime=set_datetime, node_attrs=attrs, quiet=quiet,
+        ticket_grant=ticket_grant, ticket_revoke=ticket_revoke,
+        ticket_standby=ticket_standby, ticket_activate=ticket_activate,
     )
     result = simulate(cib, options, int(time.time()))
     click.echo(result.text, nl=False)

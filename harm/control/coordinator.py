@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from harm import __version__
 from harm.cib.cib import Cib
-from harm.cib.config import Group, Node, NvSet, Primitive, is_true, iter_resources, merged
+from harm.cib.config import Group, Node, NvSet, Primitive, is_true
 from harm.cib.durations import parse_ms
 from harm.cib.status import ExecStatus, NodeState, ResourceHistory, Status
 from harm.cib.xml_export import cib_to_xml
@@ -52,6 +52,7 @@ from harm.executor.request import OpRequest
 from harm.graph.order import synapse_order
 from harm.graph.runner import Graph, GraphStatus
 from harm.operations import attributes as cib_attributes
+from harm.operations import tickets as cib_tickets
 from harm.operations.attributes import Lifetime
 
 if TYPE_CHECKING:
@@ -327,6 +328,12 @@ class Coordinator:
             if not isinstance(delay, int):
                 raise ControlError("delay_ms must be an integer")
             self.update_attribute(node, name, value, lifetime, delay)
+        elif op == "ticket":
+            ticket, what = _field(message, "ticket"), _field(message, "change")
+            before = self.ctl.cib
+            self.ctl.cib = cib_tickets.change(before, ticket, what, self.io.wall())
+            if self.ctl.cib is not before:
+                self._changed(f"ticket {ticket}: {what}")
         elif op == "cleanup":
             rsc, where = message.get("rsc"), message.get("node")
             self.cleanup(rsc if isinstance(rsc, str) else None,
@@ -452,7 +459,7 @@ class Coordinator:
         extra["crm_feature_set"] = FEATURE_SET
         built = replace(cib, have_quorum=bool(view.quorate) if view else False,
                         dc_uuid=self.node_id(self.ctl.node), extra=tuple(extra.items()))
-        return built.with_status(Status(nodes=tuple(nodes),
+        return built.with_status(Status(nodes=tuple(nodes), tickets=cib.status.tickets,
                                         extra_sections=cib.status.extra_sections))
 
     def node_id(self, uname: str) -> str:
@@ -540,7 +547,7 @@ class Coordinator:
             log.info("scheduler succeeded again after: %s", self.engine_error)
         self.engine_error, self.engine_backoff_ms, self.engine_retry_at = None, 0, 0
         self.dirty = False  # only now: a CIB the engine could not schedule stays dirty
-        self.next_recheck = self.io.now_ms() + self._recheck_ms(cib)
+        self.next_recheck = self.io.now_ms() + self._recheck_ms(cib, transition, now)
         if not order:
             log.debug("nothing to do")
             return
@@ -580,23 +587,16 @@ class Coordinator:
             self.last_input = key
             self.io.save_input(cib)
 
-    def _recheck_ms(self, cib: Cib) -> int:
-        config = cib.configuration
+    def _recheck_ms(self, cib: Cib, transition: Transition, now: int) -> int:
+        """Until the next scheduling run without an event: ``cluster-recheck-interval``,
+        or sooner when the engine says the state changes by itself (``recheck_by``)."""
         recheck = DEFAULT_RECHECK_MS
-        text = config.property("cluster-recheck-interval")
+        text = cib.configuration.property("cluster-recheck-interval")
         if text:
             with contextlib.suppress(ValueError):
                 recheck = parse_ms(text) or DEFAULT_RECHECK_MS
-        timeouts = [merged(config.rsc_defaults).get("failure-timeout")]
-        timeouts += [r.meta_value("failure-timeout") for r in iter_resources(config.resources)]
-        for value in timeouts:
-            if value:
-                try:
-                    ms = parse_ms(value)
-                except ValueError:
-                    continue
-                if ms > 0:
-                    recheck = min(recheck, max(1000, ms // 2))
+        if transition.recheck_by is not None:
+            recheck = min(recheck, max(1000, (transition.recheck_by - now) * 1000))
         return recheck
 
     def dispatch(self, action: Action, request: OpRequest) -> None:

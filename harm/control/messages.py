@@ -8,7 +8,7 @@ wrong type, an integer out of range, or text that is not text.
 
     message := Hello | Resync | CibUpdate | RunOp | CancelOp | ForgetRsc | FailOp | State
              | Request | Reply                        (by kind, see harm.control.controller)
-    request := Commit | SetAttribute | Cleanup | InjectFailure   (by "op")
+    request := Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket   (by "op")
 
 :data:`DC_KINDS` are the kinds only the DC may send: the controller obeys them only from
 the node it takes for DC, and counts the others as ignored.
@@ -24,6 +24,7 @@ from typing import Any
 from harm.control.codec import request_from_json, request_to_json
 from harm.errors import ControlError
 from harm.executor.request import OpRequest
+from harm.operations.tickets import CHANGES
 
 MAX_NAME = 255
 MAX_INTERVAL_MS = 2**31 - 1  # Pacemaker's intervals are milliseconds in a guint
@@ -70,7 +71,14 @@ class InjectFailure:
     rc: int = 1
 
 
-OperatorRequest = Commit | SetAttribute | Cleanup | InjectFailure
+@dataclass(frozen=True)
+class ChangeTicket:
+    """Grant, revoke, put on standby or activate a ticket (``crm_ticket``)."""
+
+    ticket: str
+    change: str  # one of harm.operations.tickets.CHANGES
+
+OperatorRequest = Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket
 
 
 def request_payload(request: OperatorRequest) -> dict[str, Any]:
@@ -86,6 +94,8 @@ def request_payload(request: OperatorRequest) -> dict[str, Any]:
         case InjectFailure(node, rsc, action, interval_ms, rc):
             return {"op": "fail", "node": node, "rsc": rsc, "action": action,
                     "interval_ms": interval_ms, "rc": rc}
+        case ChangeTicket(ticket, change):
+            return {"op": "ticket", "ticket": ticket, "change": change}
 
 
 def decode_request(data: Mapping[str, Any]) -> OperatorRequest:
@@ -114,7 +124,13 @@ def decode_request(data: Mapping[str, Any]) -> OperatorRequest:
             0 if data.get("interval_ms") is None else
             integer(data, "interval_ms", 0, MAX_INTERVAL_MS),
             1 if data.get("rc") is None else integer(data, "rc", 0, 255))
-    raise ControlError(f"unknown request {op!r} (commit, attribute, cleanup or fail)")
+    if op == "ticket":
+        change = name(data, "change")
+        if change not in CHANGES:
+            raise ControlError(f"a ticket can be {', '.join(CHANGES)}, not {change!r}")
+        return ChangeTicket(name(data, "ticket"), change)
+    raise ControlError(
+        f"unknown request {op!r} (commit, attribute, cleanup, fail or ticket)")
 
 
 # ---------------------------------------------------------------------- cluster messages

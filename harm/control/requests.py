@@ -44,7 +44,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from harm.cib.cib import Cib
-from harm.cib.config import Clone, Group, Location, NvSet, Op, Primitive, Role
+from harm.cib.config import Clone, Group, Location, NvSet, Op, Primitive, Role, merge_sets
 from harm.engine.rules import RuleInput, rule_matches
 from harm.engine.state import ClusterState, ResourceState, Variant, node_name_key
 from harm.engine.transition import Action, ActionKind, Transition
@@ -195,21 +195,10 @@ def node_params(state: ClusterState, rsc: ResourceState, node: str | None) -> di
 
 
 def evaluate_sets(sets: tuple[NvSet, ...], given: RuleInput) -> dict[str, str]:
-    """Name/value sets merged as Pacemaker 2.1.5 unpacks them (``unpack_nvpair_blocks``):
-    sets in descending score order, sets of equal score from the last written to the
-    first; a set whose rule does not hold is skipped; the first value of a name wins, and
-    a value of ``#default`` drops what an earlier set gave that name."""
-    ordered = sorted(reversed(sets), key=lambda s: -(s.score or 0))
-    result: dict[str, str] = {}
-    for nvset in ordered:
-        if nvset.rule is not None and not rule_matches(nvset.rule, given):
-            continue
-        for key, value in nvset.pairs:
-            if value.lower() == "#default":
-                result.pop(key, None)
-            else:
-                result.setdefault(key, value)
-    return result
+    """Name/value sets merged by :func:`~harm.cib.config.merge_sets`, a set whose rule
+    does not hold for ``given`` skipped."""
+    return merge_sets(sets, lambda nvset: nvset.rule is None
+                      or rule_matches(nvset.rule, given))
 
 
 def op_defaults(state: ClusterState, rsc: ResourceState, task: str,

@@ -15,13 +15,19 @@ from dataclasses import dataclass, field, replace
 
 from harm.cib.config import (
     Clone,
+    Colocation,
     Configuration,
     Constraint,
     Group,
+    Location,
     Node,
     NvSet,
+    Order,
     Primitive,
     Resource,
+    Tag,
+    Template,
+    Ticket,
 )
 from harm.crmsh.ast import CloneDef, GroupDef, Located, PropertyDef
 from harm.errors import ConfigReferenceError, SourcePosition
@@ -40,6 +46,8 @@ class Flat:
         default_factory=lambda: {"crm_config": [], "rsc_defaults": [], "op_defaults": []}
     )
     extra_sections: tuple[tuple[str, str], ...] = ()
+    templates: dict[str, Template] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
 
     def copy(self) -> Flat:
         return Flat(
@@ -48,6 +56,8 @@ class Flat:
             dict(self.nodes),
             {k: list(v) for k, v in self.sets.items()},
             self.extra_sections,
+            dict(self.templates),
+            dict(self.tags),
         )
 
 
@@ -64,6 +74,8 @@ def flatten(config: Configuration) -> Flat:
     flat.sets["rsc_defaults"] = list(config.rsc_defaults)
     flat.sets["op_defaults"] = list(config.op_defaults)
     flat.extra_sections = config.extra_sections
+    flat.templates = {t.id: t for t in config.templates}
+    flat.tags = {t.id: t for t in config.tags}
     return flat
 
 
@@ -92,10 +104,35 @@ def _flatten_resource(resource: Resource, flat: Flat) -> None:
         )
 
 
+# crm shell creates new objects kind by kind, in this order (its ``processing_sort``):
+# templates, primitives, groups, ms, clones, tags, then the constraints (location,
+# colocation and order together, tickets after them); within a kind, in written order.
+_CREATION_RANK: tuple[tuple[type, int], ...] = (
+    (Template, 0), (Primitive, 1), (GroupDef, 2), (Tag, 5),
+    (Location, 6), (Colocation, 6), (Order, 6), (Ticket, 7),
+)
+
+
+def creation_rank(definition: object) -> int:
+    """Where crm shell puts a new object of this kind among the others."""
+    if isinstance(definition, CloneDef):
+        return 3 if definition.legacy_ms else 4
+    for kind, rank in _CREATION_RANK:
+        if isinstance(definition, kind):
+            return rank
+    return 8
+
+
 def apply(base: Flat, items: list[Located]) -> Flat:
-    """``base`` with ``items`` applied: same id replaces in place, new ids are appended."""
+    """``base`` with ``items`` applied: same id replaces in place, new ids are appended in
+    crm shell's order (:func:`creation_rank`, then as written), so that the same text
+    gives Pacemaker the same element order, which decides placement among equal scores."""
     flat = base.copy()
-    for item in items:
+    existing = {*flat.resources, *flat.constraints, *flat.templates, *flat.tags}
+    fresh = [item for item in items if getattr(item.definition, "id", None) not in existing]
+    ordered = [item for item in items if item not in fresh]
+    ordered += sorted(fresh, key=lambda item: creation_rank(item.definition))
+    for item in ordered:
         definition = item.definition
         if isinstance(definition, Primitive | GroupDef | CloneDef):
             flat.resources[definition.id] = definition
@@ -106,6 +143,10 @@ def apply(base: Flat, items: list[Located]) -> Flat:
             flat.sets[definition.section] = _merge_pairs(
                 flat.sets[definition.section], definition.set_id, definition.pairs
             )
+        elif isinstance(definition, Template):
+            flat.templates[definition.id] = definition
+        elif isinstance(definition, Tag):
+            flat.tags[definition.id] = definition
         else:
             flat.constraints[definition.id] = definition
     return flat
@@ -169,6 +210,8 @@ def build(flat: Flat) -> Configuration:
         constraints=tuple(flat.constraints.values()),
         rsc_defaults=tuple(flat.sets["rsc_defaults"]),
         op_defaults=tuple(flat.sets["op_defaults"]),
+        templates=tuple(flat.templates.values()),
+        tags=tuple(flat.tags.values()),
         extra_sections=flat.extra_sections,
     )
 
@@ -179,7 +222,7 @@ def _build_resource(rid: str, flat: Flat) -> Resource:
         raise ConfigReferenceError(SourcePosition("<configuration>", 0, 0),
                                    f"unknown resource {rid!r}")
     if isinstance(definition, Primitive):
-        return definition
+        return _with_template_agent(definition, flat)
     if isinstance(definition, GroupDef):
         children: list[Primitive] = []
         for member in definition.members:
@@ -187,7 +230,7 @@ def _build_resource(rid: str, flat: Flat) -> Resource:
             if not isinstance(child, Primitive):
                 raise ConfigReferenceError(SourcePosition("<configuration>", 0, 0),
                                            f"group {rid!r} member {member!r} is not a primitive")
-            children.append(child)
+            children.append(_with_template_agent(child, flat))
         return Group(definition.id, tuple(children), definition.meta, definition.params,
                      definition.description)
     child_resource = _build_resource(definition.child, flat)
@@ -196,6 +239,14 @@ def _build_resource(rid: str, flat: Flat) -> Resource:
                                    f"clone {rid!r} cannot contain clone {definition.child!r}")
     return Clone(definition.id, child_resource, definition.meta, definition.params,
                  definition.legacy_ms, definition.description)
+
+
+def _with_template_agent(primitive: Primitive, flat: Flat) -> Primitive:
+    """A primitive built from a template runs the template's agent."""
+    template = flat.templates.get(primitive.template or "")
+    if template is None or primitive.agent == template.agent:
+        return primitive
+    return replace(primitive, agent=template.agent)
 
 
 def delete(flat: Flat, object_id: str) -> tuple[Flat, list[str]]:
@@ -214,6 +265,12 @@ def delete(flat: Flat, object_id: str) -> tuple[Flat, list[str]]:
         return result, removed
     if object_id in result.nodes:
         del result.nodes[object_id]
+        return result, removed
+    if object_id in result.tags:
+        del result.tags[object_id]
+        return result, removed
+    if object_id in result.templates:
+        del result.templates[object_id]
         return result, removed
     if object_id not in result.resources:
         raise KeyError(object_id)

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harm.cib.config import Colocation, Location, Node, NvSet, Order, Primitive
+from harm.cib.config import (
+    Colocation,
+    Location,
+    Node,
+    NvSet,
+    Order,
+    Primitive,
+    Tag,
+    Template,
+    Ticket,
+)
 from harm.errors import SourcePosition
 
 
@@ -55,7 +65,8 @@ class PropertyDef:
     pairs: tuple[tuple[str, str], ...]
 
 
-Definition = Primitive | GroupDef | CloneDef | Location | Colocation | Order | Node | PropertyDef
+Definition = (Primitive | GroupDef | CloneDef | Location | Colocation | Order | Ticket
+              | Node | PropertyDef | Template | Tag)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from harm.cib.config import (
     Primitive,
     Role,
     Rule,
+    Tag,
+    Template,
 )
 from harm.cib.durations import is_duration
 from harm.cib.scores import is_score
@@ -202,7 +204,7 @@ class _Checker:
         for item in self.items:
             self.check_references(item)
             definition = item.definition
-            if isinstance(definition, Primitive):
+            if isinstance(definition, Primitive | Template):
                 self.check_primitive(item, definition)
             elif isinstance(definition, GroupDef | CloneDef):
                 self.check_meta(item, definition.meta)
@@ -297,6 +299,15 @@ class _Checker:
     def check_references(self, item: Located) -> None:
         parents = containers(self.flat)
         for ref in item.references:
+            if ref.context == "template":
+                if ref.name not in self.flat.templates:
+                    close = suggest(ref.name, list(self.flat.templates))
+                    hint = f" (did you mean '{close}'?)" if close else ""
+                    self.error(ref.position, f"unknown template '{ref.name}'{hint}")
+                continue
+            if ref.context == "constraint" and (ref.name in self.flat.tags
+                                                or ref.name in self.flat.templates):
+                continue  # a tag or template stands for its resources
             target = self.flat.resources.get(ref.name)
             if target is None:
                 if ref.name in self.suspect:
@@ -350,9 +361,11 @@ class _Checker:
                     self.error(self.value_position(item, name),
                                f"{name} must be {_describe(validator)}, not '{value}'")
 
-    def check_primitive(self, item: Located, primitive: Primitive) -> None:
+    def check_primitive(self, item: Located, primitive: Primitive | Template) -> None:
         self.check_meta(item, primitive.meta)
-        if self.catalog is not None and not self.catalog.exists(primitive.agent):
+        if isinstance(primitive, Primitive) and primitive.template is not None:
+            pass  # the template's agent, checked with the template
+        elif self.catalog is not None and not self.catalog.exists(primitive.agent):
             close = suggest(str(primitive.agent), self.catalog.candidates(primitive.agent))
             hint = f" (did you mean {close}?)" if close else ""
             self.error(item.value_positions.get("agent", item.id_position),
@@ -463,8 +476,10 @@ class _Checker:
 
 
 def _kind(definition: object) -> str:
-    if isinstance(definition, Primitive | GroupDef | CloneDef):
+    if isinstance(definition, Primitive | GroupDef | CloneDef | Template):
         return "resource"
+    if isinstance(definition, Tag):
+        return "tag"
     return "constraint"
 
 

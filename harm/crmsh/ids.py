@@ -47,11 +47,11 @@ def utilization_id(owner: str) -> str:
 
 
 def node_attributes_id(uname: str) -> str:
-    return f"nodes-{uname}"
+    return f"{uname}-instance_attributes"  # as crm shell names it
 
 
 def node_utilization_id(uname: str) -> str:
-    return f"nodes-{uname}-utilization"
+    return f"{uname}-utilization"
 
 
 def default_set_id(section: str) -> str:

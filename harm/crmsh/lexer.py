@@ -4,7 +4,8 @@ The rules, as crm shell users expect them:
 
 - A statement ends at a newline, unless the line ends with a backslash (trailing blanks after
   the backslash are tolerated: printed configurations often carry them). A continuation inside
-  a quoted value joins the two lines too.
+  a quoted value joins the two lines too, without the next line's indentation (as crm shell
+  joins them).
 - A line whose first non-blank character is ``#`` at the start of a statement is a comment.
   Elsewhere ``#`` is an ordinary character (``#uname`` is an attribute name).
 - Blanks separate tokens. Double or single quotes group characters, also in the middle of a
@@ -193,7 +194,11 @@ def _read_quoted(scanner: _Scanner, chars: list[str]) -> None:
             scanner.advance()
             return
         if scanner.at_continuation():
+            # as crm shell joins the lines: what is before the backslash stays, the next
+            # line's indentation goes
             scanner.skip_continuation()
+            while scanner.peek() and scanner.peek() in _BLANKS:
+                scanner.advance()
             continue
         if char == "\\" and scanner.peek(1) in (quote, "\\"):
             scanner.advance()

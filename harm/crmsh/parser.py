@@ -20,6 +20,7 @@ from harm.cib import dates
 from harm.cib.config import (
     AGENT_CLASSES,
     ATTR_OPERATIONS,
+    LOSS_POLICIES,
     ORDER_ACTIONS,
     ORDER_KINDS,
     VALUE_TYPES,
@@ -37,6 +38,9 @@ from harm.cib.config import (
     ResourceSet,
     Role,
     Rule,
+    Tag,
+    Template,
+    Ticket,
 )
 from harm.cib.scores import is_score, parse_score
 from harm.crmsh import ids
@@ -56,15 +60,15 @@ KEYWORDS = (
     "colocation",
     "collocation",
     "order",
+    "rsc_ticket",
+    "rsc_template",
+    "tag",
     "property",
     "rsc_defaults",
     "op_defaults",
 )
 UNSUPPORTED_KEYWORDS = (
-    "rsc_template",
-    "rsc_ticket",
     "fencing_topology",
-    "tag",
     "bundle",
     "acl_target",
     "role",
@@ -263,6 +267,9 @@ class _StatementParser:
             "colocation": self.parse_colocation,
             "collocation": self.parse_colocation,
             "order": self.parse_order,
+            "rsc_ticket": self.parse_ticket,
+            "rsc_template": self.parse_primitive,
+            "tag": self.parse_tag,
             "property": self.parse_property,
             "rsc_defaults": self.parse_property,
             "op_defaults": self.parse_property,
@@ -336,15 +343,25 @@ class _StatementParser:
     # ------------------------------------------------------------------ primitive
 
     def parse_primitive(self, keyword: Token) -> Located:
-        """primitive ID [CLASS:[PROVIDER:]]TYPE [description=TEXT]
+        """primitive ID {[CLASS:[PROVIDER:]]TYPE | @TEMPLATE} [description=TEXT]
              [[params] [$id=ID] NAME=VALUE…] [meta [$id=ID] NAME=VALUE…]
              [utilization [$id=ID] NAME=VALUE…]
              [op NAME [interval=DURATION] [role=ROLE] [ATTR=VALUE…]]…
+        rsc_template ID [CLASS:[PROVIDER:]]TYPE … (the same sections)
         """
-        id_token = self.identifier("a resource id")
+        id_token = self.identifier("a template id" if keyword.text == "rsc_template"
+                                   else "a resource id")
         rsc_id = id_token.text
         agent_token = self.next("a resource agent (CLASS:PROVIDER:TYPE)")
-        agent = self.parse_agent(agent_token)
+        template: str | None = None
+        if agent_token.text.startswith("@") and keyword.text == "primitive":
+            template = agent_token.text[1:]
+            if not ids.is_valid_id(template):
+                raise self.error(agent_token, "@TEMPLATE (a template id after '@')")
+            self.reference(agent_token, template, "template")
+            agent = template_placeholder(template)
+        else:
+            agent = self.parse_agent(agent_token)
         params: NvSet | None = None
         meta: NvSet | None = None
         utilization: NvSet | None = None
@@ -380,16 +397,24 @@ class _StatementParser:
                 raise self.error(
                     token, "'params', 'meta', 'utilization', 'op' or NAME=VALUE"
                 )
-        primitive = Primitive(
-            id=rsc_id,
-            agent=agent,
-            params=(params,) if params else (),
-            meta=(meta,) if meta else (),
-            ops=tuple(ops),
-            utilization=(utilization,) if utilization else (),
-            description=description,
-        )
-        located = self.located(primitive, keyword, id_token)
+        definition: Primitive | Template
+        if keyword.text == "rsc_template":
+            definition = Template(
+                id=rsc_id, agent=agent, params=(params,) if params else (),
+                meta=(meta,) if meta else (), ops=tuple(ops),
+                utilization=(utilization,) if utilization else (), description=description)
+        else:
+            definition = Primitive(
+                id=rsc_id,
+                agent=agent,
+                params=(params,) if params else (),
+                meta=(meta,) if meta else (),
+                ops=tuple(ops),
+                utilization=(utilization,) if utilization else (),
+                description=description,
+                template=template,
+            )
+        located = self.located(definition, keyword, id_token)
         self.value_positions["agent"] = self.pos(agent_token)
         return located
 
@@ -401,7 +426,7 @@ class _StatementParser:
     def parse_agent(self, token: Token) -> AgentRef:
         parts = token.text.split(":")
         if token.text.startswith("@"):
-            raise self.error(token, "a resource agent", "resource templates are not supported")
+            raise self.error(token, "a resource agent", "only a primitive can use a template")
         if len(parts) == 1:
             return AgentRef("ocf", "heartbeat", parts[0])
         if len(parts) == 2:
@@ -921,6 +946,66 @@ class _StatementParser:
             order = Order(cid, kind=kind, score=score, symmetrical=symmetrical, sets=sets)
         return self.located(order, keyword, id_token)
 
+    # ------------------------------------------------------------------ tickets
+
+    def parse_ticket(self, keyword: Token) -> Located:
+        """rsc_ticket ID TICKET: RSC[:ROLE] [RSC[:ROLE]…] [loss-policy=POLICY]
+        POLICY := stop | demote | fence | freeze
+        (one resource: rsc and rsc-role; several: one resource set per run of equal roles)
+        """
+        id_token = self.identifier("a constraint id")
+        ticket_token = self.next("TICKET: after the constraint id")
+        if not ticket_token.text.endswith(":") or not ids.is_valid_id(ticket_token.text[:-1]):
+            raise self.error(ticket_token, "TICKET: (a ticket id and a colon)")
+        ticket = ticket_token.text[:-1]
+        options: dict[str, str] = {}
+        groups = self.parse_resource_groups(("loss-policy",), options, actions=False)
+        if any(bracket for bracket, _, _ in groups):
+            raise self.error(self.tokens[-1], "resources without brackets")
+        operands = [item for group in groups for item in group[1]]
+        if not operands:
+            raise self.error_at_end("at least one resource")
+        policy = options.get("loss-policy")
+        if policy is not None and policy not in LOSS_POLICIES:
+            raise ConfigSyntaxError(self.value_positions["loss-policy"],
+                                    "a loss policy (" + ", ".join(LOSS_POLICIES) + ")",
+                                    _quote(policy))
+        cid = id_token.text
+        if len(operands) == 1:
+            (rsc, role), = operands
+            definition = Ticket(cid, ticket, rsc, role, policy)
+        else:
+            runs: list[tuple[Role | None, list[str]]] = []
+            for name, role in operands:
+                if runs and runs[-1][0] is role:
+                    runs[-1][1].append(name)
+                else:
+                    runs.append((role, [name]))
+            sets = tuple(ResourceSet(id=ids.set_id(cid, index), resources=tuple(names),
+                                     role=role)
+                         for index, (role, names) in enumerate(runs))
+            definition = Ticket(cid, ticket, loss_policy=policy, sets=sets)
+        return self.located(definition, keyword, id_token)
+
+    # ------------------------------------------------------------------ tags
+
+    def parse_tag(self, keyword: Token) -> Located:
+        """tag ID[:] RSC…  (a name for the resources, usable in constraints)"""
+        id_token = self.next("a tag id")
+        tag_id = id_token.text.removesuffix(":")
+        if not ids.is_valid_id(tag_id):
+            raise self.error(id_token, "a tag id")
+        refs: list[str] = []
+        while not self.at_end():
+            token = self.next("a resource")
+            if not ids.is_valid_id(token.text):
+                raise self.error(token, "a resource id")
+            self.reference(token, token.text, "tag")
+            refs.append(token.text)
+        if not refs:
+            raise self.error_at_end("at least one resource")
+        return self.located(Tag(tag_id, tuple(refs)), keyword, id_token)
+
     # ------------------------------------------------------------------ properties
 
     def parse_property(self, keyword: Token) -> Located:
@@ -933,6 +1018,11 @@ class _StatementParser:
         if not nvset.pairs:
             raise self.error_at_end("NAME=VALUE")
         return self.located(PropertyDef(section, nvset.id, nvset.pairs), keyword, keyword)
+
+
+def template_placeholder(template: str) -> AgentRef:
+    """The agent of ``primitive NAME @TEMPLATE`` until assembly takes the template's."""
+    return AgentRef("template", None, template)
 
 
 def _needs_promotable(role: Role | None) -> bool:

@@ -30,6 +30,8 @@ from harm.cib.config import (
     ResourceSet,
     Role,
     Rule,
+    Template,
+    Ticket,
 )
 from harm.cib.scores import format_crm_score
 from harm.crmsh import ids
@@ -75,11 +77,17 @@ def render_configuration(config: Configuration, only: set[str] | None = None) ->
     for node in config.nodes:
         if wanted(node.uname) or wanted(node.id):
             blocks.append(render_node(node))
+    for template in config.templates:
+        if wanted(template.id):
+            blocks.append(render_primitive(template))
     # Members before their container, containers in their top-level order: parsing this
     # back gives the same top-level order, which decides allocation order among equals.
     for resource in iter_members_first(config.resources):
         if wanted(resource.id):
             blocks.append(render_resource(resource))
+    for tag in config.tags:
+        if wanted(tag.id):
+            blocks.append(f"tag {tag.id} " + " ".join(tag.refs))
     for constraint in config.constraints:
         if wanted(constraint.id):
             blocks.append(render_constraint(constraint))
@@ -135,8 +143,14 @@ def render_node(node: Node) -> str:
     return _CONT.join(parts)
 
 
-def render_primitive(primitive: Primitive) -> str:
-    parts = [f"primitive {primitive.id} {primitive.agent}"]
+def render_primitive(primitive: Primitive | Template) -> str:
+    """A primitive (``@TEMPLATE`` when built from one) or an ``rsc_template``."""
+    if isinstance(primitive, Template):
+        parts = [f"rsc_template {primitive.id} {primitive.agent}"]
+    elif primitive.template is not None:
+        parts = [f"primitive {primitive.id} @{primitive.template}"]
+    else:
+        parts = [f"primitive {primitive.id} {primitive.agent}"]
     if primitive.description:
         parts.append(f"description={quote(primitive.description)}")
     for nvset in primitive.params:
@@ -198,6 +212,8 @@ def render_constraint(constraint: Constraint) -> str:
         return render_location(constraint)
     if isinstance(constraint, Colocation):
         return render_colocation(constraint)
+    if isinstance(constraint, Ticket):
+        return render_ticket(constraint)
     return render_order(constraint)
 
 
@@ -288,6 +304,19 @@ def render_order(order: Order) -> str:
     text = f"{head} {body}"
     if order.symmetrical is not None:
         text += f" symmetrical={'true' if order.symmetrical else 'false'}"
+    return text
+
+
+def render_ticket(ticket: Ticket) -> str:
+    head = f"rsc_ticket {ticket.id} {ticket.ticket}:"
+    if not ticket.sets:
+        role = _role(ticket.rsc_role) if ticket.rsc_role else None
+        body = _operand(ticket.rsc or "", role)
+    else:
+        body = _sets(ticket.sets, reverse_plain=False)
+    text = f"{head} {body}"
+    if ticket.loss_policy is not None:
+        text += f" loss-policy={ticket.loss_policy}"
     return text
 
 

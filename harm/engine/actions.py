@@ -13,44 +13,30 @@
 
 from __future__ import annotations
 
-from harm.cib.config import Role, is_true
+from harm.cib.config import Location, Role, is_true
+from harm.engine.migration import create_migration_actions
+from harm.engine.primitive import create_actions
 from harm.engine.state import Variant
 from harm.engine.transition import ActionKind
 from harm.engine.transition import OrderKind as K
-from harm.engine.work import Act, Rsc, Work
-
-# pseudo-action tasks and the member task they summarise
-SUMMARY_TASK = {
-    "start": "start", "running": "start", "stop": "stop", "stopped": "stop",
-    "promote": "promote", "promoted": "promote", "demote": "demote", "demoted": "demote",
-}
+from harm.engine.work import SUMMARY_TASK, Rsc, Work, member_actions_of
 
 
 def create_resource_actions(work: Work, rsc: Rsc) -> None:
-    from harm.engine.clone import create_clone_actions
-    from harm.engine.group import create_group_actions
-    from harm.engine.primitive import create_actions
+    """Every action of ``rsc`` (and its members), by its variant."""
+    work.methods(rsc).create_actions(work, rsc)
 
-    if rsc.variant is Variant.GROUP:
-        create_group_actions(work, rsc)
-    elif rsc.variant is Variant.CLONE:
-        create_clone_actions(work, rsc)
-    else:
-        create_actions(work, rsc)
-        create_recurring(work, rsc)
+
+def create_primitive_actions(work: Work, rsc: Rsc) -> None:
+    """Role changes, recurring monitors and migration of one primitive."""
+    create_actions(work, rsc)
+    create_recurring(work, rsc)
+    create_migration_actions(work, rsc)
 
 
 def internal_orderings(work: Work, rsc: Rsc) -> None:
-    from harm.engine.clone import clone_internal_orderings
-    from harm.engine.group import group_internal_orderings
-    from harm.engine.primitive import internal_orderings as primitive_orderings
-
-    if rsc.variant is Variant.GROUP:
-        group_internal_orderings(work, rsc)
-    elif rsc.variant is Variant.CLONE:
-        clone_internal_orderings(work, rsc)
-    else:
-        primitive_orderings(work, rsc)
+    """The orderings inside ``rsc`` (and its members), by its variant."""
+    work.methods(rsc).internal_orderings(work, rsc)
 
 
 def order_rsc(work: Work, first: Rsc, first_task: str, then: Rsc, then_task: str,
@@ -152,8 +138,6 @@ def _never_discover(work: Work) -> set[tuple[str, str]]:
     """(resource, node) pairs with ``resource-discovery=never`` (computed once per run)."""
     cached: set[tuple[str, str]] | None = work.cache.get("never_discover")
     if cached is None:
-        from harm.cib.config import Location
-
         cached = {
             (c.rsc, c.node)
             for c in work.state.configuration.constraints
@@ -243,7 +227,7 @@ def summarize_pseudo(work: Work) -> bool:
         task = SUMMARY_TASK.get(act.task)
         if task is None:
             continue
-        members = [a for child in act.rsc.children for a in _member_actions(child, task)]
+        members = [a for child in act.rsc.children for a in member_actions_of(child, task)]
         if not members:
             # a clone none of whose instances will do it cannot do it either
             if act.rsc.variant is Variant.CLONE and act.runnable:
@@ -270,16 +254,3 @@ def summarize_pseudo(work: Work) -> bool:
     return changed
 
 
-def member_actions(act: Act) -> list[Act] | None:
-    """The member actions a collective pseudo-action stands for (None: it stands alone)."""
-    task = SUMMARY_TASK.get(act.task)
-    if task is None or act.rsc is None:
-        return None
-    return [a for child in act.rsc.children for a in _member_actions(child, task)]
-
-
-def _member_actions(rsc: Rsc, task: str) -> list[Act]:
-    if rsc.children:
-        own = rsc.find_actions(task)
-        return own if own else [a for c in rsc.children for a in _member_actions(c, task)]
-    return rsc.find_actions(task)

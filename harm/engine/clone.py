@@ -18,9 +18,13 @@ instances' actions.
 from __future__ import annotations
 
 from harm.cib.scores import INFINITY, add
+from harm.engine.actions import create_resource_actions, internal_orderings, order_rsc
 from harm.engine.colocation import add_colocated_scores
+from harm.engine.instances import instance_key
+from harm.engine.nodes import sort_nodes
 from harm.engine.notify import create_pseudo_ops, notifies
-from harm.engine.primitive import sort_nodes
+from harm.engine.placement import assign, unassign
+from harm.engine.promotable import add_promotion_scores, set_instance_roles
 from harm.engine.transition import OrderKind as K
 from harm.engine.work import Rsc, Work
 
@@ -37,9 +41,6 @@ def is_promotable(rsc: Rsc) -> bool:
 
 
 def assign_clone(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
-    from harm.engine.placement import assign
-    from harm.engine.promotable import add_promotion_scores, set_instance_roles
-
     if not rsc.provisional or rsc.assigning:
         return None
     if is_promotable(rsc):
@@ -64,26 +65,6 @@ def assign_clone(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     rsc.provisional = False
     rsc.assigning = False
     return None
-
-
-def instance_key(work: Work, rsc: Rsc) -> tuple[int, ...]:
-    """Pacemaker's ``pcmk__cmp_instance`` as a sort key (smaller sorts first)."""
-    current = rsc.current_node
-    allowed = current is None or rsc.allowed.get(current, -1) >= 0
-    active = current is not None
-    clone = rsc.clone_parent()
-    top_ok = clone is not None and current is not None and current in clone.allowed
-    failed = rsc.failed or any(p.failed for p in rsc.primitives())
-    return (
-        len(rsc.running_on) if active else 1,
-        0 if allowed else 1,
-        -rsc.priority,
-        0 if active else 1,
-        0 if (active and current is not None and work.available(current)) else 1,
-        0 if top_ok else 1,
-        1 if failed else 0,
-        rsc.state.instance or 0,
-    )
 
 
 def _distribute(work: Work, clone: Rsc, instances: list[Rsc], nodes: list[str],
@@ -121,15 +102,11 @@ def _distribute(work: Work, clone: Rsc, instances: list[Rsc], nodes: list[str],
 
 
 def _stop_instance(work: Work, child: Rsc) -> None:
-    from harm.engine.placement import assign
-
     assign(work, child, None)
 
 
 def _allocate_instance(work: Work, clone: Rsc, child: Rsc, prefer: str | None,
                        *, all_coloc: bool, limit: int, counts: dict[str, int]) -> bool:
-    from harm.engine.placement import assign, unassign
-
     if not child.provisional:
         return child.assigned is not None
     if child.assigning:
@@ -176,8 +153,6 @@ def _limit_nodes(work: Work, clone: Rsc, member: Rsc, limit: int,
 
 
 def create_clone_actions(work: Work, rsc: Rsc) -> None:
-    from harm.engine.actions import create_resource_actions
-
     for child in rsc.children:
         create_resource_actions(work, child)
     for task in ("start", "running", "stop", "stopped"):
@@ -190,8 +165,6 @@ def create_clone_actions(work: Work, rsc: Rsc) -> None:
 
 
 def clone_internal_orderings(work: Work, rsc: Rsc) -> None:
-    from harm.engine.actions import internal_orderings, order_rsc
-
     order_rsc(work, rsc, "stopped", rsc, "start", kind=K.OPTIONAL)
     order_rsc(work, rsc, "start", rsc, "running", kind=K.RUNNABLE_LEFT)
     order_rsc(work, rsc, "stop", rsc, "stopped", kind=K.RUNNABLE_LEFT)

@@ -25,6 +25,7 @@ from itertools import pairwise
 
 from harm.cib.config import Colocation, ResourceSet, Role, is_true
 from harm.cib.scores import INFINITY, add
+from harm.engine.state import Variant
 from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
 
 UNUSABLE = -INFINITY - 1  # Pacemaker's INFINITY_HACK marker for "filtered" nodes
@@ -145,6 +146,32 @@ def _insert_sorted(lst: list[Coloc], coloc: Coloc, key: Callable[[Coloc], Rsc]) 
 # ----------------------------------------------------------------------------- applying
 
 
+def this_with_for(rsc: Rsc) -> list[Coloc]:
+    """Colocations where ``rsc`` (or what it stands for) is the dependent."""
+    found = list(rsc.this_with)
+    parent = rsc.parent
+    if parent is not None and parent.variant is Variant.GROUP and parent.children \
+            and parent.children[0] is rsc:
+        found.extend(this_with_for(parent))
+    if parent is not None and parent.variant is Variant.CLONE:
+        found.extend(c for c in parent.this_with
+                     if parent.all_coloc or c.score < 0 or c.score >= INFINITY)
+    return found
+
+
+def with_this_for(rsc: Rsc) -> list[Coloc]:
+    """Colocations where ``rsc`` (or what it stands for) is the primary."""
+    found = list(rsc.with_this)
+    parent = rsc.parent
+    if parent is not None and parent.variant is Variant.GROUP and parent.children \
+            and parent.children[-1] is rsc:
+        found.extend(with_this_for(parent))
+    if parent is not None and parent.variant is Variant.CLONE:
+        found.extend(c for c in parent.with_this
+                     if c.influence and (parent.all_coloc or c.score < 0))
+    return found
+
+
 def affects_location(dependent: Rsc, primary: Rsc, coloc: Coloc, preview: bool) -> bool:
     """Whether the colocation changes where the dependent may go (roles permitting)."""
     if not preview and primary.provisional:
@@ -220,6 +247,7 @@ def add_colocated_scores(
     *,
     only_positive: bool = False,
     select_active: bool = True,
+    this_with: bool = False,
 ) -> dict[str, int]:
     """Pacemaker's ``pcmk__add_colocated_node_scores``: ``weights`` plus ``rsc``'s node
     preferences scaled by ``factor``, and, transitively, those of resources colocated
@@ -233,7 +261,8 @@ def add_colocated_scores(
         if rsc.variant.value == "group" and rsc.children:
             work_scores = add_colocated_scores(work, rsc.children[0], weights, attr, factor,
                                                only_positive=only_positive,
-                                               select_active=select_active)
+                                               select_active=select_active,
+                                               this_with=this_with)
             if work_scores is weights:
                 return weights
             result = work_scores
@@ -242,18 +271,17 @@ def add_colocated_scores(
                                    only_positive=only_positive)
         if any_available(work, result):
             multiplier = -1.0 if factor < 0 else 1.0
-            from harm.engine.placement import with_this_for
-
             holder = rsc.children[-1] if (rsc.variant.value == "group" and rsc.children) \
                 else rsc
-            sources = with_this_for(holder)
+            # "this with" (resource sorting): the primaries of rsc's own colocations
+            sources = rsc.this_with if this_with else with_this_for(holder)
             for coloc in sources:
-                if not coloc.influence:
+                if not this_with and not coloc.influence:
                     continue
                 result = add_colocated_scores(
-                    work, coloc.dependent, result, coloc.node_attribute,
-                    multiplier * coloc.score / INFINITY,
-                    only_positive=only_positive, select_active=True,
+                    work, coloc.primary if this_with else coloc.dependent, result,
+                    coloc.node_attribute, multiplier * coloc.score / INFINITY,
+                    only_positive=only_positive, select_active=True, this_with=this_with,
                 )
         elif select_active:
             return weights
@@ -297,7 +325,6 @@ def block_dependents(work: Work) -> bool:
     """A primary that cannot start (or be promoted) anywhere blocks the same action of
     its mandatory dependents, "due to colocation with" it (Pacemaker's
     ``pcmk__block_colocation_dependents``). True when something changed."""
-    from harm.engine.state import Variant
 
     changed = False
     for act in list(work.actions):

@@ -10,7 +10,9 @@ members' starts and stops (Pacemaker's ``pcmk__group_internal_constraints``).
 from __future__ import annotations
 
 from harm.cib.config import Group, is_true
+from harm.engine.actions import create_resource_actions, internal_orderings, order_rsc
 from harm.engine.colocation import new_colocation
+from harm.engine.placement import assign
 from harm.engine.state import Variant
 from harm.engine.transition import OrderKind as K
 from harm.engine.work import Rsc, Work
@@ -47,8 +49,6 @@ def add_internal_colocations(work: Work) -> None:
 
 
 def assign_group(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
-    from harm.engine.placement import assign
-
     if not rsc.provisional:
         return rsc.assigned
     if rsc.assigning:
@@ -73,8 +73,6 @@ def assign_group(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
 
 
 def create_group_actions(work: Work, rsc: Rsc) -> None:
-    from harm.engine.actions import create_resource_actions
-
     for member in rsc.children:
         create_resource_actions(work, member)
     for task in ("start", "running", "stop", "stopped"):
@@ -90,8 +88,6 @@ def _promotable(rsc: Rsc) -> bool:
 
 
 def group_internal_orderings(work: Work, rsc: Rsc) -> None:
-    from harm.engine.actions import internal_orderings, order_rsc
-
     order_rsc(work, rsc, "stop", rsc, "stopped", kind=K.RUNNABLE_LEFT)
     order_rsc(work, rsc, "stopped", rsc, "start", kind=K.OPTIONAL)
     order_rsc(work, rsc, "start", rsc, "running", kind=K.RUNNABLE_LEFT)

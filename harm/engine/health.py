@@ -17,9 +17,8 @@ a negative one spares resources with ``allow-unhealthy-nodes=true``.
 from __future__ import annotations
 
 from harm.cib.config import is_true
-from harm.cib.scores import INFINITY, add
+from harm.cib.scores import INFINITY, add, char2score
 from harm.engine.location import apply_location
-from harm.engine.rules import score_of
 from harm.engine.work import Work
 
 
@@ -31,13 +30,13 @@ def apply_node_health(work: Work) -> None:
     colors = _colors(work, strategy)
     base = 0
     if strategy == "progressive":
-        base = score_of(config.property("node-health-base") or "0")
+        base = char2score(config.property("node-health-base") or "0")
     for node in work.nodes:
         health = base
         for name, value in node.attributes.items():
             if name.startswith("#health"):
                 word = value.strip().lower()
-                health = add(colors[word] if word in colors else score_of(value), health)
+                health = add(colors[word] if word in colors else char2score(value), health)
         if health == 0:
             continue
         for rsc in work.top:
@@ -53,7 +52,7 @@ def _colors(work: Work, strategy: str) -> dict[str, int]:
         return {"red": -INFINITY, "yellow": -INFINITY, "green": 0}
     config = work.state.configuration
     return {
-        "red": score_of(config.property("node-health-red") or "-INFINITY"),
-        "yellow": score_of(config.property("node-health-yellow") or "0"),
-        "green": score_of(config.property("node-health-green") or "0"),
+        "red": char2score(config.property("node-health-red") or "-INFINITY"),
+        "yellow": char2score(config.property("node-health-yellow") or "0"),
+        "green": char2score(config.property("node-health-green") or "0"),
     }

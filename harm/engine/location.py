@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harm.cib.config import Location, Primitive, Role
+from harm.cib.config import Location, Primitive, Role, merge_sets
 from harm.cib.scores import INFINITY, add
 from harm.engine.rules import RuleInput, rule_matches, rule_score
 from harm.engine.state import Variant
@@ -141,19 +141,13 @@ def _apply_one(constraint: Location, rsc: Rsc, work: Work) -> list[RoleLocation]
 
 def node_params(work: Work, rsc: Rsc, attrs: Mapping[str, str]) -> Mapping[str, str]:
     """The resource's instance attributes as seen on one node (Pacemaker's
-    ``pe_rsc_params``): sets whose rule holds there, highest set score first."""
+    ``pe_rsc_params``): sets whose rule holds there, merged by the one rule."""
     config = work.config_resource(rsc.state.config_id)
     if not isinstance(config, Primitive) or not any(s.rule for s in config.params):
         return rsc.state.params
-    result: dict[str, str] = {}
-    ordered = sorted(config.params, key=lambda s: -(s.score or 0))
-    for nvset in ordered:
-        if nvset.rule is not None and not rule_matches(
-                nvset.rule, RuleInput(node_attrs=attrs, now=work.now)):
-            continue
-        for key, value in nvset.pairs:
-            result.setdefault(key, value)
-    return result
+    given = RuleInput(node_attrs=attrs, now=work.now)
+    return merge_sets(config.params, lambda nvset: nvset.rule is None
+                      or rule_matches(nvset.rule, given))
 
 
 def apply_stickiness(work: Work) -> None:
@@ -211,18 +205,3 @@ def _failcount(work: Work, rsc: Rsc, node: str) -> int:
         if count is not None:
             total = max(total, count)
     return total
-
-
-def apply_node_criteria(work: Work) -> list[RoleLocation]:
-    """All of the above, in Pacemaker's order; returns Promoted-only locations."""
-    from harm.engine.health import apply_node_health
-
-    initial_scores(work)
-    apply_node_health(work)
-    promoted = apply_locations(work)
-    apply_stickiness(work)
-    apply_failure_bans(work)
-    for rsc in work.rscs.values():
-        if rsc.variant is Variant.PRIMITIVE and rsc.state.orphan:
-            ban_everywhere(rsc, work)
-    return promoted

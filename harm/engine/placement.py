@@ -1,10 +1,8 @@
 """Assignment entry points shared by every kind of resource.
 
-``assign`` dispatches on the variant (primitive, group, clone) the way Pacemaker's
-``rsc->cmds->assign`` does. The colocation lists a resource obeys are its own plus those it
-inherits: a group's colocations act through its first member (``group with X``) and its
-last member (``X with group``); a clone's act through each instance (all of them when
-not every node gets an instance, else only mandatory and negative ones).
+``assign`` dispatches on the variant (primitive, group, clone) through the variant table
+(:class:`~harm.engine.work.VariantMethods`), the way Pacemaker's ``rsc->cmds->assign``
+does; the colocation lists a resource obeys come from :mod:`harm.engine.colocation`.
 """
 
 from __future__ import annotations
@@ -12,51 +10,21 @@ from __future__ import annotations
 from harm.cib.config import Role
 from harm.cib.scores import INFINITY, add
 from harm.engine.colocation import affects_location, apply_to_weights
+from harm.engine.nodes import sort_nodes
 from harm.engine.state import Variant
+from harm.engine.utilization import release
 from harm.engine.work import Coloc, Rsc, Work
 
 
 def assign(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
-    """Assign a resource (and whatever it depends on) to a node; returns the node."""
-    from harm.engine.clone import assign_clone
-    from harm.engine.group import assign_group
-    from harm.engine.primitive import assign_primitive
-
-    if rsc.variant is Variant.GROUP:
-        return assign_group(work, rsc, prefer)
-    if rsc.variant is Variant.CLONE:
-        return assign_clone(work, rsc, prefer)
-    if rsc.parent is not None and rsc.parent.provisional and not rsc.parent.assigning:
+    """Assign a resource (and whatever it depends on) to a node; returns the node.
+    A primitive's parent is assigned first (it places its members)."""
+    if rsc.is_primitive and rsc.parent is not None and rsc.parent.provisional \
+            and not rsc.parent.assigning:
         assign(work, rsc.parent, prefer)
         if not rsc.provisional:
             return rsc.assigned
-    return assign_primitive(work, rsc, prefer)
-
-
-def this_with_for(rsc: Rsc) -> list[Coloc]:
-    """Colocations where ``rsc`` (or what it stands for) is the dependent."""
-    found = list(rsc.this_with)
-    parent = rsc.parent
-    if parent is not None and parent.variant is Variant.GROUP and parent.children \
-            and parent.children[0] is rsc:
-        found.extend(this_with_for(parent))
-    if parent is not None and parent.variant is Variant.CLONE:
-        found.extend(c for c in parent.this_with
-                     if parent.all_coloc or c.score < 0 or c.score >= INFINITY)
-    return found
-
-
-def with_this_for(rsc: Rsc) -> list[Coloc]:
-    """Colocations where ``rsc`` (or what it stands for) is the primary."""
-    found = list(rsc.with_this)
-    parent = rsc.parent
-    if parent is not None and parent.variant is Variant.GROUP and parent.children \
-            and parent.children[-1] is rsc:
-        found.extend(with_this_for(parent))
-    if parent is not None and parent.variant is Variant.CLONE:
-        found.extend(c for c in parent.with_this
-                     if c.influence and (parent.all_coloc or c.score < 0))
-    return found
+    return work.methods(rsc).assign(work, rsc, prefer)
 
 
 def apply_colocation(work: Work, dependent: Rsc, primary: Rsc, coloc: Coloc) -> None:
@@ -138,8 +106,6 @@ def _with_promotable_role(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) 
 
 
 def _compatible_instance(work: Work, dependent: Rsc, clone: Rsc, coloc: Coloc) -> Rsc | None:
-    from harm.engine.primitive import sort_nodes
-
     for node in sort_nodes(work, dependent.allowed, None):
         for instance in clone.children:
             if instance.assigned != node:
@@ -155,6 +121,7 @@ def unassign(work: Work, rsc: Rsc) -> None:
     for member in [rsc, *rsc.primitives()]:
         if member.assigned is not None and member.is_primitive:
             work.assigned_count[member.assigned] -= 1
+            release(work, member.assigned, member)
         member.assigned = None
         member.provisional = True
         member.next_role = member.state.next_role

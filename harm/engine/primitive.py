@@ -17,9 +17,18 @@ from __future__ import annotations
 
 from harm.cib.config import Role
 from harm.cib.scores import INFINITY, format_score
-from harm.engine.colocation import any_available
+from harm.engine.colocation import (
+    add_colocated_scores,
+    any_available,
+    this_with_for,
+    with_this_for,
+)
+from harm.engine.nodes import sort_nodes
+from harm.engine.placement import apply_colocation, assign
 from harm.engine.state import OnFail
 from harm.engine.transition import Note
+from harm.engine.transition import OrderKind as K
+from harm.engine.utilization import ban_insufficient_capacity, consume, order_load
 from harm.engine.work import ROLE_RANK, Act, Rsc, Work
 
 # the immediate next role on the way from a role to a target role
@@ -35,18 +44,10 @@ _NEXT: dict[Role, dict[Role, Role]] = {
 }
 
 
-def sort_nodes(work: Work, weights: dict[str, int], current: str | None) -> list[str]:
-    """Nodes best first, as Pacemaker's ``compare_nodes`` orders them."""
-
-    def key(node: str) -> tuple[int, int, int, str]:
-        weight = weights[node] if work.available(node) else -INFINITY
-        active = 0 if node == current else 1
-        return (-weight, work.assigned_count.get(node, 0), active, node)
-
-    return sorted(weights, key=key)
-
-
 def assign_best_node(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
+    most_free = ban_insufficient_capacity(work, rsc)
+    if prefer is None:
+        prefer = most_free
     nodes = sort_nodes(work, rsc.allowed, rsc.current_node)
     chosen: str | None = None
     best = nodes[0] if nodes else None
@@ -85,12 +86,11 @@ def finalize(work: Work, rsc: Rsc, node: str | None, *, force: bool) -> str | No
         return None
     rsc.assigned = node
     work.assigned_count[node] = work.assigned_count.get(node, 0) + 1
+    consume(work, node, rsc)
     return node
 
 
 def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
-    from harm.engine.placement import apply_colocation, assign, this_with_for, with_this_for
-
     if not rsc.provisional:
         return rsc.assigned
     if rsc.assigning:
@@ -106,8 +106,6 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
             rsc.allowed = archive
     for coloc in with_this_for(rsc):
         if coloc.influence:
-            from harm.engine.colocation import add_colocated_scores
-
             rsc.allowed = add_colocated_scores(
                 work, coloc.dependent, rsc.allowed, coloc.node_attribute,
                 coloc.score / INFINITY, select_active=True)
@@ -117,7 +115,8 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     elif (rsc.next_role is not None and ROLE_RANK[rsc.next_role] > ROLE_RANK[rsc.role]
           and not work.options.have_quorum and work.options.no_quorum_policy == "freeze"):
         rsc.next_role = rsc.role
-    if work.options.stonith_enabled and not work.has_fencing_device:
+    work.record_scores(rsc)  # as they stand before capacity bans (crm_simulate -s)
+    if work.options.stonith_enabled and not work.options.have_fencing:
         rsc.managed = False
     if not rsc.managed:
         if rsc.next_role is None or rsc.next_role is not rsc.role:
@@ -128,7 +127,6 @@ def assign_primitive(work: Work, rsc: Rsc, prefer: str | None) -> str | None:
     else:
         assign_best_node(work, rsc, prefer)
     _explain_placement(work, rsc)
-    work.record_scores(rsc)
     rsc.assigning = False
     return rsc.assigned
 
@@ -290,8 +288,6 @@ def _restart_actions(work: Work, rsc: Rsc, current: str | None, need_stop: bool,
 
 def internal_orderings(work: Work, rsc: Rsc) -> None:
     """stop → start, demote → stop, start → promote, demote → promote … for one primitive."""
-    from harm.engine.transition import OrderKind as K
-
     stops = rsc.find_actions("stop")
     starts = rsc.find_actions("start")
     promotes = rsc.find_actions("promote")
@@ -313,11 +309,10 @@ def internal_orderings(work: Work, rsc: Rsc) -> None:
             work.order(first, then, K.OPTIONAL)
     for first in starts:
         _order_monitors(work, rsc, first)
+    order_load(work, rsc)
 
 
 def _order_monitors(work: Work, rsc: Rsc, start_act: Act) -> None:
-    from harm.engine.transition import OrderKind as K
-
     for act in rsc.actions:
         if act.task == "monitor" and act.interval_ms > 0 and act.node == start_act.node:
             work.order(start_act, act, K.IMPLIES_THEN | K.RUNNABLE_LEFT)

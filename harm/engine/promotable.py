@@ -20,9 +20,11 @@ from __future__ import annotations
 import re
 
 from harm.cib.config import Role
-from harm.cib.scores import INFINITY, add, format_score
-from harm.engine.colocation import add_colocated_scores
+from harm.cib.scores import INFINITY, add, char2score, format_score
+from harm.engine.colocation import add_colocated_scores, this_with_for
+from harm.engine.instances import instance_key
 from harm.engine.location import RoleLocation
+from harm.engine.tickets import forbids_promotion
 from harm.engine.transition import Note, Score
 from harm.engine.work import ROLE_RANK, Coloc, Rsc, Work
 
@@ -81,9 +83,7 @@ def _promotion_score(work: Work, rsc: Rsc, node: str, *, placement: bool = False
     for name in names:
         value = work.attr(node, f"master-{name}")
         if value is not None:
-            from harm.engine.rules import score_of
-
-            return score_of(value)
+            return char2score(value)
     return None
 
 
@@ -131,6 +131,8 @@ def set_instance_roles(work: Work, clone: Rsc) -> None:
             weights = add_colocated_scores(work, coloc.dependent, weights,
                                            coloc.node_attribute, coloc.score / INFINITY,
                                            only_positive=True, select_active=True)
+    if forbids_promotion(work, clone):
+        weights = {node: -INFINITY for node in weights}
     for instance in clone.children:
         if not instance.managed and instance.next_role is Role.PROMOTED:
             instance.sort_index = INFINITY
@@ -138,8 +140,6 @@ def set_instance_roles(work: Work, clone: Rsc) -> None:
             pass
         else:
             instance.sort_index = weights.get(instance.assigned, 0)
-    from harm.engine.clone import instance_key
-
     for instance in clone.children:
         instance.priority = instance.promotion_score
     ordered = sorted(
@@ -203,8 +203,6 @@ def _set_priority(work: Work, clone: Rsc, instance: Rsc,
     for loc in locations:
         if loc.node == chosen and loc.rsc in (instance.id, clone.id):
             instance.promotion_score = add(instance.promotion_score, loc.score)
-    from harm.engine.placement import this_with_for
-
     for coloc in this_with_for(instance):
         _coloc_priority(work, instance, coloc)
     instance.sort_index = instance.promotion_score

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from harm.cib import dates
 from harm.cib.config import (
+    ROLE_RANK,
     AttrExpression,
     DateExpression,
     Expression,
@@ -43,7 +44,7 @@ from harm.cib.config import (
     Rule,
 )
 from harm.cib.durations import parse_ms
-from harm.cib.scores import INFINITY, parse_score
+from harm.cib.scores import INFINITY, char2score
 
 _EMPTY: Mapping[str, str] = {}
 
@@ -113,13 +114,7 @@ def rule_score(rule: Rule, node_attrs: Mapping[str, str]) -> int:
     return 0
 
 
-def score_of(text: str) -> int:
-    """Pacemaker's ``char2score``: a score, with unparsable text counting as 0."""
-    try:
-        return parse_score(text)
-    except ValueError:
-        match = re.match(r"^\s*([+-]?\d+)", text)
-        return parse_score(match.group(1)) if match else 0
+score_of = char2score  # the one lenient score reading (harm.cib.scores)
 
 
 # ----------------------------------------------------------------------------- attributes
@@ -224,23 +219,22 @@ def compare_versions(left: str, right: str) -> int:
 
 # ----------------------------------------------------------------------------- roles, ops, rscs
 
-_ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
 def _role_matches(expression: AttrExpression, role: Role | None) -> bool:
     if role is None:
         return False
     op = expression.operation.lower()
-    rank = _ROLE_RANK[role]
+    rank = ROLE_RANK[role]
     if op == "defined":
-        return rank > _ROLE_RANK[Role.STARTED]
+        return rank > ROLE_RANK[Role.STARTED]
     if op == "not_defined":
-        return rank < _ROLE_RANK[Role.UNPROMOTED]
+        return rank < ROLE_RANK[Role.UNPROMOTED]
     wanted = _parse_role(expression.value)
     if op == "eq":
         return wanted is role
     if op == "ne":
-        if rank < _ROLE_RANK[Role.UNPROMOTED]:
+        if rank < ROLE_RANK[Role.UNPROMOTED]:
             return False
         return wanted is not role
     return False

@@ -14,6 +14,8 @@ result; the scheduling modules read it and never look at raw ``lrm_rsc_op`` reco
      ├── bans:      Ban…                  (placements implied by recorded failures, orphans)
      ├── clear_failcounts: ClearFailcount… (expired failures to clear)
      ├── failed_ops: FailedOp…            (failed operations, as crm_mon lists them)
+     ├── tickets:   TicketState…          (granted / standby, from the status)
+     ├── recheck_by                       (when time alone changes it: failures expire …)
      └── configuration / now              (for constraints and rules)
 
 Collections are tuples; lookup tables (``by_id``) are built once in ``__post_init__``
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from harm.cib.config import AgentRef, Configuration, Op, Role
-from harm.cib.status import OpRecord
+from harm.cib.status import OpRecord, TicketState
 
 
 class OnFail(enum.IntEnum):
@@ -95,6 +97,14 @@ class ClusterOptions:
     dc_uuid: str | None = None
     shutdown_lock: bool = False  # resources of a cleanly stopped node wait for it
     shutdown_lock_limit_s: int = 0  # 0: locks never expire
+    have_fencing: bool = False  # a fencing device is configured, or a watchdog
+
+    def can_fence(self, node_online: bool) -> bool:
+        """Pacemaker's ``pe_can_fence``: fencing is enabled and possible, and the cluster
+        has quorum (or ignores its loss), or the node is still in our membership."""
+        if not (self.stonith_enabled and self.have_fencing):
+            return False
+        return self.have_quorum or self.no_quorum_policy == "ignore" or node_online
 
 
 @dataclass(frozen=True)
@@ -315,6 +325,8 @@ class ClusterState:
     clear_failcounts: tuple[ClearFailcount, ...] = ()
     failed_ops: tuple[FailedOp, ...] = ()
     expired_locks: tuple[tuple[str, str], ...] = ()  # (rsc, node): history to clear
+    tickets: tuple[TicketState, ...] = ()  # ticket states from the status
+    recheck_by: int | None = None  # when the state changes by itself (failure expiry …)
     configuration: Configuration = field(default_factory=Configuration, compare=False)
     warnings: tuple[str, ...] = ()
     _nodes: Mapping[str, NodeInfo] = field(init=False, compare=False, repr=False)

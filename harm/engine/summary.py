@@ -60,6 +60,10 @@ def _resource(work: Work, rsc: Rsc) -> None:
     if role is next_role:
         if nxt is None:
             return
+        migrate = _first(rsc, "migrate_from", nxt)
+        if migrate is not None and current is not None and migrate.runnable:
+            emit(Verb.MIGRATE, current, nxt, start)
+            return
         if start is None or start.optional:
             if demote is not None and promote is not None and not demote.optional \
                     and not promote.optional:

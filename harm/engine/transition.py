@@ -114,6 +114,9 @@ class OrderKind(enum.Flag):
     ONE_OR_MORE = enum.auto()  # then is runnable if any of its firsts is
     RESTART = enum.auto()  # stop before start of one resource: a needed start needs the stop
     ASYMMETRIC = enum.auto()  # one-way mandatory order (symmetrical=false)
+    LOAD = enum.auto()  # capacity freed before it is used: only between actions of one node
+    IMPLIES_FIRST_MIGRATABLE = enum.auto()  # a needed stop/start needs its migrate_from
+    PSEUDO_LEFT = enum.auto()  # then (a migration's start) is real again if first cannot run
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,14 @@ class Ordering:
     first: int
     then: int
     kind: OrderKind = OrderKind.OPTIONAL
+
+
+def load_ordering_counts(first_node: str | None, then_task: str, then_node: str | None,
+                         migrate_target: str | None) -> bool:
+    """A load ordering holds only between actions on the same node; a ``migrate_to``
+    counts as being on the node the resource migrates to."""
+    node = migrate_target if then_task == "migrate_to" else then_node
+    return first_node is not None and node is not None and first_node == node
 
 
 class Verb(enum.Enum):
@@ -250,6 +261,7 @@ class Transition:
     notes: tuple[Note, ...] = ()
     warnings: tuple[str, ...] = ()
     placements: tuple[tuple[str, str | None, Role], ...] = field(default=())
+    recheck_by: int | None = None  # schedule again by then (seconds), even if nothing happens
     # (resource or instance id, node or None, next role) for every primitive/instance
 
     def action(self, action_id: int) -> Action:
@@ -265,7 +277,15 @@ class Transition:
             o.first for o in self.orderings
             if o.then == action_id and self.actions[o.first].executable
             and not (o.kind & OrderKind.SERIALIZE)
+            and not (o.kind & OrderKind.LOAD and not self._same_node(o.first, o.then))
         )
+
+    def _same_node(self, first: int, then: int) -> bool:
+        """Whether a load ordering counts: both actions on one node (for a
+        ``migrate_to``, the node the resource goes to)."""
+        return load_ordering_counts(self.actions[first].node, self.actions[then].task,
+                                    self.actions[then].node,
+                                    self.actions[then].meta_value("migrate_target"))
 
     def summary_lines(self) -> list[str]:
         """The "Transition Summary" lines without the leading ``  * ``, fencing first."""

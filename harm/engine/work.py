@@ -16,11 +16,11 @@ properties (see :meth:`Work.propagate`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harm.cib.config import Resource, Role, iter_resources
+from harm.cib.config import ROLE_RANK, Resource, Role, iter_resources
 from harm.cib.scores import INFINITY
 from harm.engine.state import ClusterState, NodeInfo, ResourceState, Variant
 from harm.engine.transition import (
@@ -34,8 +34,6 @@ from harm.engine.transition import (
     Score,
     Transition,
 )
-
-ROLE_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
 @dataclass(eq=False)
@@ -71,6 +69,7 @@ class Act:
     after: list[tuple[Act, int]] = field(default_factory=list)
     touching: list[int] = field(default_factory=list)  # indexes of orderings it is in
     members: list[Act] | None = None  # for a collective pseudo-action: what it summarises
+    migrate_runnable: bool = False  # part of a live migration that can still happen
 
     @property
     def owner(self) -> str:
@@ -113,6 +112,7 @@ class Rsc:
     sort_index: int = 0
     _primitives: list[Rsc] | None = field(default=None, repr=False)
     notify: bool = False
+    lock_node: str | None = None  # shutdown-locked to this node
 
     @property
     def id(self) -> str:
@@ -164,11 +164,47 @@ class Rsc:
         return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class VariantMethods:
+    """What each kind of resource does at each step (Pacemaker's
+    ``resource_alloc_functions_t``): one table, built by :mod:`harm.engine.schedule`,
+    instead of modules calling each other's variants by name."""
+
+    assign: Callable[[Work, Rsc, str | None], str | None]
+    create_actions: Callable[[Work, Rsc], None]
+    internal_orderings: Callable[[Work, Rsc], None]
+
+
+# pseudo-action tasks and the member task they summarise
+SUMMARY_TASK = {
+    "start": "start", "running": "start", "stop": "stop", "stopped": "stop",
+    "promote": "promote", "promoted": "promote", "demote": "demote", "demoted": "demote",
+}
+
+
+def member_actions(act: Act) -> list[Act] | None:
+    """The member actions a collective pseudo-action stands for (None: it stands alone)."""
+    task = SUMMARY_TASK.get(act.task)
+    if task is None or act.rsc is None:
+        return None
+    return [a for child in act.rsc.children for a in member_actions_of(child, task)]
+
+
+def member_actions_of(rsc: Rsc, task: str) -> list[Act]:
+    """``rsc``'s own ``task`` actions, else those of its members (recursively)."""
+    if rsc.children:
+        own = rsc.find_actions(task)
+        return own if own else [a for c in rsc.children for a in member_actions_of(c, task)]
+    return rsc.find_actions(task)
+
+
 class Work:
     """Everything one scheduling run builds; created and consumed by ``schedule``."""
 
-    def __init__(self, state: ClusterState) -> None:
+    def __init__(self, state: ClusterState,
+                 variants: Mapping[Variant, VariantMethods]) -> None:
         self.state = state
+        self.variants = variants
         self.now = state.now
         self.options = state.options
         self.nodes: list[NodeInfo] = list(state.nodes)
@@ -189,9 +225,6 @@ class Work:
         self._index: dict[tuple[str, str, str | None, int], Act] = {}
         self.assigned_count: dict[str, int] = {}
         self.promoted_locations: list[Any] = []
-        self.has_fencing_device = any(
-            r.agent is not None and r.agent.cls == "stonith" for r in state.resources
-        )
         self._available = {
             n.name for n in state.nodes if n.can_run_resources and not n.maintenance
         }
@@ -199,7 +232,24 @@ class Work:
             r.id: r for r in iter_resources(state.configuration.resources)
         }
         self._failcounts = {(f.rsc, f.node): f for f in state.failcounts}
+        self.promotion_forbidden: set[str] = set()  # clones a ticket keeps from promoting
+        self.recheck_by: int | None = state.recheck_by  # schedule again by then (seconds)
+        self.capacity: dict[str, dict[str, int]] = {}  # free utilization per node
+        self.usage: dict[str, dict[str, int]] = {}  # utilization per primitive (cache)
+        # per primitive using capacity: (nodes it runs on, nodes it may go to)
+        self.load_nodes: dict[str, tuple[list[str], list[str]]] = {}
         self._build_resources()
+
+    def mark_unclean(self, name: str, reason: str) -> None:
+        """The scheduler decided to fence ``name`` (Pacemaker's ``pe_fence_node``): it
+        runs nothing any more, and what ran there is stopped by the fencing."""
+        info = self.node_by_name.get(name)
+        if info is None or info.unclean:
+            return
+        info = replace(info, unclean=True, fence_reason=reason)
+        self.node_by_name[name] = info
+        self.nodes = [info if n.name == name else n for n in self.nodes]
+        self._available.discard(name)
 
     # ------------------------------------------------------------------ resources
 
@@ -251,6 +301,10 @@ class Work:
                 return None
         return target
 
+    def methods(self, rsc: Rsc) -> VariantMethods:
+        """The variant table's entry for ``rsc``."""
+        return self.variants[rsc.variant]
+
     def rsc(self, rsc_id: str) -> Rsc | None:
         return self.rscs.get(rsc_id)
 
@@ -281,12 +335,8 @@ class Work:
         return node in self._available
 
     def can_fence(self, node: NodeInfo) -> bool:
-        """Pacemaker's ``pe_can_fence``: fencing is on and has a device, and the cluster
-        has quorum (or ignores its loss), or the node is still in our membership."""
-        if not (self.options.stonith_enabled and self.has_fencing_device):
-            return False
-        return self.options.have_quorum or self.options.no_quorum_policy == "ignore" \
-            or node.online
+        """Whether ``node`` can be fenced (:meth:`ClusterOptions.can_fence`)."""
+        return self.options.can_fence(node.online)
 
     def config_resource(self, config_id: str) -> Resource | None:
         """A configured resource (primitive, group or clone) by id."""
@@ -393,6 +443,14 @@ class Work:
         then.touching.append(index)
         self.orderings.append((first, then, value))
 
+    def unorder(self, first: Act, then: Act, kind: int) -> None:
+        """Drop an ordering from the transition (only once propagation is over: the
+        orderings' positions change)."""
+        then.before = [(a, k) for a, k in then.before if not (a is first and k == kind)]
+        first.after = [(a, k) for a, k in first.after if not (a is then and k == kind)]
+        self.orderings = [(f, t, k) for f, t, k in self.orderings
+                          if not (f is first and t is then and k == kind)]
+
     # ------------------------------------------------------------------ propagation
 
     def propagate(self) -> None:
@@ -440,8 +498,6 @@ class Work:
 
     def _index_members(self) -> None:
         """For each collective pseudo-action, the member actions it summarises."""
-        from harm.engine.actions import member_actions
-
         for act in self.actions:
             if act.kind is ActionKind.PSEUDO and act.rsc is not None and act.rsc.children:
                 act.members = member_actions(act)
@@ -466,17 +522,28 @@ class Work:
             for member in _members(then):
                 if member.runnable:
                     self._apply(first, member, kind & _PASSED_DOWN, changed)
-        before = (first.optional, first.runnable, then.optional, then.runnable)
+        before = (first.optional, first.runnable, then.optional, then.runnable,
+                  first.migrate_runnable, then.migrate_runnable)
         f_optional, f_runnable = self._first_flags(first)
-        if kind & _IMPLIES_THEN and not f_optional and then.optional:
+        if kind & _IMPLIES_THEN and not f_optional and then.optional \
+                and not first.migrate_runnable:
             then.optional = False
             _reason(then, first, "required")
+        if kind & _MIGRATABLE:
+            if not (then.migrate_runnable and then.runnable) and first.runnable:
+                first.runnable = False
+            if not then.optional and first.optional:
+                first.optional = False
+        if kind & _PSEUDO_LEFT and not first.runnable and then.migrate_runnable:
+            then.migrate_runnable = False  # the migration cannot happen: a real start
+            then.kind = ActionKind.RESOURCE
         if kind & _PROMOTED_FIRST and not then.optional and first.optional \
                 and then.rsc is not None and then.rsc.role is Role.PROMOTED:
             first.optional = False
             _reason(first, then, "required")
         if kind & _RUNNABLE_LEFT and not f_runnable and then.runnable:
             then.runnable = False
+            then.migrate_runnable = False
             _reason(then, first, "unrunnable")
         if kind & _RESTART:
             self._restart(first, then)
@@ -486,9 +553,11 @@ class Work:
                 and then.runnable and first.rsc is not None and not first.rsc.managed \
                 and first.rsc.blocked:
             then.runnable = False  # an unmanaged, blocked resource cannot be stopped
-        if before[0] != first.optional or before[1] != first.runnable:
+        if before[0] != first.optional or before[1] != first.runnable \
+                or before[4] != first.migrate_runnable:
             changed.append(first)
-        if before[2] != then.optional or before[3] != then.runnable:
+        if before[2] != then.optional or before[3] != then.runnable \
+                or before[5] != then.migrate_runnable:
             changed.append(then)
 
     @staticmethod
@@ -499,6 +568,10 @@ class Work:
         )
         if not trigger:
             return
+        if not then.migrate_runnable and first.migrate_runnable:
+            first.migrate_runnable = False
+            if first.rsc is not then.rsc and then.rsc is not None:
+                first.reason = f"unrunnable {then.rsc.id} {then.task}"
         if first.runnable and first.optional:
             first.optional = False
             _reason(first, then, "required")
@@ -563,6 +636,7 @@ class Work:
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
             placements=placements,
+            recheck_by=self.recheck_by,
         )
 
 
@@ -573,6 +647,8 @@ _RUNNABLE_LEFT = OrderKind.RUNNABLE_LEFT.value
 _RESTART = OrderKind.RESTART.value
 _ASYMMETRIC = OrderKind.ASYMMETRIC.value
 _ONE_OR_MORE = OrderKind.ONE_OR_MORE.value
+_MIGRATABLE = OrderKind.IMPLIES_FIRST_MIGRATABLE.value
+_PSEUDO_LEFT = OrderKind.PSEUDO_LEFT.value
 _BLOCKING = _IMPLIES_THEN | _IMPLIES_FIRST | _RESTART
 _PASSED_DOWN = _IMPLIES_THEN | _RUNNABLE_LEFT | _ASYMMETRIC
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from harm.cib.cib import Cib
 from harm.cib.config import AgentRef, NvSet, Pairs
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.cib.status import NodeState, OpRecord, ResourceHistory
 
 FAKE_TE_ID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 ORIGIN = "crm_simulate"
@@ -63,7 +63,7 @@ class StatusEditor:
                 ResourceHistory(h.id, h.cls, h.provider, h.type, tuple(h.ops), h.extra)
                 for h in node.resources)
             nodes.append(replace(node.state, resources=resources))
-        return self.cib.with_status(Status(nodes=tuple(nodes)))
+        return self.cib.with_status(replace(self.cib.status, nodes=tuple(nodes)))
 
     def node(self, uname: str) -> NodeEntry:
         """The node's entry, created (id from the configuration, else the name) if absent."""

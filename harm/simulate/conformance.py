@@ -45,9 +45,8 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "conformance" / 
     "pacemaker-2.1.5.tsv"
 
 SCOPE_RULE = (
-    "out of scope when the input XML has any of: <bundle>, <template> or a primitive "
-    "with template=, <tag>, <rsc_ticket> or <ticket_state>, <fencing-level>, "
-    "placement-strategy other than default (utilization), a node of type remote/guest, "
+    "out of scope when the input XML has any of: <bundle>, <fencing-level>, "
+    "a node of type remote/guest, "
     "an ocf:pacemaker:remote primitive or a remote-node/container meta-attribute, "
     "live migration (allow-migrate=true or migrate_to/migrate_from history)"
 )
@@ -98,14 +97,11 @@ def scope_reason(xml_text: bytes) -> str:
     except ET.ParseError as error:
         return f"unreadable XML ({error})"
     tags = {elem.tag for elem in root.iter()}
-    for tag, reason in (("bundle", "bundle"), ("template", "template"), ("tag", "tags"),
-                        ("rsc_ticket", "ticket"), ("ticket_state", "ticket"),
+    for tag, reason in (("bundle", "bundle"),
                         ("fencing-level", "fencing topology")):
         if tag in tags:
             return reason
     for elem in root.iter("primitive"):
-        if elem.get("template"):
-            return "template"
         if (elem.get("class"), elem.get("provider"), elem.get("type")) == \
                 ("ocf", "pacemaker", "remote"):
             return "remote node"
@@ -114,8 +110,6 @@ def scope_reason(xml_text: bytes) -> str:
             return "remote node"
     for elem in root.iter("nvpair"):
         name, value = elem.get("name"), (elem.get("value") or "").lower()
-        if name == "placement-strategy" and value not in ("", "default"):
-            return "utilization"
         if name in ("remote-node", "container"):
             return "remote node"
         if name == "allow-migrate" and value in ("true", "yes", "on", "1", "y"):

@@ -2,8 +2,9 @@
 
 Order (Pacemaker's ``pcmk__inject_scheduler_input``): quorum, nodes brought up, nodes taken
 down (their history and transient attributes cleared), nodes failed (up in the controller
-but out of the membership), operation results, then harm's node attributes. Each change
-adds one line under "Performing Requested Modifications".
+but out of the membership), tickets granted, revoked, put on standby and activated,
+operation results, then harm's node attributes. Each change adds one line under
+"Performing Requested Modifications".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import replace
 
 from harm.cib.cib import Cib
 from harm.cib.config import is_true
+from harm.cib.status import TicketState
 from harm.engine.state import ClusterState
 from harm.errors import ConfigError
 from harm.graph.history import StatusEditor
@@ -29,6 +31,7 @@ def apply_injections(cib: Cib, state: ClusterState, options: SimulateOptions,
     if options.quorum is not None:
         lines.append(f"Setting quorum: {options.quorum}")
         cib = replace(cib, have_quorum=is_true(options.quorum))
+    cib, ticket_lines = _change_tickets(cib, options)
     editor = StatusEditor(cib, now)
     for node in options.node_up:
         lines.append(f"Bringing node {node} online")
@@ -41,6 +44,7 @@ def apply_injections(cib: Cib, state: ClusterState, options: SimulateOptions,
         lines.append(f"Failing node {node}")
         entry = editor.set_membership(node, up=True)
         entry.state = replace(entry.state, in_ccm=False)
+    lines += ticket_lines
     for spec in options.op_inject:
         lines.append(f"Injecting {spec} into the configuration")
         _inject_op(editor, state, spec)
@@ -51,6 +55,28 @@ def apply_injections(cib: Cib, state: ClusterState, options: SimulateOptions,
                      f"'{attr.node}'")
         editor.set_attribute(editor.node(attr.node), attr.name, attr.value)
     return editor.result(), lines
+
+
+def _change_tickets(cib: Cib, options: SimulateOptions) -> tuple[Cib, list[str]]:
+    """``-g``/``-r``/``-b``/``-e``: grant, revoke, standby, activate, in that order."""
+    lines: list[str] = []
+    status = cib.status
+    changes = (
+        (options.ticket_grant, "Granting ticket {}", "granted", True),
+        (options.ticket_revoke, "Revoking ticket {}", "granted", False),
+        (options.ticket_standby, "Making ticket {} standby", "standby", True),
+        (options.ticket_activate, "Activating ticket {}", "standby", False),
+    )
+    for tickets, text, field, value in changes:
+        for ticket in tickets:
+            lines.append(text.format(ticket))
+            state = status.ticket(ticket) or TicketState(ticket)
+            if field == "granted":
+                state = replace(state, granted=value)
+            else:
+                state = replace(state, standby=value)
+            status = status.with_ticket(state)
+    return replace(cib, status=status), lines
 
 
 def _inject_op(editor: StatusEditor, state: ClusterState, spec: str) -> None:

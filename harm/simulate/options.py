@@ -47,6 +47,10 @@ class SimulateOptions:
     quorum: str | None = None
     set_datetime: str | None = None
     node_attrs: tuple[NodeAttribute, ...] = ()
+    ticket_grant: tuple[str, ...] = ()
+    ticket_revoke: tuple[str, ...] = ()
+    ticket_standby: tuple[str, ...] = ()
+    ticket_activate: tuple[str, ...] = ()
 
     @property
     def schedules(self) -> bool:
@@ -55,4 +59,5 @@ class SimulateOptions:
     @property
     def injects(self) -> bool:
         return bool(self.node_up or self.node_down or self.node_fail or self.op_inject
-                    or self.quorum is not None or self.node_attrs)
+                    or self.quorum is not None or self.node_attrs or self.ticket_grant
+                    or self.ticket_revoke or self.ticket_standby or self.ticket_activate)

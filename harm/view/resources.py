@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from harm.cib.config import Role
+from harm.cib.config import ROLE_RANK, Role
 from harm.cib.status import rc_text
 from harm.engine.state import (
     ClusterState,
@@ -29,7 +29,6 @@ _PENDING_STATE = {
     "promote": "Promoting",
     "demote": "Demoting",
 }
-_RANK = {Role.STOPPED: 1, Role.STARTED: 2, Role.UNPROMOTED: 3, Role.PROMOTED: 4}
 
 
 def resource_list(state: ClusterState, lines: Lines, depth: int, *,
@@ -103,7 +102,7 @@ class _View:
         best = Role.STOPPED
         for child in self.state.children_of(rsc.id):
             role = self.role(child)
-            if _RANK[role] > _RANK[best]:
+            if ROLE_RANK[role] > ROLE_RANK[best]:
                 best = role
         return best
 
@@ -162,7 +161,7 @@ class _View:
             text += " ORPHANED"
         if rsc.failed:
             text += " FAILED"
-            if _RANK[role] > _RANK[Role.UNPROMOTED]:
+            if ROLE_RANK[role] > ROLE_RANK[Role.UNPROMOTED]:
                 text += f" {role.value}"
         else:
             word = None
@@ -296,7 +295,7 @@ class _View:
                     info = self.state.node(where[0])
                     if info is not None and not info.online and info.unclean:
                         full = True
-                    elif _RANK[self.role(child)] > _RANK[Role.UNPROMOTED]:
+                    elif ROLE_RANK[self.role(child)] > ROLE_RANK[Role.UNPROMOTED]:
                         promoted.append(where[0])
                     else:
                         started.append(where[0])

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from harm.cib.scores import (
     INFINITY,
     add,
+    char2score,
     clamp,
     format_crm_score,
     format_score,
@@ -16,6 +17,7 @@ from harm.cib.scores import (
     parse_score,
     total,
 )
+from harm.engine.rules import score_of
 
 scores = st.one_of(
     st.integers(min_value=-2 * INFINITY, max_value=2 * INFINITY).map(clamp),
@@ -78,3 +80,14 @@ def test_format_spellings() -> None:
     assert (format_score(INFINITY), format_score(-INFINITY), format_score(12)) == (
         "INFINITY", "-INFINITY", "12")
     assert (format_crm_score(INFINITY), format_crm_score(-INFINITY)) == ("inf", "-inf")
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("red", -INFINITY), ("RED", -INFINITY), ("yellow", 0), ("green", 0),
+    ("-inf", -INFINITY), ("+INFINITY", INFINITY), ("2.0", 2), (" 17abc", 17),
+    ("abc", 0), (None, 0), ("99999999", INFINITY),
+])
+def test_char2score_is_the_one_lenient_reading(text: str | None, value: int) -> None:
+    assert char2score(text) == value
+    if text is not None:
+        assert score_of(text) == value  # the rules read scores the same way

@@ -31,7 +31,7 @@ from harm.cib.config import (
     Rule,
 )
 from harm.cib.scores import INFINITY
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status
+from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
 from harm.cib.xml_export import cib_to_xml, uses_new_role_names, xml_id
 from harm.cib.xml_import import parse_cib_xml
 
@@ -235,18 +235,21 @@ def test_raw_sections_go_back_to_their_place() -> None:
         resources=(Primitive("first", dummy), Primitive("last", dummy)),
         extra_sections=(
             ("configuration/resources@1", '<bundle id="b"><docker image="i" /></bundle>'),
-            ("configuration", '<tags><tag id="t"><obj_ref id="b" /></tag></tags>'),
+            ("configuration", '<acls><acl_role id="t"><acl_permission id="p" kind="read" '
+                              'xpath="/cib" /></acl_role></acls>'),
         ),
     )
-    status = Status(extra_sections=(("status", '<tickets><ticket_state id="T" /></tickets>'),))
+    status = Status(tickets=(TicketState("T", granted=True),),
+                    extra_sections=(("status", '<future_section id="x" />'),))
     cib = Cib(configuration=config, status=status)
     root = ET.fromstring(cib_to_xml(cib))
     assert root.find("configuration/resources/bundle/docker") is not None
     resources = root.find("configuration/resources")
     assert resources is not None
     assert [e.get("id") for e in resources] == ["first", "b", "last"]  # order is kept
-    assert root.find("configuration/tags/tag/obj_ref") is not None
-    assert root.find("status/tickets/ticket_state") is not None
+    assert root.find("configuration/acls/acl_role/acl_permission") is not None
+    assert root.find("status/tickets/ticket_state[@granted='true']") is not None
+    assert root.find("status/future_section") is not None
     assert parse_cib_xml(cib_to_xml(cib)) == cib
 
 

@@ -22,8 +22,11 @@ from harm.cib.config import (
     Role,
     RscExpression,
     Rule,
+    Tag,
+    Ticket,
 )
 from harm.cib.scores import INFINITY
+from harm.cib.status import TicketState
 from harm.cib.xml_import import parse_cib_xml
 from harm.errors import CibFormatError
 
@@ -268,10 +271,11 @@ def test_configuration_constructs() -> None:
     kept = dict(config.extra_sections)
     paths = [path for path, _ in config.extra_sections]
     # where each kept element stood among its siblings (resource order matters)
-    assert paths == ["configuration/resources@0", "configuration/resources@7",
-                     "configuration/constraints@7", "configuration"]
-    assert kept["configuration"] == '<tags><tag id="tag1"><obj_ref id="ip" /></tag></tags>'
-    assert any('<bundle id="bun">' in xml for _, xml in config.extra_sections)
+    assert paths == ["configuration/resources@7"]  # the bundle
+    assert config.constraint("t1") == Ticket("t1", "T", rsc="ip", loss_policy="stop")
+    assert [t.id for t in config.templates] == ["tmpl"]
+    assert config.tags == (Tag("tag1", ("ip",)),)
+    assert '<bundle id="bun">' in kept["configuration/resources@7"]
 
 
 STATUS = """
@@ -329,8 +333,8 @@ def test_status_constructs() -> None:
     assert (pg2.crmd, pg2.join, pg2.expected) == ("", "", "")  # absent stays absent
     pg3 = status.node("pg3")
     assert pg3 is not None and pg3.in_ccm is None  # never seen, unlike pg2 that left
-    assert status.extra_sections == (
-        ("status", '<tickets><ticket_state id="T" granted="true" /></tickets>'),)
+    assert status.tickets == (TicketState("T", granted=True),)
+    assert status.extra_sections == ()
 
 
 BAD = [

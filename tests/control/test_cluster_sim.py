@@ -20,7 +20,7 @@ import pytest
 
 from harm.cib.cib import Cib
 from harm.cib.config import NvSet, Role
-from harm.cib.status import NodeState, Status
+from harm.cib.status import NodeState, Status, TicketState
 from harm.cib.xml_export import cib_to_xml
 from harm.control.controller import Controller
 from harm.control.failures import failure_name
@@ -973,3 +973,38 @@ def test_cleanup_by_clone_id_clears_every_instance(running: SimNet) -> None:
         set(NODES)
     assert changes(running.ops_since(mark)) == []
     assert_steady(running)
+
+
+# ---------------------------------------------------------------------- tickets
+
+
+def _ticket(net: SimNet, change: str) -> None:
+    ctl = net.controller("node3")
+    ident = ctl.submit_request({"op": "ticket", "ticket": "site-a", "change": change})
+    net.settle()
+    net.advance(1000)
+    state = ctl.request_state(ident)
+    assert (state.state, state.message) == ("done", None)
+
+
+def _group_runs(net: SimNet) -> bool:
+    return {r for r, _, _ in net.running()} >= {"d1", "d2"}
+
+
+def test_a_ticket_granted_and_revoked_starts_and_stops_its_resources(running: SimNet) -> None:
+    commit(running, "node2", "rsc_ticket g-needs-a site-a: g loss-policy=stop\n", mode="update")
+    running.advance(1000)
+    assert not _group_runs(running)  # never granted
+    _ticket(running, "grant")
+    assert dc_of(running).cib.status.ticket("site-a") == TicketState(
+        "site-a", granted=True, last_granted=dc_of(running).cib.status.ticket("site-a")
+        .last_granted)
+    assert _group_runs(running)
+    _ticket(running, "standby")
+    assert not _group_runs(running)
+    _ticket(running, "activate")
+    assert _group_runs(running)
+    _ticket(running, "revoke")
+    assert not _group_runs(running)
+    assert_steady(running)
+    assert_replicas_agree(running)

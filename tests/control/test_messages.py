@@ -123,3 +123,14 @@ def test_an_op_claiming_the_dc_s_role_from_another_node_is_ignored_and_counted()
     assert io.submitted == [] and ctl.ignored == 2
     ctl.on_message("a", "op", {"request": request_to_json(forged)})
     assert io.submitted == [forged]
+
+
+def test_a_ticket_request_decodes_and_a_wrong_change_is_refused() -> None:
+    request = msg.decode_request({"op": "ticket", "ticket": "site-a", "change": "grant"})
+    assert request == msg.ChangeTicket("site-a", "grant")
+    assert msg.request_payload(request) == {"op": "ticket", "ticket": "site-a",
+                                             "change": "grant"}
+    with pytest.raises(ControlError, match="not 'steal'"):
+        msg.decode_request({"op": "ticket", "ticket": "site-a", "change": "steal"})
+    with pytest.raises(ControlError):
+        msg.decode_request({"op": "ticket", "ticket": ["site-a"], "change": "grant"})

@@ -14,7 +14,8 @@ BASE = "primitive A ocf:heartbeat:Dummy\nprimitive B ocf:heartbeat:Dummy\n"
 # (text appended after BASE, expected "LINE:COL: fragment" of the first error)
 CASES = [
     ("primitiv C Dummy", "3:1: expected a statement keyword", "did you mean 'primitive'?"),
-    ("rsc_ticket t x: A", "3:1: expected a statement harm supports", "does not implement"),
+    ("bundle b docker image=x", "3:1: expected a statement harm supports", "does not implement"),
+    ("rsc_ticket t x A", "3:14: expected TICKET:", "'x'"),
     ("primitive 9x Dummy", "3:11: expected a resource id", "'9x'"),
     ("primitive C", "3:12: expected a resource agent", "the end of the statement"),
     ("primitive C ocf:Dummy", "3:13: expected ocf:PROVIDER:TYPE", "needs a provider"),

@@ -60,7 +60,7 @@ def test_group_and_clones_nest_their_members_wherever_they_are_written() -> None
         "ms m D meta master-max=1\n"
         "clone p E meta promotable=true\n" + DUMMIES
     )
-    g, c, m, p = config.resources
+    g, m, c, p = config.resources  # crm shell's order: groups, then ms, then clones
     assert isinstance(g, Group) and [x.id for x in g.children] == ["A", "B"]
     assert isinstance(c, Clone) and c.child.id == "C" and not c.promotable
     assert isinstance(m, Clone) and m.legacy_ms and m.promotable

@@ -43,8 +43,8 @@ def test_corrected_seed_loads_into_the_expected_model() -> None:
     pgsql = config.find_resource("r_pgsql")
     assert isinstance(pgsql, Primitive)
     assert pgsql.param("rep_mode") == "sync"
-    assert pgsql.param("primary_conninfo_opt") == (
-        "keepalives_idle=60       keepalives_interval=5 keepalives_count=5"
+    assert pgsql.param("primary_conninfo_opt") == (  # joined as crm shell joins it
+        "keepalives_idle=60 keepalives_interval=5 keepalives_count=5"
     )
     master_monitor = [op for op in pgsql.ops if op.role is Role.PROMOTED]
     assert [(op.interval_ms, op.attr("on-fail")) for op in master_monitor] == [(7000, "restart")]

@@ -70,7 +70,7 @@ def test_family(name: str, family: str) -> None:
     ('<cib><configuration><resources><bundle id="b"/></resources></configuration></cib>',
      "bundle"),
     ('<cib><configuration><constraints><rsc_ticket id="t" rsc="r" ticket="x"/>'
-     "</constraints></configuration></cib>", "ticket"),
+     "</constraints></configuration></cib>", ""),  # tickets are scheduled now
     ('<cib><configuration><resources><primitive id="r" class="ocf" provider="pacemaker" '
      'type="remote"/></resources></configuration></cib>', "remote node"),
     ('<cib><status><node_state id="1"><lrm><lrm_resources><lrm_resource id="r">'
@@ -78,7 +78,7 @@ def test_family(name: str, family: str) -> None:
      "</lrm_resources></lrm></node_state></status></cib>", "live migration"),
     ('<cib><configuration><crm_config><cluster_property_set id="c"><nvpair id="n" '
      'name="placement-strategy" value="balanced"/></cluster_property_set></crm_config>'
-     "</configuration></cib>", "utilization"),
+     "</configuration></cib>", ""),  # utilization is scheduled now
     ('<cib><configuration><resources><primitive id="r" class="ocf" provider="heartbeat" '
      'type="Dummy"/></resources></configuration></cib>', ""),
 ])

@@ -5,10 +5,14 @@ Inputs are small Pacemaker CIBs read by the real XML importer.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harm.cib.config import Role
+from harm.cib.scores import char2score
 from harm.cib.xml_import import parse_cib_xml
-from harm.engine.state import ClusterState, OnFail, compare_node_names
-from harm.engine.unpack import char2score, unpack
+from harm.engine.schedule import schedule
+from harm.engine.state import ClusterOptions, ClusterState, OnFail, compare_node_names
+from harm.engine.unpack import unpack
 
 NOW = 1_700_000_000
 
@@ -237,3 +241,22 @@ def test_shutdown_lock_keeps_a_resource_on_its_node_until_the_limit() -> None:
     d_later = later.resource("d")
     assert d_later is not None and d_later.lock_node is None
     assert later.expired_locks == (("d", "n1"),)
+
+
+def test_fencing_is_possible_with_a_device_or_a_watchdog() -> None:
+    assert not ClusterOptions(have_fencing=False).can_fence(node_online=True)
+    assert ClusterOptions(have_fencing=True).can_fence(node_online=False)
+    without_quorum = ClusterOptions(have_fencing=True, have_quorum=False)
+    assert without_quorum.can_fence(node_online=True)  # still in our membership
+    assert not without_quorum.can_fence(node_online=False)
+    assert not ClusterOptions(have_fencing=True, stonith_enabled=False).can_fence(True)
+
+
+def test_the_engine_says_when_a_failure_will_expire(corpus_dir: Path) -> None:
+    """recheck_by: the DC schedules again then, without re-deriving the policy."""
+    cib = parse_cib_xml((corpus_dir / "xml" / "expire-non-blocked-failure.xml").read_bytes())
+    first = min(f.last_failure or 0 for f in unpack(cib, NOW).failcounts if f.count)
+    state = unpack(cib, first + 10)
+    assert state.recheck_by == first + 60 + 1  # failure-timeout=60s, expired strictly after
+    assert schedule(state, first + 10).recheck_by == state.recheck_by
+    assert unpack(cib, first + 10_000).recheck_by is None  # everything expired

@@ -1,0 +1,1 @@
+"""The steps of :func:`harm.engine.unpack.unpack`, one module per thing unpacked."""
