@@ -24,6 +24,7 @@ COMMANDS = {
     "attribute": "harm.cli.attribute:command",
     "status": "harm.cli.status:command",
     "pgsql": "harm.agents.pgsql.cli:command",
+    "witness": "harm.witness.cli:command",
 }
 
 

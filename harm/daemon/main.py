@@ -90,8 +90,17 @@ def main(argv: list[str] | None = None) -> int:
         generation = next_generation(settings.state_dir, int(time.time()))
         links = [UdpLink(link) for link in settings.links]
         control = ControlServer(settings.socket)
-        membership = Membership(Params.from_settings(settings, generation), keys, monotonic_ms())
-        runner = Runner(membership, links, control, log)
+        witness_client, witness_link = None, None
+        if settings.witness is not None:
+            from harm.witness.client import WitnessClient
+            from harm.witness.link import WitnessLink, client_params
+
+            witness_link = WitnessLink(settings.witness.address, settings.witness.port)
+            witness_client = WitnessClient(client_params(settings, generation), keys,
+                                           monotonic_ms())
+        membership = Membership(Params.from_settings(settings, generation), keys, monotonic_ms(),
+                                witness=witness_client)
+        runner = Runner(membership, links, control, log, witness=witness_link)
         runner.attach(ClusterService(membership, runner.apply, settings.state_dir,
                                      settings.socket, monotonic_ms, settings.initdead_ms))
     except HarmError as error:

@@ -56,9 +56,11 @@ class Runner:
         logger: logging.Logger,
         clock: Callable[[], int] = monotonic_ms,
         cluster: Any = None,
+        witness: Any = None,
     ) -> None:
         self.membership = membership
         self.links = list(links)
+        self.witness = witness  # harm.witness.link.WitnessLink when configured
         self.control = control
         self.log = logger
         self.clock = clock
@@ -71,6 +73,8 @@ class Runner:
         self._selector = selectors.DefaultSelector()
         for link in self.links:
             self._selector.register(link.sock, selectors.EVENT_READ, ("link", link))
+        if witness is not None:
+            self._selector.register(witness.sock, selectors.EVENT_READ, ("witness",))
         if control is not None:
             self._selector.register(control.sock, selectors.EVENT_READ, control)
             control.register("status", self._status)
@@ -115,6 +119,9 @@ class Runner:
         for frame in step.frames:
             for link in self.links:
                 link.send(frame)
+        if self.witness is not None:
+            for frame in step.witness:
+                self.witness.send(frame)
         for event in step.events:
             self._record(event)
             if self.cluster is not None:
@@ -191,6 +198,9 @@ class Runner:
                     self._mute_links(self.clock())
             elif target[0] == "results":
                 results = True
+            elif target[0] == "witness":
+                for data in self.witness.receive():
+                    self.apply(self.membership.witness_receive(self.clock(), data))
             else:
                 conn = target[1]
                 assert isinstance(conn, socket.socket)
@@ -220,5 +230,7 @@ class Runner:
         self._selector.close()
         for link in self.links:
             link.close()
+        if self.witness is not None:
+            self.witness.close()
         if self.control is not None:
             self.control.close()

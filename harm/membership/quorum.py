@@ -4,6 +4,11 @@
 were seen together once since start (``wait_for_all``), so two freshly booted nodes that
 cannot see each other do not both start the services.
 
+With a witness (:mod:`harm.witness`) there is one more vote, the witness's, which counts
+for a partition only while that partition holds the witness's lease: two nodes together
+are a majority (2 of 3) whatever the witness does, and after a split only the side holding
+the lease is (1 + 1 of 3). ``two_node`` and a witness exclude each other.
+
 What a partition without quorum does is Pacemaker's ``no-quorum-policy``, decided by the
 scheduler from this module's :class:`NoQuorumPolicy`.
 """
@@ -41,10 +46,20 @@ def has_quorum(
     votes: Mapping[str, int],
     two_node: bool = False,
     seen_all: bool = False,
+    witness: bool | None = None,
 ) -> bool:
-    """Do ``members`` hold a majority of ``votes`` (see the module docstring for two_node)?"""
+    """Do ``members`` hold a majority of ``votes`` (see the module docstring for two_node)?
+
+    ``witness``: None without a witness; else whether this partition holds its vote."""
     total = sum(votes.values())
     have = sum(votes.get(m, 0) for m in members)
+    if witness is not None:
+        return 2 * (have + int(witness)) > total + 1
     if two_node:
         return seen_all and have > 0
     return 2 * have > total
+
+
+def majority_without_witness(members: Collection[str], votes: Mapping[str, int]) -> bool:
+    """Do ``members`` hold a majority of all votes (the witness's included) by themselves?"""
+    return has_quorum(members, votes, witness=False)
