@@ -135,6 +135,19 @@ def test_refuse_fallback_keeps_names_and_goes_read_only() -> None:
     assert plan.read_only
 
 
+def test_without_quorum_the_async_fallback_becomes_a_refusal() -> None:
+    """A primary cut off from its standby and without quorum must not acknowledge commits
+    the other side never sees: its commits wait, new transactions are read-only."""
+    alone = plan_replication([], peers=["n2", "n3"], peer_status={}, rep_mode=RepMode.SYNC,
+                             fallback=SyncFallback.ASYNC, current_sync=(),
+                             may_act_alone=False)
+    assert alone.sync_names == ("n2", "n3") and alone.read_only
+    quorate = plan_replication([], peers=["n2", "n3"], peer_status={}, rep_mode=RepMode.SYNC,
+                               fallback=SyncFallback.ASYNC, current_sync=("n2",),
+                               may_act_alone=True)
+    assert quorate.sync_names == () and not quorate.read_only
+
+
 def test_async_mode_never_lists_sync_names() -> None:
     plan = _plan([Replica("n2", "streaming", "async")], mode=RepMode.ASYNC)
     assert plan.sync_names == ()

@@ -21,6 +21,7 @@ from harm.ocf.attributes import AttributeStore, Lifetime, store_from_environ
 from harm.ocf.deadline import Deadline
 from harm.ocf.env import OcfEnv
 from harm.ocf.outcome import ActionError, failed, not_configured
+from harm.ocf.quorum import query_quorum
 from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
@@ -42,7 +43,7 @@ from .decide import (
     promotion_refusal,
 )
 from .metadata import INFO
-from .settings import PgSettings, RepMode, settings_from_env
+from .settings import PgSettings, RepMode, SyncFallback, settings_from_env
 
 
 class Context:
@@ -181,9 +182,22 @@ def monitor(env: OcfEnv) -> OcfRc:
     return OcfRc.RUNNING_PROMOTED
 
 
+def _may_act_alone(ctx: Context) -> bool:
+    """Quorum, or no-quorum-policy=ignore; an unanswered question counts as no."""
+    try:
+        return query_quorum(ctx.env.environ).may_act_alone
+    except AgentError as error:
+        print(f"quorum unknown, taken as lost: {error}", file=sys.stderr)
+        return False
+
+
 def _primary_round(ctx: Context, seen: server.Observation) -> None:
     s = ctx.settings
-    current, _ = server.read_primary_config(s)
+    current, was_read_only = server.read_primary_config(s)
+    streaming = any(r.state == "streaming" for r in seen.replicas)
+    alone_ok = True
+    if s.rep_mode is RepMode.SYNC and not streaming and s.sync_fallback is SyncFallback.ASYNC:
+        alone_ok = _may_act_alone(ctx)
     plan = plan_replication(
         seen.replicas,
         peers=s.peers,
@@ -191,10 +205,18 @@ def _primary_round(ctx: Context, seen: server.Observation) -> None:
         rep_mode=s.rep_mode,
         fallback=s.sync_fallback,
         current_sync=current,
+        may_act_alone=alone_ok,
     )
-    if (plan.sync_names, plan.read_only) != server.read_primary_config(s):
+    if (plan.sync_names, plan.read_only) != (current, was_read_only):
         server.write_primary_config(s, plan.sync_names, plan.read_only)
         server.reload(s)
+        if not alone_ok and not was_read_only:
+            # sessions already open keep their read-write default, and a commit waiting
+            # for the standby must not be cancelled (it would be reported committed):
+            # end them; the cluster demotes this primary (no-quorum-policy)
+            print("no quorum and no synchronous standby: read-only, client sessions ended",
+                  file=sys.stderr)
+            server.terminate_clients(s)
     for node, view in plan.peers.items():
         if view.status is not None:
             ctx.set_attr(node, s.status_attr, view.status)
@@ -272,6 +294,8 @@ def promote(env: OcfEnv) -> OcfRc:
     refusal = promotion_refusal(ctx.my(s.data_status_attr), s.rep_mode)
     if refusal:
         raise failed(f"refusing to promote {s.node}: {refusal}")
+    if not _may_act_alone(ctx):
+        raise failed(f"refusing to promote {s.node}: its partition has no quorum")
     server.ensure_tmpdir(s)
     s.lock_file.touch()
     refuse = s.rep_mode is RepMode.SYNC and _refuses(s)
@@ -293,8 +317,6 @@ def promote(env: OcfEnv) -> OcfRc:
 
 
 def _refuses(s: PgSettings) -> bool:
-    from .settings import SyncFallback
-
     return s.sync_fallback is SyncFallback.REFUSE
 
 

@@ -181,13 +181,17 @@ def plan_replication(
     rep_mode: RepMode,
     fallback: SyncFallback,
     current_sync: Sequence[str],
+    may_act_alone: bool = True,
 ) -> ReplicationPlan:
     """From what the primary sees, the attributes of each peer and the sync settings.
 
     In sync mode every streaming standby is listed in synchronous_standby_names (in
     node_list order; the first is synchronous, the others potential). When none streams,
     ``async`` fallback empties the list so writes go on, ``refuse`` keeps the list (commits
-    wait) and turns new transactions read-only until a standby is back.
+    wait) and turns new transactions read-only until a standby is back. The async fallback
+    applies only while the primary ``may_act_alone`` (its partition has quorum, or
+    no-quorum-policy is ignore): a primary cut off from the rest of the cluster must not
+    acknowledge commits the other side may never see, so it refuses instead.
     """
     by_name = {r.application_name: r for r in replicas}
     views: dict[str, PeerView] = {}
@@ -213,6 +217,7 @@ def plan_replication(
         return ReplicationPlan((), False, views)
     if streaming:
         return ReplicationPlan(tuple(streaming), False, views)
-    if fallback is SyncFallback.REFUSE:
-        return ReplicationPlan(tuple(current_sync), True, views)
+    if fallback is SyncFallback.REFUSE or not may_act_alone:
+        kept = tuple(current_sync) or tuple(peers)
+        return ReplicationPlan(kept, True, views)
     return ReplicationPlan((), False, views)

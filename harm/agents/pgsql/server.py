@@ -435,6 +435,16 @@ def observe(settings: PgSettings) -> Observation:
     return Observation(True, max(tlis, default=0), max(lsns, default=0), streaming, ())
 
 
+def terminate_clients(settings: PgSettings) -> None:
+    """End every client session (not the walsenders, not this agent's own): a terminated
+    session's commit that waits for a standby is not reported as committed, unlike a
+    cancelled one."""
+    query(settings, [
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
+        "'client backend' AND pid <> pg_backend_pid() AND application_name <> "
+        "'harm-pgsql-agent'"])
+
+
 def ensure_slots(settings: PgSettings) -> None:
     if not settings.replication_slot_name:
         return
