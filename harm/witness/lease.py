@@ -70,12 +70,15 @@ class Lease:
 class Arbiter:
     """The vote of one cluster (see the module docstring)."""
 
-    def __init__(self, min_margin_ms: int = 0, quiet_until: int = 0) -> None:
+    def __init__(self, min_margin_ms: int = 0, quiet_until: int = 0,
+                 max_lease_ms: int = MAX_LEASE_MS, max_margin_ms: int = MAX_MARGIN_MS) -> None:
         """``quiet_until``: refuse every ask before this time. A witness that restarts
         has forgotten who held the vote, so it gives it to nobody until any lease it may
-        have granted before (at most MAX_LEASE_MS + MAX_MARGIN_MS) is over."""
+        have granted before (at most ``max_lease_ms + max_margin_ms``) is over."""
         self.min_margin_ms = min_margin_ms
         self.quiet_until = quiet_until
+        self.max_lease_ms = min(max_lease_ms, MAX_LEASE_MS)
+        self.max_margin_ms = max(min(max_margin_ms, MAX_MARGIN_MS), min_margin_ms)
         self.lease: Lease | None = None
 
     def holder(self, now: int) -> frozenset[str]:
@@ -84,8 +87,8 @@ class Arbiter:
 
     def ask(self, now: int, ask: Ask) -> Verdict:
         members = frozenset(ask.members) | {ask.node}
-        lease_ms = max(1, min(ask.lease_ms, MAX_LEASE_MS))
-        margin = max(self.min_margin_ms, min(max(ask.margin_ms, 0), MAX_MARGIN_MS))
+        lease_ms = max(1, min(ask.lease_ms, self.max_lease_ms))
+        margin = max(self.min_margin_ms, min(max(ask.margin_ms, 0), self.max_margin_ms))
         current = self.lease
         if now < self.quiet_until:
             return Verdict(Outcome.REFUSED, frozenset(), 0, self.quiet_until - now)
