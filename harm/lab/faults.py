@@ -10,6 +10,7 @@
 - ``cut=OTHER``: the node and OTHER stop hearing each other on every link (iptables DROP
   in both namespaces, chain ``HARMLAB-CUT``) while the gateway, its clients and the
   witness still reach both: the cross-connect between two racks died;
+- ``cut=witness``: the node no longer reaches the witness (its UDP port dropped there);
 - ``gateway witness``: the witness's host is lost (kill -9 of ``harm witness``).
 
 ``heal NODE`` puts the node's ports back on the original bridges, up, and restarts harmd
@@ -89,6 +90,9 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
         link = _links(spec, what.split("=", 1)[1])
         ip("link", "set", spec.port(node, link), "down", namespace=sw)
         return f"{node}: {spec.nic(link)} is down"
+    if what == "cut=witness":
+        _cut_witness(spec, node)
+        return f"{node} no longer reaches the witness (everything else still does)"
     if what.startswith("cut="):
         other = what.split("=", 1)[1]
         _check_node(spec, other)
@@ -130,6 +134,18 @@ def _cut(spec: LabSpec, node: str, other: str) -> None:
         address = spec.address(other, link).split("/")[0]
         _iptables(spec, node, "-A", CUT_CHAIN, "-s", address, "-j", "DROP")
         _iptables(spec, node, "-A", CUT_CHAIN, "-d", address, "-j", "DROP")
+
+
+def _cut_witness(spec: LabSpec, node: str) -> None:
+    from harm.lab.files import WITNESS_PORT
+
+    _iptables(spec, node, "-N", CUT_CHAIN, check=False)
+    for chain in ("INPUT", "OUTPUT"):
+        _iptables(spec, node, "-D", chain, "-j", CUT_CHAIN, check=False)
+        _iptables(spec, node, "-I", chain, "-j", CUT_CHAIN)
+    port = str(WITNESS_PORT)
+    _iptables(spec, node, "-A", CUT_CHAIN, "-p", "udp", "--dport", port, "-j", "DROP")
+    _iptables(spec, node, "-A", CUT_CHAIN, "-p", "udp", "--sport", port, "-j", "DROP")
 
 
 def _uncut(spec: LabSpec, node: str) -> None:

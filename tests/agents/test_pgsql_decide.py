@@ -172,3 +172,15 @@ def test_settings_check_the_seed_mistakes() -> None:
         settings_from_params({**params, "rep_mode": "semi"}, "r_pgsql", "osspec30")
     with pytest.raises(ActionError):
         settings_from_params({"rep_mode": "async", "node_list": "a"}, "r", "a")  # no master_ip
+
+
+def test_a_former_primary_past_the_fork_has_diverged() -> None:
+    from harm.agents.pgsql.decide import Position, diverged, parse_history
+
+    history = parse_history("1\t0/3000060\tno recovery target specified\n"
+                            "2\t0/3063DD8\tno recovery target specified\n")
+    assert history == ((1, 0x3000060), (2, 0x3063DD8))
+    assert diverged(Position(2, 0x3069CD0), 3, history)  # wrote past the fork
+    assert not diverged(Position(2, 0x3063DD8), 3, history)  # stopped at it: can follow
+    assert not diverged(Position(3, 0x4000000), 3, history)  # same timeline
+    assert diverged(Position(5, 0x10), 3, history)  # a timeline the primary never had

@@ -37,12 +37,15 @@ from .decide import (
     Candidate,
     Position,
     decode_candidate,
+    diverged,
     elect,
     format_lsn,
+    parse_history,
     plan_replication,
     promotion_refusal,
 )
 from .metadata import INFO
+from .rejoin import rejoin_detailed
 from .settings import PgSettings, RepMode, SyncFallback, settings_from_env
 
 
@@ -250,12 +253,17 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
         # a primary exists and feeds us: it publishes our status and score
         _reset_election(s)
         ctx.drop_mine(s.candidate_attr)
+        ctx.drop_mine(s.needs_attr)
         return
     now = time.time()
     me = Candidate(s.node, Position(seen.timeline, seen.lsn), now)
     ctx.set_mine(s.candidate_attr, me.position.encode(now))
     if ctx.my(s.status_attr) != STATUS_ALONE:
         ctx.set_mine(s.status_attr, STATUS_ALONE)
+    primary = next((n for n in s.peers if ctx.store.query(n, s.status_attr) == STATUS_PRIMARY),
+                   None)
+    if primary is not None and _rejoin_if_diverged(ctx, seen, primary):
+        return
     if _bump_election(s) < s.xlog_check_count:
         return
     peers = [
@@ -275,6 +283,46 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
     )
     ctx.set_mine(s.score_attr, outcome.score)
     print(f"election: {outcome.reason}")
+
+
+def _rejoin_command(s: PgSettings) -> str:
+    return f"harm pgsql rejoin -r {s.resource} (on {s.node})"
+
+
+def _rejoin_if_diverged(ctx: Context, seen: server.Observation, primary: str) -> bool:
+    """A primary runs on ``primary`` and this standby does not follow it: when its data
+    went past the primary's fork (a former primary after a split), rewind it with
+    pg_rewind and start it again as a standby; when that is not safe (the lock of a
+    primary that did not stop cleanly) or fails, stay out and say what to run. True
+    when this round handled it."""
+    s = ctx.settings
+    try:
+        timeline, history = server.primary_timeline(s, s.master_ip, s.master_port)
+    except AgentError:
+        return False  # the primary is not reachable yet: nothing to decide
+    if not diverged(Position(seen.timeline, seen.lsn), timeline, parse_history(history)):
+        ctx.drop_mine(s.needs_attr)
+        return False
+    why = (f"its data (timeline {seen.timeline}, lsn {format_lsn(seen.lsn)}) diverged from "
+           f"the primary {primary} (timeline {timeline})")
+    if s.lock_file.exists():
+        ctx.set_mine(s.needs_attr, f"{_rejoin_command(s)}: {why}; {s.lock_file} kept")
+        print(f"not rejoining by itself: {why} and {s.lock_file} exists", file=sys.stderr)
+        return True
+    print(f"{why}: rewinding with pg_rewind")
+    try:
+        outcome = rejoin_detailed(s, s.master_ip, s.master_port, method="rewind",
+                                  timeout_s=max(ctx.deadline.remaining() - 5.0, 5.0))
+    except AgentError as error:
+        s.lock_file.touch()  # keep it out until an operator has looked
+        ctx.set_mine(s.needs_attr, f"{_rejoin_command(s)}: {why}; pg_rewind failed")
+        raise failed(f"{why}; pg_rewind failed ({error}); run {_rejoin_command(s)}") from None
+    server.ensure_include_line(s)
+    server.write_standby_config(s)
+    server.start(s, ctx.deadline)
+    ctx.drop_mine(s.needs_attr)
+    print(f"rejoined {primary} as a standby: {outcome.detail}")
+    return True
 
 
 # --- promote / demote ----------------------------------------------------------------------

@@ -140,6 +140,31 @@ def elect(
     )
 
 
+def parse_history(text: str) -> tuple[tuple[int, int], ...]:
+    """A timeline history file: ``(timeline, LSN where it ended)`` for each ancestor."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].isdigit():
+            try:
+                out.append((int(parts[0]), parse_lsn(parts[1])))
+            except ValueError:
+                continue
+    return tuple(out)
+
+
+def diverged(mine: Position, primary_timeline: int,
+             history: Sequence[tuple[int, int]]) -> bool:
+    """Has this standby's data gone past the point where the primary's history left its
+    timeline (so it cannot follow the primary without pg_rewind)?"""
+    if mine.timeline == primary_timeline:
+        return False
+    ends = dict(history)
+    if mine.timeline not in ends:
+        return True  # a timeline the primary never had
+    return mine.lsn > ends[mine.timeline]
+
+
 @dataclass(frozen=True)
 class Replica:
     """One row of ``pg_stat_replication`` on the primary."""
