@@ -60,6 +60,22 @@ def has_quorum(
     return 2 * have > total
 
 
+PARTITION_RISK = (
+    "two nodes, no witness, no fencing and no-quorum-policy=ignore: if the nodes stop "
+    "hearing each other both keep running the resources (two primaries whose data "
+    "diverge, writes lost on one side). Remedies: a witness (harm witness on a third "
+    "machine, 'witness:' in harm.yaml, then no-quorum-policy=demote), or fencing "
+    "(stonith-enabled=true with a fence device); see docs/quorum.md")
+
+
+def partition_risk(nodes: int, witness: bool, fencing: bool, policy: str) -> str | None:
+    """The warning for a configuration in which a split between the nodes gives two
+    active sides, or None. ``policy`` is no-quorum-policy."""
+    if nodes == 2 and not witness and not fencing and policy.strip().lower() == "ignore":
+        return PARTITION_RISK
+    return None
+
+
 def majority_without_witness(members: Collection[str], votes: Mapping[str, int]) -> bool:
     """Do ``members`` hold a majority of all votes (the witness's included) by themselves?"""
     return has_quorum(members, votes, witness=False)

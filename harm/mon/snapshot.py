@@ -16,8 +16,9 @@ class MonSnapshot:
     cib: Cib
     state: ClusterState
     now: int
+    witness: bool | None = None  # the node harm_mon asked has a witness (None: unknown)
 
 
-def take_snapshot(cib: Cib, now: int) -> MonSnapshot:
+def take_snapshot(cib: Cib, now: int, witness: bool | None = None) -> MonSnapshot:
     """Unpack ``cib`` as the scheduler would at ``now`` (the one unpacker harm has)."""
-    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now)
+    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now, witness=witness)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from harm.cib.durations import parse_ms
 from harm.engine.state import ClusterState
+from harm.membership.quorum import partition_risk
 from harm.mon.formats import epoch_text
 from harm.mon.snapshot import MonSnapshot
 from harm.view.status import resource_counts
@@ -42,6 +43,7 @@ class Summary:
     stop_all_resources: bool
     stonith_timeout_ms: int
     priority_fencing_delay_ms: int
+    partition_risk: str | None = None  # harm.membership.quorum.partition_risk
 
     @property
     def last_change(self) -> str:
@@ -85,7 +87,15 @@ def summarize(snap: MonSnapshot) -> Summary:
         stop_all_resources=state.options.stop_all_resources,
         stonith_timeout_ms=_ms(config.property("stonith-timeout"), 60_000),
         priority_fencing_delay_ms=_ms(config.property("priority-fencing-delay"), 0),
+        partition_risk=None if snap.witness is None else partition_risk(
+            len(state.nodes), snap.witness, _fencing(snap), state.options.no_quorum_policy),
     )
+
+
+def _fencing(snap: MonSnapshot) -> bool:
+    """Fencing is on and has a device to fence with."""
+    return snap.state.options.stonith_enabled and any(
+        p.agent.cls == "stonith" for p in snap.cib.configuration.primitives())
 
 
 
@@ -114,6 +124,8 @@ def summary_lines(summary: Summary) -> list[str]:
     elif summary.stop_all_resources:
         lines += ["", "    *** Resource management is DISABLED ***",
                   "  The cluster will keep all resources stopped"]
+    if summary.partition_risk:
+        lines.append(f"  * WARNING: {summary.partition_risk}")
     return lines
 
 

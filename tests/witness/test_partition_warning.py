@@ -1,0 +1,64 @@
+"""An unsafe two-node configuration is accepted with a warning (configure, harm_mon)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harm.cib.cib import Cib
+from harm.cli.main import main
+from harm.crmsh.load import parse_configuration
+from harm.membership.quorum import PARTITION_RISK, partition_risk
+from harm.mon.snapshot import take_snapshot
+from harm.mon.summary import summarize, summary_lines
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = REPO / "configs" / "pgsql-lab.crm"
+
+
+def test_the_rule() -> None:
+    assert partition_risk(2, False, False, "ignore") == PARTITION_RISK
+    assert partition_risk(2, True, False, "ignore") is None  # witness
+    assert partition_risk(2, False, True, "ignore") is None  # fencing
+    assert partition_risk(2, False, False, "demote") is None
+    assert partition_risk(3, False, False, "ignore") is None
+
+
+@pytest.mark.parametrize("policy, warned", [("ignore", True), ("demote", False)])
+def test_configure_verify_warns_with_the_risk_and_both_remedies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        policy: str, warned: bool) -> None:
+    monkeypatch.setenv("HARM_CONFIG", str(tmp_path / "no-harm.yaml"))
+    source = tmp_path / "lab.crm"
+    source.write_text(LAB.read_text().replace("no-quorum-policy=demote",
+                                              f"no-quorum-policy={policy}"))
+    code = main(["configure", "--cib", str(tmp_path / "cib.xml"), "verify", str(source)])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert ("warning: two nodes, no witness, no fencing" in err) is warned
+    if warned:
+        assert "a witness" in err and "fencing (stonith-enabled=true" in err
+
+
+def test_a_witness_in_harm_yaml_silences_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    settings = tmp_path / "harm.yaml"
+    settings.write_text("cluster: c\nnode: osspc30\nnodes: [osspc30, osspc31]\n"
+                        "links: [{bcast: eth0}]\nwitness: {address: 192.168.10.100}\n")
+    monkeypatch.setenv("HARM_CONFIG", str(settings))
+    source = tmp_path / "lab.crm"
+    source.write_text(LAB.read_text().replace("no-quorum-policy=demote",
+                                              "no-quorum-policy=ignore"))
+    assert main(["configure", "--cib", str(tmp_path / "cib.xml"), "verify", str(source)]) == 0
+    assert "warning: two nodes" not in capsys.readouterr().err
+
+
+def test_harm_mon_shows_the_warning_when_harmd_has_no_witness() -> None:
+    text = LAB.read_text().replace("no-quorum-policy=demote", "no-quorum-policy=ignore")
+    cib = Cib(configuration=parse_configuration(text), have_quorum=True)
+    shown = summary_lines(summarize(take_snapshot(cib, 0, witness=False)))
+    assert f"  * WARNING: {PARTITION_RISK}" in shown
+    assert not any("WARNING" in line
+                   for line in summary_lines(summarize(take_snapshot(cib, 0, witness=True))))
