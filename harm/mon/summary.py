@@ -44,6 +44,7 @@ class Summary:
     stonith_timeout_ms: int
     priority_fencing_delay_ms: int
     partition_risk: str | None = None  # harm.membership.quorum.partition_risk
+    needs: tuple[tuple[str, str], ...] = ()  # (node, what to run): agents' <rsc>-needs
 
     @property
     def last_change(self) -> str:
@@ -89,6 +90,8 @@ def summarize(snap: MonSnapshot) -> Summary:
         priority_fencing_delay_ms=_ms(config.property("priority-fencing-delay"), 0),
         partition_risk=None if snap.witness is None else partition_risk(
             len(state.nodes), snap.witness, _fencing(snap), state.options.no_quorum_policy),
+        needs=tuple((n.name, value) for n in state.nodes
+                    for name, value in sorted(n.attributes.items()) if name.endswith("-needs")),
     )
 
 
@@ -126,6 +129,8 @@ def summary_lines(summary: Summary) -> list[str]:
                   "  The cluster will keep all resources stopped"]
     if summary.partition_risk:
         lines.append(f"  * WARNING: {summary.partition_risk}")
+    for node, what in summary.needs:
+        lines.append(f"  * ACTION NEEDED on {node}: {what}")
     return lines
 
 

@@ -262,9 +262,12 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
         ctx.set_mine(s.status_attr, STATUS_ALONE)
     primary = next((n for n in s.peers if ctx.store.query(n, s.status_attr) == STATUS_PRIMARY),
                    None)
-    if primary is not None and _rejoin_if_diverged(ctx, seen, primary):
+    rounds = _bump_election(s)
+    # a standby that just lost its stream (a timeline switch restarts it) gets a round to
+    # reconnect before its data is compared with the primary's
+    if primary is not None and rounds >= 2 and _rejoin_if_diverged(ctx, seen, primary):
         return
-    if _bump_election(s) < s.xlog_check_count:
+    if rounds < s.xlog_check_count:
         return
     peers = [
         c
@@ -314,6 +317,13 @@ def _rejoin_if_diverged(ctx: Context, seen: server.Observation, primary: str) ->
         outcome = rejoin_detailed(s, s.master_ip, s.master_port, method="rewind",
                                   timeout_s=max(ctx.deadline.remaining() - 5.0, 5.0))
     except AgentError as error:
+        if "nothing to rewind" in str(error):
+            # the histories did not fork after all: start it again, it follows the primary
+            print(f"pg_rewind found nothing to rewind; starting {s.node} again as a standby")
+            server.ensure_include_line(s)
+            server.write_standby_config(s)
+            server.start(s, ctx.deadline)
+            return True
         s.lock_file.touch()  # keep it out until an operator has looked
         ctx.set_mine(s.needs_attr, f"{_rejoin_command(s)}: {why}; pg_rewind failed")
         raise failed(f"{why}; pg_rewind failed ({error}); run {_rejoin_command(s)}") from None
