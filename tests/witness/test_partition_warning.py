@@ -62,3 +62,22 @@ def test_harm_mon_shows_the_warning_when_harmd_has_no_witness() -> None:
     assert f"  * WARNING: {PARTITION_RISK}" in shown
     assert not any("WARNING" in line
                    for line in summary_lines(summarize(take_snapshot(cib, 0, witness=True))))
+
+
+def test_harm_mon_names_the_command_an_agent_asks_for() -> None:
+    from dataclasses import replace
+
+    from harm.cib.config import NvSet
+    from tests.mon.helpers import NOW, SCENARIOS
+
+    cib = SCENARIOS["healthy"]()
+    state = cib.status.node("osspc31")
+    assert state is not None
+    pairs = (*state.transient_attributes[0].pairs,
+             ("r_pgsql-needs", "harm pgsql rejoin -r r_pgsql (on osspc31): diverged"))
+    needs = replace(state, transient_attributes=(NvSet(state.transient_attributes[0].id,
+                                                       pairs),))
+    cib = replace(cib, status=cib.status.with_node(needs))
+    shown = summary_lines(summarize(take_snapshot(cib, NOW)))
+    assert "  * ACTION NEEDED on osspc31: harm pgsql rejoin -r r_pgsql (on osspc31): " \
+        "diverged" in shown
