@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         settings.node, settings.cluster, generation, ", ".join(settings.nics),
         settings.keepalive_ms, settings.deadtime_ms,
     )
+    if settings.witness is not None:
+        log.info("witness at %s:%d (lease %dms, margin %dms)", settings.witness.address,
+                 settings.witness.port, settings.witness.lease_ms, settings.witness.margin_ms)
     # Everything loaded so far lives as long as the daemon: keep the garbage collector from
     # scanning it again and again (a full collection of the start-up heap costs milliseconds).
     gc.collect()
