@@ -5,16 +5,22 @@ seeing ``members`` while the lease is held by ``holder`` until ``expires``:
 
     free (nobody holds it, or now >= expires + margin)  -> granted to members
     members == holder                                   -> renewed
-    node in holder and members < holder                 -> narrowed to members (a split:
+    node confirmed the holder and members < holder      -> narrowed to members (a split:
                                                            the first side to ask keeps it)
     node in holder and members > holder                 -> widened to members (a merge)
     anything else                                       -> refused until expires + margin
 
-Only a member of the current holder may narrow or widen it, so a node of another partition
-cannot take the vote by claiming to see the holder. ``margin`` is the time between the end
-of a lease and the moment the vote may go elsewhere: the holder counts its vote from the
-moment it *sent* the ask that was granted, so it gives the vote up strictly before the
-witness could give it to anyone else (see docs/quorum.md for the timing).
+A node *confirmed* the holder when it asked with exactly the holder's members since the
+lease last changed hands (the one whose ask made it so confirmed it by asking). Only a
+member of the holder may widen it, so a node of another partition cannot take the vote by
+claiming to see the holder; and only a node that confirmed the holder may narrow it, so a
+node that a widening named but that does not see the others yet (the two sides of a merge
+do not notice it at the same moment) cannot take the vote for itself alone.
+
+``margin`` is the time between the end of a lease and the moment the vote may go
+elsewhere: the holder counts its vote from the moment it *sent* the ask that was granted,
+so it gives the vote up strictly before the witness could give it to anyone else (see
+docs/quorum.md for the timing).
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ class Lease:
     holder: frozenset[str]
     expires: int  # witness monotonic ms
     margin_ms: int
+    confirmed: frozenset[str] = frozenset()  # members that asked with exactly ``holder``
 
     def free(self, now: int) -> bool:
         return now >= self.expires + self.margin_ms
@@ -96,7 +103,7 @@ class Arbiter:
             outcome = Outcome.GRANTED
         elif members == current.holder:
             outcome = Outcome.RENEWED
-        elif ask.node in current.holder and members < current.holder:
+        elif ask.node in current.confirmed and members < current.holder:
             outcome = Outcome.NARROWED
         elif ask.node in current.holder and members > current.holder:
             outcome = Outcome.WIDENED
@@ -104,11 +111,14 @@ class Arbiter:
             free_in = current.expires + current.margin_ms - now
             return Verdict(Outcome.REFUSED, current.holder, 0, free_in)
         expires = now + lease_ms
+        confirmed = frozenset({ask.node})
         if current is not None and not current.free(now):
             # a lease is never shortened: whoever counted on the old one keeps its margin
             expires = max(expires, current.expires)
             margin = max(margin, current.margin_ms)
-        self.lease = Lease(members, expires, margin)
+            if outcome is Outcome.RENEWED:
+                confirmed |= current.confirmed
+        self.lease = Lease(members, expires, margin, confirmed)
         return Verdict(outcome, members, lease_ms, 0)
 
 

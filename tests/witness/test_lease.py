@@ -90,3 +90,15 @@ def test_minimum_margin_applies_to_asks_with_a_smaller_one() -> None:
     arbiter.ask(0, ask("A", A, lease=1000, margin=0))
     assert arbiter.ask(4999, ask("B", B)).outcome is Outcome.REFUSED
     assert arbiter.ask(5000, ask("B", B)).outcome is Outcome.GRANTED
+
+
+def test_a_node_named_by_a_merge_cannot_narrow_before_it_confirmed_the_merge() -> None:
+    """After a heal one side sees the other first: A widens the lease to A,B while B still
+    sees only itself. B asking for itself alone must not get the vote (it would be quorate
+    alone while A counts both)."""
+    arbiter = Arbiter()
+    arbiter.ask(0, ask("A", A))
+    assert arbiter.ask(100, ask("A", AB)).outcome is Outcome.WIDENED
+    assert arbiter.ask(150, ask("B", B)).outcome is Outcome.REFUSED
+    assert arbiter.ask(200, ask("B", AB)).outcome is Outcome.RENEWED  # B sees A now
+    assert arbiter.ask(300, ask("B", B)).outcome is Outcome.NARROWED  # a new split
