@@ -42,6 +42,7 @@ class ClientParams:
 class Grant:
     members: frozenset[str]
     until: int  # this node's monotonic ms
+    sent: int  # when the ask that earned it was sent
 
 
 class WitnessClient:
@@ -142,9 +143,13 @@ class WitnessClient:
         if answer.outcome.granted and answer.holder == members:
             until = sent_at + min(answer.lease_ms, self.params.lease_ms)
             if self.grant is None or self.grant.members != members or until > self.grant.until:
-                self.grant = Grant(members, until)
-        elif self.grant is not None and self.grant.members == members:
-            self.grant = None  # refused: giving the vote up early is always safe
+                self.grant = Grant(members, until, sent_at)
+        elif self.grant is not None and self.grant.members == members and \
+                sent_at > self.grant.sent:
+            # refused after the grant: the witness no longer counts this partition
+            # (giving the vote up early is always safe; a late answer to an older ask
+            # says nothing new)
+            self.grant = None
         return before != self.holds(now, self.wanted)
 
     # ------------------------------------------------------------------ internals
