@@ -10,6 +10,7 @@ asks each node directly (its own address) whether it commits a write.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -50,7 +51,8 @@ def spec() -> Iterator[LabSpec]:
         must(built, "CREATE TABLE probe (node text, at timestamptz DEFAULT now())")
         yield built
     finally:
-        lab.down(LAB)
+        if not os.environ.get("HARM_KEEP_LAB"):  # set it to look at a failure's lab
+            lab.down(LAB)
 
 
 def must(spec: LabSpec, statement: str, host: str = demo.SERVICE_VIP) -> str:
@@ -68,14 +70,16 @@ def deadtime_s(spec: LabSpec) -> float:
 
 
 def running_on(spec: LabSpec, rsc: str, promoted_only: bool = False) -> list[str]:
-    """Where the cluster's status (as the first answering node has it) shows ``rsc``."""
+    """Where the cluster's status (as the first answering node has it) shows the primitive
+    ``rsc`` (or its clone instances ``rsc:N``) running, or running promoted."""
     for node in spec.nodes:
         try:
             xml = request(demo.socket_of(spec, node), "cib", timeout=3)["xml"]
         except ControlError:
             continue
         state = unpack(parse_cib_xml(xml), int(time.time()))
-        return sorted(n for r in state.resources if r.id.split(":")[0] == rsc
+        return sorted(n for r in state.resources
+                      if (r.id == rsc or r.id.startswith(rsc + ":"))
                       and (not promoted_only or r.role.value == "Promoted")
                       for n in r.running_on)
     return []
@@ -178,7 +182,7 @@ def test_1_cross_connect_cut_the_primary_keeps_quorum_the_standby_never_writes(
             faults.heal(spec)
         healed = time.monotonic()
         wait_for("one primary with the service VIP after the heal",
-                 lambda: running_on(spec, "ms_pgsql", promoted_only=True) == [primary]
+                 lambda: running_on(spec, "r_pgsql", promoted_only=True) == [primary]
                  and running_on(spec, "r_service_vip") == [primary], 30)
         assert time.monotonic() - healed <= 30
         time.sleep(1)
@@ -211,7 +215,7 @@ def test_2_the_primary_also_loses_the_witness_it_stops_writes_the_standby_takes_
             faults.heal(spec)
         healed = time.monotonic()
         wait_for("one primary with the service VIP after the heal",
-                 lambda: running_on(spec, "ms_pgsql", promoted_only=True) == [standby]
+                 lambda: running_on(spec, "r_pgsql", promoted_only=True) == [standby]
                  and running_on(spec, "r_service_vip") == [standby], 30)
         assert time.monotonic() - healed <= 30
     last_old = clients.last_accepted(primary)
@@ -249,7 +253,7 @@ def test_3_a_node_cut_from_everything_does_not_promote_and_losing_the_witness_ch
         for node in spec.nodes:
             assert request(demo.socket_of(spec, node), "quorum")["quorate"], node
         must(spec, "INSERT INTO acked VALUES (-1)")
-        assert running_on(spec, "ms_pgsql", promoted_only=True) == [primary]
+        assert running_on(spec, "r_pgsql", promoted_only=True) == [primary]
     finally:
         faults.heal(spec, GATEWAY)
 

@@ -263,8 +263,9 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
     primary = next((n for n in s.peers if ctx.store.query(n, s.status_attr) == STATUS_PRIMARY),
                    None)
     rounds = _bump_election(s)
-    # a standby that just lost its stream (a timeline switch restarts it) gets a round to
-    # reconnect before its data is compared with the primary's
+    # a standby that just lost its stream (a timeline switch restarts it, and its
+    # checkpoint still names the old timeline) gets a round to reconnect before its data
+    # is compared with the primary's; a wrong guess costs a pg_rewind that finds nothing
     if primary is not None and rounds >= 2 and _rejoin_if_diverged(ctx, seen, primary):
         return
     if rounds < s.xlog_check_count:

@@ -426,10 +426,7 @@ def observe(settings: PgSettings) -> Observation:
         return Observation(False, int(checkpoint_tli or 0), parse_lsn(current), False, rows)
     lsns = [parse_lsn(v) for v in (receive, replay) if v]
     receiver = receivers[0] if receivers else [None, None, None, None]
-    # the checkpoint's timeline lags behind a standby that followed a promotion until its
-    # next restartpoint, and the receiver's is known only while it runs: the newest
-    # history file fetched into pg_wal tells the timeline the standby went on with
-    tlis = [int(v) for v in (checkpoint_tli, receiver[1]) if v] + [newest_history(settings)]
+    tlis = [int(v) for v in (checkpoint_tli, receiver[1]) if v]
     # a standby whose master_ip:master_port leads back to itself has no primary
     to_self = receiver[3] == str(settings.pgport) and receiver[2] in {
         "127.0.0.1", "::1", "localhost", settings.socketdir, settings.pghost,
@@ -458,22 +455,6 @@ def terminate_clients(settings: PgSettings) -> None:
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
         "'client backend' AND pid <> pg_backend_pid() AND application_name <> "
         "'harm-pgsql-agent'"])
-
-
-def newest_history(settings: PgSettings) -> int:
-    """The highest timeline with a history file in pg_wal (1 when there is none)."""
-    newest = 1
-    try:
-        names = os.listdir(settings.pgdata / "pg_wal")
-    except OSError:
-        return newest
-    for name in names:
-        if name.endswith(".history") and len(name) == 16:
-            try:
-                newest = max(newest, int(name[:8], 16))
-            except ValueError:
-                continue
-    return newest
 
 
 def ensure_slots(settings: PgSettings) -> None:
