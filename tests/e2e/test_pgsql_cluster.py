@@ -12,7 +12,7 @@ standby again:
 4. the recovery procedure (lock, re-seed, cleanup), and the one-step rejoin;
 5. a node crash; 6. the service link cut on the primary; 7. the replication link cut on
 the standby; 8. a planned switchover with move/clear; 9. both links of the primary cut:
-the witness lets only the other side go on. (More partitions: test_partitions.py.)
+the witness lets only the other side go on. (More partitions: test_quorum_partitions.py.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,12 +30,11 @@ import pytest
 from harm.cib.xml_import import parse_cib_xml
 from harm.daemon.client import request
 from harm.lab import demo, faults, lab
-from harm.lab.postgres import PG_DIRS, host_path, seed_standby
+from harm.lab.postgres import host_path, seed_standby
 from harm.lab.spec import LabSpec
 
 pytestmark = [pytest.mark.netns, pytest.mark.postgres, pytest.mark.slow]
 
-LAB = "he2e"
 A, B = "osspc30", "osspc31"
 REPO = Path(__file__).resolve().parents[2]
 LOCK = "/var/lib/pgsql/tmp/PGSQL.lock"
@@ -106,16 +105,9 @@ def failed_monitor_shown(text: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def spec() -> Iterator[LabSpec]:
-    lab.down(LAB)
-    the_spec = LabSpec(name=LAB, nodes=(A, B), links=2, private_dirs=PG_DIRS,
-                       gateway="192.168.10.100", witness=True).validate()
-    try:
-        built = lab.up(the_spec, start=False)
-        demo.provision(built)
-        yield built
-    finally:
-        lab.down(LAB)
+def spec(seed_lab: LabSpec) -> LabSpec:
+    """The session's seed lab (tests/e2e/conftest.py), harmd not started yet."""
+    return seed_lab
 
 
 def test_1_first_node_alone_becomes_primary(spec: LabSpec) -> None:

@@ -1,8 +1,10 @@
 """Partitions of the demo cluster with its witness: never two writable primaries, no
 acknowledged commit lost, one primary after the heal (docs/quorum.md).
 
-One lab for the module: the seed's two nodes, the witness in the gateway, PostgreSQL 15,
-configs/pgsql-lab.crm (no-quorum-policy=demote). Clients run in the gateway, which reaches
+The session's seed lab (tests/e2e/conftest.py: the seed's two nodes, the witness in the
+gateway, PostgreSQL 15, configs/pgsql-lab.crm with no-quorum-policy=demote), as
+test_pgsql_cluster.py leaves it, or started here when this module runs alone; the lab is
+removed after this module. Clients run in the gateway, which reaches
 both nodes whatever the faults between the nodes. Each split is measured with a client's
 data: a writer through the service VIP logs every commit it got acknowledged, and a prober
 asks each node directly (its own address) whether it commits a write.
@@ -10,7 +12,6 @@ asks each node directly (its own address) whether it commits a write.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -24,35 +25,34 @@ from harm.daemon.client import request
 from harm.engine.unpack import unpack
 from harm.errors import ControlError
 from harm.lab import demo, faults, lab
-from harm.lab.postgres import PG_DIRS
 from harm.lab.spec import GATEWAY, LabSpec
 
+from .conftest import release
 from .test_pgsql_cluster import REPO, data_status, status, wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.postgres, pytest.mark.slow]
 
-LAB = "hquorum"
 A, B = "osspc30", "osspc31"
 READONLY_VIP = "192.168.10.11"
 
 
 @pytest.fixture(scope="module")
-def spec() -> Iterator[LabSpec]:
-    lab.down(LAB)
-    the_spec = LabSpec(name=LAB, nodes=(A, B), links=2, private_dirs=PG_DIRS,
-                       gateway="192.168.10.100", witness=True).validate()
+def spec(seed_lab: LabSpec) -> Iterator[LabSpec]:
     try:
-        built = lab.up(the_spec)
-        lab.wait_sockets(built, [A, B])
-        demo.provision(built)
-        demo.configure(built, REPO / "configs" / "pgsql-lab.crm")
-        demo.wait_ready(built)
-        must(built, "CREATE TABLE acked (id int PRIMARY KEY)")
-        must(built, "CREATE TABLE probe (node text, at timestamptz DEFAULT now())")
-        yield built
+        if not all(lab.harmd_pid(seed_lab, n) for n in seed_lab.nodes):
+            for node in seed_lab.nodes:
+                lab.start_harmd(seed_lab, node)
+            lab.wait_sockets(seed_lab, list(seed_lab.nodes))
+            demo.configure(seed_lab, REPO / "configs" / "pgsql-lab.crm")
+            demo.wait_ready(seed_lab)
+        healthy(seed_lab, 180)
+        must(seed_lab, "CREATE TABLE IF NOT EXISTS acked (id int PRIMARY KEY)")
+        must(seed_lab, "CREATE TABLE IF NOT EXISTS probe (node text, "
+             "at timestamptz DEFAULT now())")
+        must(seed_lab, "CREATE TABLE IF NOT EXISTS harm_probe (at timestamptz)")
+        yield seed_lab
     finally:
-        if not os.environ.get("HARM_KEEP_LAB"):  # set it to look at a failure's lab
-            lab.down(LAB)
+        release()  # the last module on this lab
 
 
 def must(spec: LabSpec, statement: str, host: str = demo.SERVICE_VIP) -> str:
@@ -156,6 +156,14 @@ class Clients:
         return next((b for b, _ in self.accepted.get(node, []) if b >= since), None)
 
 
+def cleanup(spec: LabSpec, rsc: str) -> None:
+    """``harm resource cleanup RSC``, through the first node's harmd."""
+    sock = demo.socket_of(spec, spec.nodes[0])
+    ident = request(sock, "cluster-op", op="cleanup", rsc=rsc)["request"]
+    wait_for(f"cleanup of {rsc}", lambda: request(sock, "request-status",
+                                                   request=ident)["state"] == "done", 30)
+
+
 def none_missing(spec: LabSpec, acked: list[int]) -> None:
     """Every commit the writer got acknowledged is on the primary."""
     rows = must(spec, "SELECT id FROM acked ORDER BY id", demo.SERVICE_VIP)
@@ -241,15 +249,16 @@ def test_3_a_node_cut_from_everything_does_not_promote_and_losing_the_witness_ch
             demo.socket_of(spec, standby), "quorum")["quorate"], 30)
         start = time.monotonic()
         demo.wait_writable(spec, start, 60)  # the majority (primary + witness) serves
-        time.sleep(3 * deadtime_s(spec))
+        time.sleep(2 * deadtime_s(spec))
         assert demo.attribute(spec, standby, demo.STATUS, via=standby) != "PRI"
         assert request(demo.socket_of(spec, primary), "quorum")["quorate"]
     finally:
         faults.heal(spec, standby)
+    cleanup(spec, "r_readonly_vip")  # its monitor saw no carrier on the cut node
     healthy(spec)
     faults.fail(spec, GATEWAY, "witness")
     try:
-        time.sleep(3 * deadtime_s(spec))
+        time.sleep(2 * deadtime_s(spec))
         for node in spec.nodes:
             assert request(demo.socket_of(spec, node), "quorum")["quorate"], node
         must(spec, "INSERT INTO acked VALUES (-1)")
@@ -268,10 +277,7 @@ def test_4_a_standby_s_postgres_stopped_the_readonly_vip_moves_to_the_primary(
     wait_for("the read-only VIP on the primary",
              lambda: running_on(spec, "r_readonly_vip") == [primary], 90)
     assert must(spec, "SELECT pg_is_in_recovery()", READONLY_VIP) == "f"
-    env_socket = demo.socket_of(spec, primary)
-    ident = request(env_socket, "cluster-op", op="cleanup", rsc="ms_pgsql")["request"]
-    wait_for("cleanup done", lambda: request(env_socket, "request-status",
-                                              request=ident)["state"] == "done", 30)
+    cleanup(spec, "ms_pgsql")
     healthy(spec)
     wait_for("the read-only VIP back on the standby",
              lambda: running_on(spec, "r_readonly_vip") == [standby], 60)
