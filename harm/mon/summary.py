@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harm.cib.config import Role
 from harm.cib.durations import parse_ms
 from harm.engine.state import ClusterState
 from harm.membership.quorum import partition_risk
@@ -45,6 +46,7 @@ class Summary:
     priority_fencing_delay_ms: int
     partition_risk: str | None = None  # harm.membership.quorum.partition_risk
     needs: tuple[tuple[str, str], ...] = ()  # (node, what to run): agents' <rsc>-needs
+    no_primary: tuple[str, ...] = ()  # why a running promotable clone has no promoted one
 
     @property
     def last_change(self) -> str:
@@ -92,7 +94,33 @@ def summarize(snap: MonSnapshot) -> Summary:
             len(state.nodes), snap.witness, _fencing(snap), state.options.no_quorum_policy),
         needs=tuple((n.name, value) for n in state.nodes
                     for name, value in sorted(n.attributes.items()) if name.endswith("-needs")),
+        # harm's own explanation, for a running cluster (a CIB file shows what crm_mon does)
+        no_primary=tuple(_no_primary(snap)) if snap.witness is not None else (),
     )
+
+
+def _no_primary(snap: MonSnapshot) -> list[str]:
+    """For each promotable clone that runs but is promoted nowhere, why (never "no primary,
+    no explanation")."""
+    state = snap.state
+    out = []
+    for clone in state.resources:
+        if clone.clone is None or not clone.clone.promotable or not clone.running_on:
+            continue
+        instances = [r for r in state.resources if r.parent == clone.id]
+        if any(r.role is Role.PROMOTED for r in instances):
+            continue
+        child = instances[0].id.split(":")[0] if instances else clone.id
+        if not snap.cib.have_quorum and state.options.no_quorum_policy != "ignore":
+            why = (f"this partition has no quorum (no-quorum-policy="
+                   f"{state.options.no_quorum_policy}); it promotes nothing")
+        else:
+            scores = ", ".join(f"{n.name} {n.attributes.get(f'master-{child}', 'unset')}"
+                               for n in state.nodes if n.online)
+            why = (f"no node may be promoted (master-{child}: {scores}); the standbys elect "
+                   "one after a few monitors, or an agent says below what to run")
+        out.append(f"{clone.id} has no promoted instance: {why}")
+    return out
 
 
 def _fencing(snap: MonSnapshot) -> bool:
@@ -129,6 +157,8 @@ def summary_lines(summary: Summary) -> list[str]:
                   "  The cluster will keep all resources stopped"]
     if summary.partition_risk:
         lines.append(f"  * WARNING: {summary.partition_risk}")
+    for text in summary.no_primary:
+        lines.append(f"  * NO PRIMARY: {text}")
     for node, what in summary.needs:
         lines.append(f"  * ACTION NEEDED on {node}: {what}")
     return lines

@@ -81,3 +81,22 @@ def test_harm_mon_names_the_command_an_agent_asks_for() -> None:
     shown = summary_lines(summarize(take_snapshot(cib, NOW)))
     assert "  * ACTION NEEDED on osspc31: harm pgsql rejoin -r r_pgsql (on osspc31): " \
         "diverged" in shown
+
+
+@pytest.mark.pacemaker
+def test_harm_mon_says_why_a_running_promotable_clone_has_no_primary(
+        tmp_path: Path, corpus_dir: Path) -> None:
+    import subprocess
+
+    from harm.cib.xml_import import parse_cib_xml
+
+    after = tmp_path / "after.xml"
+    subprocess.run(["crm_simulate", "-x", str(corpus_dir / "xml" / "no_quorum_demote.xml"),
+                    "-S", "-O", str(after)], capture_output=True, check=True, timeout=120)
+    cib = parse_cib_xml(after.read_text())
+    shown = summary_lines(summarize(take_snapshot(cib, 0, witness=False)))
+    assert "  * NO PRIMARY: rsc1-clone has no promoted instance: this partition has no " \
+        "quorum (no-quorum-policy=demote); it promotes nothing" in shown
+    # a CIB file (not a running cluster) shows what crm_mon shows
+    assert not any("NO PRIMARY" in line for line in summary_lines(summarize(
+        take_snapshot(cib, 0))))
