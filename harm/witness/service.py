@@ -1,14 +1,13 @@
 """``harm witness``: the tie-breaker service, one UDP socket around the arbiter.
 
     harm witness --cluster NAME --authkeys FILE [--listen ADDR] [--port 6940]
-                 [--min-margin 1s] [--quiet 2m]
+                 [--max-lease 30s] [--max-margin 30s] [--min-margin 0s] [--quiet DURATION]
 
 Every ask must be signed with a key of the cluster's authkeys and name the cluster; asks
 of a node must come with a growing (generation, sequence number), so a captured ask cannot
 be replayed. Anything else is dropped and counted, never answered. The witness keeps its
 state in memory only: after a (re)start it refuses every ask for ``--quiet`` (default:
-the longest lease plus the longest margin it grants), since it no longer knows whom it
-gave its vote to.
+max-lease + max-margin), since it no longer knows whom it gave its vote to.
 """
 
 from __future__ import annotations
@@ -22,11 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from harm.membership.authkeys import AuthKeys
-from harm.witness.lease import MAX_LEASE_MS, MAX_MARGIN_MS, Arbiter, describe
+from harm.witness.lease import Arbiter, describe
 from harm.witness.wire import Answer, WireError, decode_ask, encode_answer
 
 DEFAULT_PORT = 6940
-DEFAULT_QUIET_MS = MAX_LEASE_MS + MAX_MARGIN_MS
 MAX_NODES = 1024
 
 log = logging.getLogger("harm.witness")
