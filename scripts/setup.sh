@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   python3-venv iproute2 iputils-ping bridge-utils tmux procps psmisc
   postgresql postgresql-contrib
-  pacemaker-cli-utils crmsh resource-agents libxml2-utils
+  pacemaker-cli-utils pacemaker-resource-agents crmsh resource-agents libxml2-utils
   fence-agents openipmi ipmitool
 )
 

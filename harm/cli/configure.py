@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from harm.catalog import AgentCatalog
+from harm.catalog import AgentCatalog, agent_lines
 from harm.cib.cib import Cib
 from harm.cib.config import Configuration, is_true
 from harm.cib.xml_export import cib_to_xml
@@ -126,26 +126,47 @@ def load_command(ctx: click.Context, mode: str, source: str) -> None:
     click.echo(f"{mode}d configuration from {name} (epoch {done.cib.epoch})", err=True)
 
 
+AGENTS_HELP = "Also print, for each primitive, the agent file that runs it on this node."
+
+
+def _print_agents(configuration: Configuration, catalog: AgentCatalog) -> None:
+    for line in agent_lines(configuration.primitives(), catalog):
+        click.echo(line)
+
+
 @command.command("verify")
 @click.argument("source", metavar="FILE|-")
+@click.option("--agents", "show_agents", is_flag=True, help=AGENTS_HELP)
 @click.pass_context
-def verify_command(ctx: click.Context, source: str) -> None:
+def verify_command(ctx: click.Context, source: str, show_agents: bool) -> None:
     """Check crm configuration text as 'load update' would, changing nothing."""
     text, name = _read_source(source)
     base = _session(ctx).read_or_empty().configuration
-    outcome = load_text(base, text, name, "update", AgentCatalog.scan())
+    catalog = AgentCatalog.scan()
+    outcome = load_text(base, text, name, "update", catalog)
     _print_warnings(outcome.warnings)
     _warn_partition_risk(ctx, name, outcome.configuration)
+    if show_agents:
+        _print_agents(outcome.configuration, catalog)
     click.echo(f"{name}: configuration is valid")
 
 
 @command.command("show")
 @click.argument("ids", nargs=-1)
 @click.option("--xml", "as_xml", is_flag=True, help="Print the whole CIB as Pacemaker XML.")
+@click.option("--agents", "show_agents", is_flag=True,
+              help="Print, for each primitive, the agent file that runs it on this node.")
 @click.pass_context
-def show_command(ctx: click.Context, ids: tuple[str, ...], as_xml: bool) -> None:
+def show_command(ctx: click.Context, ids: tuple[str, ...], as_xml: bool,
+                 show_agents: bool) -> None:
     """Print the configuration (or the objects named) in canonical crm syntax."""
     cib = _session(ctx).read()
+    if show_agents:
+        wanted = set(ids)
+        primitives = [p for p in cib.configuration.primitives() if not wanted or p.id in wanted]
+        for line in agent_lines(primitives, AgentCatalog.scan()):
+            click.echo(line)
+        return
     if as_xml:
         click.echo(cib_to_xml(cib), nl=False)
         return

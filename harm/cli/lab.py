@@ -84,12 +84,15 @@ def command() -> None:
 @click.option("--provision/--no-provision", default=True, show_default=True,
               help="with --demo: PostgreSQL on both nodes, the configuration loaded, wait "
               "until primary + sync standby (--no-provision: the lab only)")
+@click.option("--stock-agents", is_flag=True,
+              help="with --demo: the cluster run by the stock agents, resource-agents' "
+              "pgsql and IPaddr2 and Pacemaker's ping (configs/pgsql-lab-stock.crm)")
 def up_command(
     *,
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
     deadtime: str, warntime: str | None, initdead: str | None, transport: str,
     private_dirs: tuple[str, ...], postgres: bool, gateway: str, witness: bool, demo: bool,
-    start: bool, provision: bool,
+    start: bool, provision: bool, stock_agents: bool = False,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -126,26 +129,26 @@ def up_command(
     click.echo(f"lab {spec.name} is up: {', '.join(spec.nodes)} "
                f"({spec.links} links; state in {spec.run_dir})")
     if demo and start and provision:
-        _run_demo(spec)
+        _run_demo(spec, stock_agents)
 
 
-def _demo_config() -> Path:
+def _demo_config(name: str = "pgsql-lab.crm") -> Path:
     from harm.catalog import default_agents_dir
 
     for folder in (Path(__file__).resolve().parents[2] / "configs",
                    default_agents_dir().parent / "configs",
                    Path(sys.prefix) / "share" / "harm" / "configs"):
-        candidate = folder / "pgsql-lab.crm"
+        candidate = folder / name
         if candidate.is_file():
             return candidate
-    raise LabError("configs/pgsql-lab.crm not found (run the demo from harm's checkout)")
+    raise LabError(f"configs/{name} not found (run the demo from harm's checkout)")
 
 
-def _run_demo(spec: LabSpec) -> None:
+def _run_demo(spec: LabSpec, stock_agents: bool = False) -> None:
     """PostgreSQL on both nodes, the seed's configuration, then wait for PRI + HS:sync."""
     from harm.lab import demo
 
-    config = _demo_config()
+    config = _demo_config(demo.STOCK_CONFIG if stock_agents else demo.CONFIG)
     first, second = spec.nodes[0], spec.nodes[1]
     click.echo(f"initialising PostgreSQL on {first} and seeding {second} from it ...")
     demo.provision(spec)

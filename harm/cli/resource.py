@@ -155,6 +155,23 @@ def constraints_command(cib_file: Path | None, socket_path: Path) -> None:
         click.echo(render_location(constraint))
 
 
+@resource_command.command("agents")
+@target_options
+@click.argument("rscs", nargs=-1, metavar="[RSC]…")
+def agents_command(cib_file: Path | None, socket_path: Path, rscs: tuple[str, ...]) -> None:
+    """Which agent file runs each primitive (of RSC…) on this node, and where it is from."""
+    from harm.catalog import AgentCatalog, agent_lines
+
+    cib = open_session(cib_file, socket_path).read()
+    if rscs:
+        primitives = [p for rsc in rscs for p in resources.primitives_of(
+            resources.find_resource(cib, rsc))]
+    else:
+        primitives = list(cib.configuration.primitives())
+    for line in agent_lines(primitives, AgentCatalog.scan()):
+        click.echo(line)
+
+
 @resource_command.command("cleanup")
 @target_options
 @click.argument("rsc", metavar="RSC")

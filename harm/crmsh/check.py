@@ -348,6 +348,12 @@ class _Checker:
             hint = f" (did you mean {close}?)" if close else ""
             self.error(item.value_positions.get("agent", item.id_position),
                        f"unknown resource agent {primitive.agent}{hint}")
+        elif self.catalog is not None:
+            resolved = self.catalog.resolve(primitive.agent)
+            note = resolved.warning() if resolved is not None else None
+            if note is not None:
+                self.warn(item.value_positions.get("agent", item.id_position),
+                          f"{primitive.id}: {note}")
         for op in primitive.ops:
             if op.name not in OP_NAMES:
                 close = suggest(op.name, OP_NAMES)

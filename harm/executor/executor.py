@@ -38,15 +38,19 @@ from dataclasses import dataclass, field, replace
 
 from harm.cib.status import ExecStatus, OcfRc
 from harm.errors import AgentError
+from harm.executor import lsb
 from harm.executor.digest import op_digest
-from harm.executor.environment import NodeContext, agent_environment
+from harm.executor.environment import NodeContext, agent_environment, script_environment
 from harm.executor.lookup import AgentLocator
 from harm.executor.process import AgentExecError, CancelToken, run_in_group
 from harm.executor.recurring import Observed, observe
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult, exec_error, exit_reason, rc_for_status
+from harm.pcmktools.install import write_tools
 
 ResultListener = Callable[[OpResult], None]
+RUN_CLASSES = ("ocf", "lsb", "service")  # the agent classes harm runs
+
 log = logging.getLogger(__name__)
 DEFAULT_KILL_GRACE = 5.0
 
@@ -133,6 +137,11 @@ class Executor:
         self._next_call_id = first_call_id
         self._closing = False
         node.rsctmp.mkdir(parents=True, exist_ok=True)
+        try:
+            write_tools(node.tools, node.python)
+        except OSError as error:  # harm's own agents need none of them: run without
+            log.error("cannot write Pacemaker's tools for the agents to %s: %s; stock "
+                      "agents that call them will fail", node.tools, error)
         self._workers = [
             threading.Thread(target=self._work, name=f"harm-exec-{n}", daemon=True)
             for n in range(max_parallel)
@@ -323,13 +332,19 @@ class Executor:
             agent = self.locator.resolve(request.agent)
         except AgentError as error:
             status = (
-                ExecStatus.NOT_SUPPORTED if request.agent.cls != "ocf" else ExecStatus.NOT_INSTALLED
+                ExecStatus.NOT_INSTALLED if request.agent.cls in RUN_CLASSES
+                else ExecStatus.NOT_SUPPORTED
             )
             return self._result(
                 request, job.call_id, rc_for_status(status), status, str(error),
                 started=started, queue_ms=queue_ms,
             )
-        env = agent_environment(request, self.node)
+        if agent.is_lsb:
+            env = script_environment(self.node)
+            argv = [str(agent.path), lsb.lsb_action(request.action)]
+        else:
+            env = agent_environment(request, self.node)
+            argv = [str(agent.path), request.action]
         token = CancelToken()
         rec = job.recurring
         try:
@@ -339,7 +354,7 @@ class Executor:
                     if rec.cancelled:
                         token.cancel()
             outcome = run_in_group(
-                [str(agent.path), request.action],
+                argv,
                 env,
                 timeout=request.timeout_ms / 1000.0,
                 grace=self._kill_grace,
@@ -372,6 +387,8 @@ class Executor:
         else:
             status = ExecStatus.DONE
             rc = outcome.returncode or 0
+            if agent.is_lsb:
+                rc = lsb.ocf_rc(request.action, rc)
         return self._result(
             request, job.call_id, rc, status, reason, started=started, queue_ms=queue_ms,
             exec_ms=outcome.exec_ms, stdout=outcome.stdout, stderr=outcome.stderr,

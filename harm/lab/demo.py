@@ -28,6 +28,8 @@ STATUS = "r_pgsql-status"
 DATA_STATUS = "r_pgsql-data-status"
 SERVICE_VIP = "192.168.10.10"
 READY_TIMEOUT_S = 300.0
+CONFIG = "pgsql-lab.crm"  # harm's agents (configs/)
+STOCK_CONFIG = "pgsql-lab-stock.crm"  # the stock agents: harm lab up --demo --stock-agents
 
 
 def provision(spec: LabSpec, layout: PgLayout | None = None) -> None:

@@ -222,18 +222,23 @@ def stop_witness(spec: LabSpec) -> bool:
 # ---------------------------------------------------------------- exec and down
 
 
-def exec_argv(spec: LabSpec, node: str, command: list[str]) -> tuple[list[str], dict[str, str]]:
+def exec_argv(
+    spec: LabSpec, node: str, command: list[str], wd: str | None = None,
+) -> tuple[list[str], dict[str, str]]:
     """argv and environment that run ``command`` as ``node`` (or in the gateway): in its
-    network namespace and, when the lab has private directories, its mount namespace."""
+    network namespace and, when the lab has private directories, its mount namespace, in
+    ``wd`` (default: the caller's working directory)."""
     if node == GATEWAY:
         return ["ip", "netns", "exec", spec.gateway_ns, *command], dict(os.environ)
     if node not in spec.nodes:
         raise LabError(f"no node {node!r} in lab {spec.name} ({', '.join(spec.nodes)})")
     env = {**os.environ, **node_env(spec, node)}
-    try:
-        cwd: str | None = os.getcwd()
-    except OSError:
-        cwd = None
+    cwd: str | None = wd
+    if cwd is None:
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            cwd = None
     prefix = mounts.enter_argv(spec, node, cwd)
     return [*prefix, "ip", "netns", "exec", spec.node_ns(node), *command], env
 

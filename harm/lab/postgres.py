@@ -137,7 +137,8 @@ def on_node(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` as ``node`` (as ``user`` when given); LabError when it fails."""
     command = ["runuser", "-u", user, "--", *argv] if user else argv
-    args, env = lab.exec_argv(spec, node, command)
+    # from /: initdb and pg_ctl refuse to run where their user cannot enter the directory
+    args, env = lab.exec_argv(spec, node, command, wd="/")
     if node != GATEWAY:
         env = {k: v for k, v in env.items() if not k.startswith("PG")}
     try:

@@ -35,9 +35,11 @@ NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 18, 22, 26
 NEWLINK, NEWADDR, NEWROUTE = 16, 20, 24
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_CARRIER = 1, 3, 33
-IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
-RTA_DST, RTA_OIF = 1, 4
-IFF_UP = 0x1
+IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_FLAGS = 1, 2, 3, 4, 8
+RTA_DST, RTA_OIF, RTA_TABLE = 1, 4, 15
+IFF_UP, IFF_LOOPBACK = 0x1, 0x8
+RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
+RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST = 0, 253, 254  # also in agents/ipaddr2.py
 
 _HEADER = struct.Struct("=IHHII")
 _IFINFO = struct.Struct("=BxHiII")
@@ -55,15 +57,37 @@ class LinkState:
     mac: str
     up: bool
     carrier: bool
+    loopback: bool = False
 
 
 @dataclass(frozen=True)
 class AddressState:
-    """One address on an interface."""
+    """One address on an interface (``label`` and ``broadcast`` are IPv4's, else empty)."""
 
     address: ipaddress.IPv4Address | ipaddress.IPv6Address
     prefixlen: int
     flags: int
+    index: int = 0
+    label: str = ""
+    broadcast: str = ""
+
+
+@dataclass(frozen=True)
+class RouteState:
+    """One route: ``dst``/``dst_len`` through interface ``oif`` (0 when it has none)."""
+
+    dst: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    dst_len: int
+    oif: int
+    table: int
+    scope: int
+
+    def contains(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        """Whether ``address`` lies in this route's destination (a default route never)."""
+        if self.dst is None or self.dst_len == 0 or self.dst.version != address.version:
+            return False
+        network = ipaddress.ip_network(f"{self.dst}/{self.dst_len}", strict=False)
+        return address in network
 
 
 def _align(length: int) -> int:
@@ -155,6 +179,7 @@ class Rtnetlink:
                     mac=":".join(f"{b:02x}" for b in mac) if mac else "00:00:00:00:00:00",
                     up=bool(flags & IFF_UP),
                     carrier=carrier is None or bool(carrier[0]),
+                    loopback=bool(flags & IFF_LOOPBACK),
                 )
         except OSError as error:
             if error.errno in (errno.ENODEV, errno.EINVAL, errno.ENOENT):
@@ -189,6 +214,10 @@ class Rtnetlink:
 
     def addresses(self, index: int, version: int) -> list[AddressState]:
         """The IPv4 (``version`` 4) or IPv6 (6) addresses on interface ``index``."""
+        return [a for a in self.all_addresses(version) if a.index == index]
+
+    def all_addresses(self, version: int) -> list[AddressState]:
+        """Every IPv4 (``version`` 4) or IPv6 (6) address of every interface."""
         family = socket.AF_INET6 if version == 6 else socket.AF_INET
         found: list[AddressState] = []
         body = _IFADDR.pack(family, 0, 0, 0, 0)
@@ -200,18 +229,54 @@ class Rtnetlink:
             if mtype != NEWADDR:
                 continue
             afamily, prefixlen, flags, _scope, aindex = _IFADDR.unpack_from(payload)
-            if aindex != index or afamily != family:
+            if afamily != family:
                 continue
             attrs = _attributes(payload[_IFADDR.size :])
             raw = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
             if not raw:
                 continue
             extended = attrs.get(IFA_FLAGS)
+            broadcast = attrs.get(IFA_BROADCAST)
             found.append(
                 AddressState(
                     address=ipaddress.ip_address(raw),
                     prefixlen=prefixlen,
                     flags=struct.unpack("=I", extended[:4])[0] if extended else flags,
+                    index=aindex,
+                    label=_text(attrs.get(IFA_LABEL, b"")),
+                    broadcast=str(ipaddress.ip_address(broadcast)) if broadcast else "",
+                )
+            )
+        return found
+
+    def routes(self, version: int) -> list[RouteState]:
+        """Every IPv4 (4) or IPv6 (6) route of every table (``ip route show table all``)."""
+        family = socket.AF_INET6 if version == 6 else socket.AF_INET
+        body = _RTMSG.pack(family, 0, 0, 0, 0, 0, 0, 0, 0)
+        try:
+            answers = list(self._ask(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, body))
+        except OSError as error:
+            raise AgentError(f"rtnetlink: reading routes: {error.strerror}") from None
+        found: list[RouteState] = []
+        for mtype, payload in answers:
+            if mtype != NEWROUTE:
+                continue
+            rfamily, dst_len, _src, _tos, table, _proto, scope, _type, _flags = (
+                _RTMSG.unpack_from(payload)
+            )
+            if rfamily != family:
+                continue
+            attrs = _attributes(payload[_RTMSG.size :])
+            dst = attrs.get(RTA_DST)
+            oif = attrs.get(RTA_OIF)
+            full_table = attrs.get(RTA_TABLE)
+            found.append(
+                RouteState(
+                    dst=ipaddress.ip_address(dst) if dst else None,
+                    dst_len=dst_len,
+                    oif=struct.unpack("=i", oif[:4])[0] if oif else 0,
+                    table=struct.unpack("=I", full_table[:4])[0] if full_table else table,
+                    scope=scope,
                 )
             )
         return found

@@ -66,6 +66,11 @@ def ban_id(rsc: str, node: str) -> str:
     return f"cli-ban-{rsc}-on-{node}"
 
 
+def find_resource(cib: Cib, rsc: str) -> Resource:
+    """The resource called ``rsc``; ConfigError when there is none."""
+    return _resource(cib, rsc)
+
+
 def _resource(cib: Cib, rsc: str) -> Resource:
     found = cib.configuration.find_resource(rsc)
     if found is None:

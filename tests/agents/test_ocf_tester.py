@@ -110,3 +110,36 @@ def test_launcher_copied_out_of_the_checkout_uses_the_installed_harm(tmp_path: P
     done = subprocess.run([str(launcher), "monitor"], env=env, capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode != 0  # HARM_PYTHON wins over everything else
+
+
+# the combinations of the stock agent's meta-data beyond nic+cidr_netmask (tested in
+# test_ipaddr2.py): nic and prefix found from the node's routes, a dotted netmask with a
+# given broadcast, the nic:label form, a /32 outside every network, loopback found by
+# itself, IPv6 found by route (ocf-tester takes ~13 s a set on a loaded machine)
+IPADDR2_SETS = [
+    {"ip": "10.98.6.11"},
+    {"ip": "10.98.6.12", "cidr_netmask": "255.255.255.0", "broadcast": "10.98.6.255"},
+    {"ip": "10.98.6.13", "nic": "va:svc"},
+    {"ip": "10.97.6.15", "nic": "va", "cidr_netmask": "32"},
+    {"ip": "127.0.0.20"},
+    {"ip": "fd00:98:6::17", "nodad": "true"},
+]
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("params", IPADDR2_SETS, ids=lambda p: "-".join(p.values()))
+def test_ocf_tester_passes_for_ipaddr2(params: dict[str, str]) -> None:
+    from .netns import in_ns, ip, veth_lab
+
+    with veth_lab() as ns:
+        ip("-n", ns, "addr", "add", "10.98.6.1/24", "dev", "va")
+        ip("-n", ns, "addr", "add", "fd00:98:6::1/64", "dev", "va", "nodad")
+        argv = ["ocf-tester", "-n", "vip"]
+        for key, value in {**params, "arp_count": "1", "arp_interval": "50"}.items():
+            argv += ["-o", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OCF_")}
+        done = in_ns(ns, [*argv, str(AGENTS / "IPaddr2")], env=env, timeout=300)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert "passed all tests" in done.stdout
+        left = in_ns(ns, ["ip", "addr", "show"]).stdout
+        assert params["ip"] not in left  # the tester's last stop removed it

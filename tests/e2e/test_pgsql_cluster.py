@@ -141,7 +141,7 @@ def test_2_second_node_joins_as_sync_standby(spec: LabSpec) -> None:
     assert seen[-1] == "HS:sync" and set(seen) <= {"STOP", "HS:alone", "HS:async", "HS:sync"}
     text = mon(spec, B)
     for line in ("Online: [ osspc30 osspc31 ]", "Promoted: [ osspc30 ]",
-                 "Unpromoted: [ osspc31 ]", "r_service_vip\t(ocf:heartbeat:IPaddr2):\t Started "
+                 "Unpromoted: [ osspc31 ]", "r_service_vip\t(ocf:harm:IPaddr2):\t Started "
                  "osspc30", "r_pgsql-status                  \t: PRI",
                  "r_pgsql-status                  \t: HS:sync", "osspc31-eth1",
                  "default_ping_set                \t: 100"):

@@ -22,7 +22,7 @@ def config(repo_root: Path) -> Configuration:
 def test_promoted_monitor_of_a_pgsql_instance(config: Configuration) -> None:
     request = request_for(config, "r_pgsql:1", "monitor", 7000, transition_key="9:2:8:x",
                           target_rc=8)
-    assert request.agent == AgentRef("ocf", "heartbeat", "pgsql")
+    assert request.agent == AgentRef("ocf", "harm", "pgsql")
     assert request.timeout_ms == 30_000
     assert request.role == Role.PROMOTED
     params = dict(request.params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,24 @@ def test_basic_names() -> None:
     assert env["PATH"].split(":")[-2:] == ["/sbin", "/bin"]
     assert env["LANG"] == "C.UTF-8"
     assert "HOME" not in env  # nothing else of the daemon's environment leaks in
+
+
+def test_pacemaker_tools_first_on_path_and_harms_interpreter() -> None:
+    """harm's Pacemaker tools come first on the agents' PATH (and in HA_SBIN_DIR, which the
+    stock agents call them through); harm's agents run with harmd's own interpreter,
+    unless harmd was given HARM_PYTHON."""
+    request = OpRequest(rsc="r", agent=PGSQL, action="start")
+    node = NodeContext(uname="n1", uuid="1", rsctmp=Path("/run/x"), python="/opt/venv/bin/py")
+    env = agent_environment(request, node, inherited={"PATH": "/home/me/bin"})
+    tools = "/run/x/harm-pcmk-bin"
+    assert env["PATH"] == f"{tools}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    assert env["HA_SBIN_DIR"] == tools
+    assert env["HARM_PYTHON"] == "/opt/venv/bin/py"
+    given = agent_environment(request, node, inherited={"HARM_PYTHON": "/usr/bin/python3"})
+    assert given["HARM_PYTHON"] == "/usr/bin/python3"
+    own = NodeContext(uname="n1", uuid="1", rsctmp=Path("/run/x"), tools_dir=Path("/t"))
+    assert agent_environment(request, own, inherited={})["PATH"].startswith("/t:")
+    assert NODE.python == sys.executable
 
 
 def test_clone_meta_of_a_promotable_instance() -> None:

@@ -151,7 +151,9 @@ def test_timeout_result_and_no_survivors(
     ("agent", "status", "rc"),
     [
         (AgentRef("ocf", "harm", "NoSuchAgent"), ExecStatus.NOT_INSTALLED, OcfRc.ERR_INSTALLED),
-        (AgentRef("lsb", None, "cron"), ExecStatus.NOT_SUPPORTED, OcfRc.ERR_UNIMPLEMENTED),
+        (AgentRef("lsb", None, "harm-no-such-script"), ExecStatus.NOT_INSTALLED,
+         OcfRc.ERR_INSTALLED),
+        (AgentRef("systemd", None, "nginx"), ExecStatus.NOT_SUPPORTED, OcfRc.ERR_UNIMPLEMENTED),
     ],
 )
 def test_agents_that_cannot_run(

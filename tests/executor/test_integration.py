@@ -31,14 +31,15 @@ WAIT = 60.0
 def test_harms_own_agents_run_through_the_default_lookup(
     rsctmp: Path, tmp_path: Path
 ) -> None:
-    """ocf:heartbeat:Dummy and ocf:pacemaker:Stateful resolve to harm's agents directory;
-    Stateful publishes its promotion score where the node's settings say."""
+    """ocf:harm:Dummy and ocf:harm:Stateful resolve to harm's agents directory and run
+    with harmd's interpreter; Stateful publishes its promotion score where the node's
+    settings say."""
     attributes = tmp_path / "attributes"
     node = NodeContext("node1", "1", rsctmp, extra_env=(("HARM_ATTRIBUTE_DIR", str(attributes)),))
     locator = AgentLocator(default_agents_dir(), STOCK_OCF_ROOT)
-    assert locator.resolve(AgentRef("ocf", "heartbeat", "Dummy")).origin == "harm"
+    assert locator.resolve(AgentRef("ocf", "harm", "Dummy")).origin == "harm"
     with Executor(node, locator) as executor:
-        dummy = AgentRef("ocf", "heartbeat", "Dummy")
+        dummy = AgentRef("ocf", "harm", "Dummy")
         rcs = [executor.run(OpRequest("hd", dummy, a), WAIT).rc
                for a in ("monitor", "start", "monitor", "stop")]
         assert rcs == [OcfRc.NOT_RUNNING, OcfRc.OK, OcfRc.OK, OcfRc.OK]
@@ -46,7 +47,7 @@ def test_harms_own_agents_run_through_the_default_lookup(
         meta = executor.run(OpRequest("hd", dummy, "meta-data"), WAIT)
         assert meta.rc == OcfRc.OK and "<resource-agent" in meta.stdout
 
-        stateful = AgentRef("ocf", "pacemaker", "Stateful")
+        stateful = AgentRef("ocf", "harm", "Stateful")
         clone = CloneInfo(instance=0, clone_max=2, promotable=True)
 
         def run(action: str, role: Role | None = None) -> int:

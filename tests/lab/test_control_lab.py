@@ -35,12 +35,12 @@ NODES = ("c1", "c2", "c3")
 HAVE_STOCK_DELAY = Path("/usr/lib/ocf/resource.d/heartbeat/Delay").exists()
 
 CONFIG = """\
-primitive d1 ocf:heartbeat:Dummy op monitor interval=2s timeout=20s
-primitive d2 ocf:pacemaker:Dummy op monitor interval=2s timeout=20s
+primitive d1 ocf:harm:Dummy op monitor interval=2s timeout=20s
+primitive d2 ocf:harm:Dummy op monitor interval=2s timeout=20s
 group g1 d1 d2 meta migration-threshold=1
-primitive cl ocf:heartbeat:Dummy op monitor interval=3s timeout=20s
+primitive cl ocf:harm:Dummy op monitor interval=3s timeout=20s
 clone cl_clone cl
-primitive st ocf:pacemaker:Stateful \\
+primitive st ocf:harm:Stateful \\
     op monitor interval=2s role=Master timeout=20s \\
     op monitor interval=3s role=Slave timeout=20s
 ms ms_st st meta notify=true
@@ -305,7 +305,7 @@ def test_configuration_change_reaches_every_node_and_a_returning_one(
     try:
         wait_for(f"{absent} to be out of the view", settled, 30)
         change = tmp_path / "change.crm"
-        change.write_text("primitive extra ocf:heartbeat:Dummy op monitor interval=5s\n")
+        change.write_text("primitive extra ocf:harm:Dummy op monitor interval=5s\n")
         harm("c2", "configure", "load", "update", str(change))  # c2 is not the DC
         wait_for("extra to be configured on c1 and c2", lambda: all(
             cib_of(n).configuration.find_resource("extra") is not None for n in ("c1", "c2")))
@@ -328,7 +328,7 @@ def test_an_action_that_times_out_is_aborted_and_its_processes_are_gone(
     assert isinstance(before, dict)
     slow = tmp_path / "slow.crm"
     # every action of "slow" sleeps 8 s: probes and stops have the time, the start not
-    slow.write_text("primitive slow ocf:heartbeat:Dummy params op_sleep=8 "
+    slow.write_text("primitive slow ocf:harm:Dummy params op_sleep=8 "
                     "op start timeout=3s interval=0 op stop timeout=30s interval=0 "
                     "op monitor timeout=30s interval=0\n")
     harm("c1", "configure", "load", "update", str(slow))

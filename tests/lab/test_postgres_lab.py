@@ -76,9 +76,10 @@ def test_the_service_vip_is_read_from_the_configuration() -> None:
 # ---------------------------------------------------------------- in a lab
 
 
-def harm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def harm(*args: str, env: dict[str, str] | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "harm.cli.main", *args], capture_output=True,
-                          text=True, timeout=240, check=False, env=env)
+                          text=True, timeout=240, check=False, env=env, cwd=cwd)
 
 
 def wait_for(probe: Callable[[], object], timeout_s: float = 90.0) -> object:
@@ -195,8 +196,11 @@ def test_primary_and_sync_standby_in_their_own_data_directories(cluster: Cluster
                 "192.168.10.100")
     assert done.returncode == 0, done.stdout + done.stderr
     monitor_primary, monitor_standby = 7_000, 30_000
-    # osspc30: a new primary, started by the agent as a standby, then promoted
-    done = harm("lab", "pg-init", "--lab", name, PRIMARY)
+    # osspc30: a new primary, started by the agent as a standby, then promoted; run from a
+    # directory the postgres user cannot enter (root's home, a 0700 temporary directory)
+    closed = cluster.attrs.parent / "closed"
+    closed.mkdir(mode=0o700)
+    done = harm("lab", "pg-init", "--lab", name, PRIMARY, cwd=closed)
     assert done.returncode == 0, done.stderr
     assert cluster.agent("r_pgsql", PRIMARY, "start") == 0
     assert cluster.attr(PRIMARY, STATUS) == "HS:alone"
@@ -274,7 +278,7 @@ def test_sql_finds_the_service_vip_in_the_running_configuration(tmp_path: Path) 
     name = f"pv{os.getpid() % 100_000}"
     lab.down(name)
     crm = tmp_path / "vip.crm"
-    crm.write_text("primitive r_service_vip ocf:heartbeat:IPaddr2 \\\n"
+    crm.write_text("primitive r_service_vip ocf:harm:IPaddr2 \\\n"
                    "    params nic=eth0 ip=192.168.10.77 cidr_netmask=24 \\\n"
                    "    meta target-role=Stopped\n"
                    "property stonith-enabled=false\n")

@@ -49,7 +49,7 @@ def test_failover_page_says_what_happened() -> None:
         text = render_text(scenario("failover"), FLAGS["Afr"])
     assert "partition with quorum" in text
     assert "* Promoted: [ osspc31 ]" in text
-    assert "r_service_vip\t(ocf:heartbeat:IPaddr2):\t Started osspc31" in text
+    assert "r_service_vip\t(ocf:harm:IPaddr2):\t Started osspc31" in text
     assert "* pgsql-status                    \t: STOP      " in text
     assert "* master-r_pgsql                  \t: -INFINITY " in text
     assert "* osspc30-eth0                    \t: up        " in text
