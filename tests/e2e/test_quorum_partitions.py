@@ -194,6 +194,10 @@ def test_1_cross_connect_cut_the_primary_keeps_quorum_the_standby_never_writes(
                  and running_on(spec, "r_service_vip") == [primary], 30)
         assert time.monotonic() - healed <= 30
         time.sleep(1)
+    first = clients.first_accepted_after(primary, split)
+    print(f"split 30 s: both nodes writable {clients.both_writable_s():.2f} s; the primary "
+          f"commits again {first - split if first else float('nan'):.2f} s after the split; "
+          f"{len(clients.acked)} commits acknowledged through the VIP")
     assert clients.both_writable_s() <= deadtime_s(spec) + 1
     assert clients.first_accepted_after(standby, split) is None  # it never took writes
     assert clients.first_accepted_after(primary, split + deadtime_s(spec) + 1) is not None
@@ -227,6 +231,11 @@ def test_2_the_primary_also_loses_the_witness_it_stops_writes_the_standby_takes_
                  and running_on(spec, "r_service_vip") == [standby], 30)
         assert time.monotonic() - healed <= 30
     last_old = clients.last_accepted(primary)
+    first_new = clients.first_accepted_after(standby, split)
+    print(f"primary also cut from the witness: its last commit "
+          f"{'none after the split' if last_old is None or last_old < split else last_old - split}"
+          f"; the standby commits {first_new - split if first_new else float('nan'):.2f} s "
+          f"after the split; both writable {clients.both_writable_s():.2f} s")
     assert last_old is None or last_old <= split + deadtime_s(spec) + 1, last_old - split
     assert clients.both_writable_s() <= deadtime_s(spec) + 1
     none_missing(spec, clients.acked)
