@@ -4,7 +4,8 @@ harm's own agents (the ``agents/`` directory of the installation, or ``HARM_AGEN
 answer for every OCF provider name the seed configurations use (``heartbeat``, ``pacemaker``,
 ``harm``), so ``ocf:heartbeat:pgsql`` and ``ocf:pacemaker:pingd`` resolve to them. Other OCF
 agents are looked up under ``OCF_ROOT/resource.d/PROVIDER/TYPE`` (Debian's resource-agents).
-LSB scripts are looked up in /etc/init.d; systemd units and fencing agents are not checked.
+LSB scripts are looked up in /etc/init.d, fence agents (``stonith:fence_*``) in /usr/sbin
+(or ``HARM_FENCE_AGENTS_DIR``); systemd units are not checked.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class AgentCatalog:
     harm_agents: frozenset[str]
     ocf: dict[str, frozenset[str]]
     lsb: frozenset[str]
+    stonith: frozenset[str] | None = None  # None: fence agents not checked
 
     @classmethod
     def scan(
@@ -56,7 +58,9 @@ class AgentCatalog:
             for provider in sorted(resource_d.iterdir()):
                 if provider.is_dir():
                     ocf[provider.name] = frozenset(_executables(provider))
-        return cls(harm_agents, ocf, frozenset(_executables(init_dir)))
+        from harm.fencing.agent import installed_agents
+
+        return cls(harm_agents, ocf, frozenset(_executables(init_dir)), installed_agents())
 
     def exists(self, agent: AgentRef) -> bool:
         if agent.cls == "ocf":
@@ -65,6 +69,8 @@ class AgentCatalog:
             return agent.type in self.ocf.get(agent.provider or "", frozenset())
         if agent.cls == "lsb":
             return agent.type in self.lsb
+        if agent.cls == "stonith" and self.stonith is not None:
+            return agent.type in self.stonith
         return True
 
     def candidates(self, agent: AgentRef) -> list[str]:
@@ -75,6 +81,8 @@ class AgentCatalog:
             return sorted(names)
         if agent.cls == "lsb":
             return sorted(f"lsb:{t}" for t in self.lsb)
+        if agent.cls == "stonith" and self.stonith is not None:
+            return sorted(f"stonith:{t}" for t in self.stonith)
         return []
 
 

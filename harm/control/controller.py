@@ -11,6 +11,8 @@ Messages between controllers (kinds, on the membership layer's reliable streams)
     cancel   DC  → node  stop a recurring operation
     forget   DC  → node  drop a resource's history (cleanup), so it is probed again
     fail     DC  → node  record a failed operation (``harm resource fail``)
+    fence    DC  → node  run this fencing operation (the DC is its target)
+    fenced   node → DC   how a fencing operation ended
     state    node → DC   my operation history, and the result that changed it
     request  any → DC    an operator's request (commit, attribute, cleanup, fail)
     reply    DC  → one   how the request ended
@@ -42,6 +44,9 @@ from harm.errors import ControlError, HarmError
 from harm.executor.build import request_for
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult
+from harm.fencing.coordination import plan_from_message
+from harm.fencing.fencer import FenceOutcome
+from harm.fencing.plan import FencePlan
 from harm.membership.events import View
 
 log = logging.getLogger("harm.control")
@@ -64,6 +69,8 @@ class Io(Protocol):
     def now_ms(self) -> int: ...
 
     def wall(self) -> int: ...
+
+    def fence(self, plan: FencePlan) -> None: ...
 
 
 class Hello:
@@ -305,6 +312,9 @@ class Controller:
             self._coordinator.node_state(sender, payload)
         elif kind == "reply":
             self._on_reply(payload)
+        elif kind == "fenced":
+            if self._coordinator is not None:
+                self._coordinator.fencing.outcome(FenceOutcome.from_json(payload.get("outcome")))
         elif sender != self.dc:
             self.ignored += 1
             log.info("ignored %s from %s, which is not the DC (%s)", kind, sender, self.dc)
@@ -321,6 +331,8 @@ class Controller:
         elif kind == "fail":
             self.inject_failure(field_text(payload, "rsc"), field_text(payload, "action"),
                                 field_int(payload, "interval_ms"), field_int(payload, "rc"))
+        elif kind == "fence":
+            self.io.fence(plan_from_message(self.cib, self.node, payload))
         else:
             raise ControlError(f"unknown message kind {kind!r}")
 
@@ -378,6 +390,16 @@ class Controller:
             self._coordinator.node_state(self.node, payload)
         elif self.dc is not None:
             self.io.send("state", payload, self.dc)
+
+    def on_fence_outcome(self, outcome: FenceOutcome) -> None:
+        """A fencing operation this node ran has ended: to the DC (this one or another)."""
+        if self._coordinator is not None:
+            self._coordinator.fencing.outcome(outcome)
+        elif self.dc is not None:
+            self.io.send("fenced", {"outcome": outcome.to_json()}, self.dc)
+        else:
+            log.error("fencing of %s ended (%s) with no DC to tell", outcome.target,
+                      "ok" if outcome.ok else outcome.reason)
 
     def forget(self, rsc: str | None) -> None:
         if self.history.forget(rsc):

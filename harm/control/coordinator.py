@@ -49,6 +49,7 @@ from harm.engine.transition import Action, Transition
 from harm.engine.unpack import unpack
 from harm.errors import ControlError, HarmError
 from harm.executor.request import OpRequest
+from harm.fencing.coordination import DcFencing
 from harm.graph.order import synapse_order
 from harm.graph.runner import Graph, GraphStatus
 from harm.operations import attributes as cib_attributes
@@ -115,6 +116,7 @@ class Coordinator:
         self._publish_due = False
         self._publish_force = False
         self._replies: list[tuple[str, str, bool, str | None]] = []
+        self.fencing = DcFencing(self)
 
     # ------------------------------------------------------------------ role changes
 
@@ -145,6 +147,7 @@ class Coordinator:
         self.ctl.cib = replace(self.ctl.cib, configuration=base.configuration,
                                admin_epoch=base.admin_epoch, epoch=base.epoch,
                                num_updates=max(base.num_updates, self.ctl.cib.num_updates))
+        self.fencing.take_over(self.ctl.cib, self.members)
         for node in self.members:
             if node == self.ctl.node:
                 self.lrm[node] = self.ctl.history.resources()
@@ -167,13 +170,18 @@ class Coordinator:
     def membership_changed(self) -> None:
         gone = [n for n in self.lrm if n not in self.members]
         for node in gone:
-            log.info("%s left the partition: its resources are considered stopped", node)
+            if self.fencing.active:
+                self.fencing.node_lost(node, self.lrm.get(node, ()))
+            else:
+                log.info("%s left the partition: its resources are considered stopped", node)
+            self.fencing.lose_runner(node)
             self.lrm.pop(node, None)
             self.attrs.pop(node, None)
             self.store.forget_node(node)
             self._lose_actions_on(node)
         self.joining &= set(self.members)
         for node in self.members:
+            self.fencing.node_back(node)
             if node in self.lrm or node == self.ctl.node:
                 continue
             hello = self.ctl.hellos.get(node)
@@ -291,6 +299,12 @@ class Coordinator:
         ident = message.get("id")
         if not isinstance(ident, str):
             raise ControlError("a request needs an id")
+        if message.get("op") == "fence":  # answered when the fence has ended
+            try:
+                self.fencing.operator_request(origin, ident, message)
+            except HarmError as error:
+                self._reply(origin, ident, False, str(error))
+            return
         before = self.ctl.cib.epoch
         try:
             self._apply_request(message)
@@ -430,7 +444,11 @@ class Coordinator:
             configured = cib.configuration.node_by_uname(uname)
             node_id = configured.id if configured else uname
             shown = uname in self.joining and self.io.now_ms() < self.join_deadline
-            if uname in self.joined or (shown and uname in self.members):
+            unclean = self.fencing.node_state(uname, node_id) \
+                if uname not in self.members else None
+            if unclean is not None:
+                nodes.append(unclean)
+            elif uname in self.joined or (shown and uname in self.members):
                 attrs = self.attrs.get(uname, {})
                 sets = (NvSet(f"status-{node_id}", tuple(sorted(attrs.items()))),) \
                     if attrs else ()
@@ -446,7 +464,7 @@ class Coordinator:
         extra["crm_feature_set"] = FEATURE_SET
         built = replace(cib, have_quorum=bool(view.quorate) if view else False,
                         dc_uuid=self.node_id(self.ctl.node), extra=tuple(extra.items()))
-        return built.with_status(Status(nodes=tuple(nodes),
+        return built.with_status(Status(nodes=tuple(nodes), fencing=tuple(self.fencing.history),
                                         extra_sections=cib.status.extra_sections))
 
     def node_id(self, uname: str) -> str:
@@ -575,6 +593,7 @@ class Coordinator:
     def tick(self) -> None:
         now = self.io.now_ms()
         self._write(self.store.tick(now))
+        self.fencing.tick(now)
         for action_id, flight in list(self.inflight.items()):
             if now >= flight.deadline:
                 log.warning("transition %d: no result for %s on %s in time", self.tid,
@@ -597,6 +616,9 @@ class Coordinator:
         if pending is not None:
             times.append(pending)
         times += [f.deadline for f in self.inflight.values()]
+        fencing = self.fencing.next_deadline()
+        if fencing is not None:
+            times.append(fencing)
         return min(times)
 
     def describe(self) -> dict[str, Any]:

@@ -17,13 +17,14 @@ from harm.cib.config import (
     Clone,
     Configuration,
     Constraint,
+    FencingLevel,
     Group,
     Node,
     NvSet,
     Primitive,
     Resource,
 )
-from harm.crmsh.ast import CloneDef, GroupDef, Located, PropertyDef
+from harm.crmsh.ast import CloneDef, FencingTopologyDef, GroupDef, Located, PropertyDef
 from harm.errors import ConfigReferenceError, SourcePosition
 
 ResourceDef = Primitive | GroupDef | CloneDef
@@ -40,6 +41,7 @@ class Flat:
         default_factory=lambda: {"crm_config": [], "rsc_defaults": [], "op_defaults": []}
     )
     extra_sections: tuple[tuple[str, str], ...] = ()
+    fencing_levels: tuple[FencingLevel, ...] = ()
 
     def copy(self) -> Flat:
         return Flat(
@@ -48,6 +50,7 @@ class Flat:
             dict(self.nodes),
             {k: list(v) for k, v in self.sets.items()},
             self.extra_sections,
+            self.fencing_levels,
         )
 
 
@@ -64,6 +67,7 @@ def flatten(config: Configuration) -> Flat:
     flat.sets["rsc_defaults"] = list(config.rsc_defaults)
     flat.sets["op_defaults"] = list(config.op_defaults)
     flat.extra_sections = config.extra_sections
+    flat.fencing_levels = config.fencing_levels
     return flat
 
 
@@ -106,6 +110,8 @@ def apply(base: Flat, items: list[Located]) -> Flat:
             flat.sets[definition.section] = _merge_pairs(
                 flat.sets[definition.section], definition.set_id, definition.pairs
             )
+        elif isinstance(definition, FencingTopologyDef):
+            flat.fencing_levels = definition.levels  # the whole topology, as crm shell
         else:
             flat.constraints[definition.id] = definition
     return flat
@@ -169,6 +175,7 @@ def build(flat: Flat) -> Configuration:
         constraints=tuple(flat.constraints.values()),
         rsc_defaults=tuple(flat.sets["rsc_defaults"]),
         op_defaults=tuple(flat.sets["op_defaults"]),
+        fencing_levels=flat.fencing_levels,
         extra_sections=flat.extra_sections,
     )
 
@@ -209,6 +216,9 @@ def delete(flat: Flat, object_id: str) -> tuple[Flat, list[str]]:
 
     result = flat.copy()
     removed: list[str] = []
+    if object_id == "fencing_topology" and result.fencing_levels:
+        result.fencing_levels = ()
+        return result, removed
     if object_id in result.constraints:
         del result.constraints[object_id]
         return result, removed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harm.cib.config import Colocation, Location, Node, NvSet, Order, Primitive
+from harm.cib.config import Colocation, FencingLevel, Location, Node, NvSet, Order, Primitive
 from harm.errors import SourcePosition
 
 
@@ -55,7 +55,16 @@ class PropertyDef:
     pairs: tuple[tuple[str, str], ...]
 
 
-Definition = Primitive | GroupDef | CloneDef | Location | Colocation | Order | Node | PropertyDef
+@dataclass(frozen=True)
+class FencingTopologyDef:
+    """``fencing_topology …``: the whole topology (it replaces the one before)."""
+
+    levels: tuple[FencingLevel, ...]
+    id: str = "fencing_topology"
+
+
+Definition = (Primitive | GroupDef | CloneDef | Location | Colocation | Order | Node
+              | PropertyDef | FencingTopologyDef)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from harm.control.controller import Controller
 from harm.control.wire import Decoder, Encoder
 from harm.errors import ControlError, HarmError
 from harm.executor import AgentLocator, Executor, NodeContext, OpRequest, ResultInbox
+from harm.fencing.fencer import Fencer
+from harm.fencing.plan import FencePlan
 from harm.membership.events import (
     Delivered,
     Event,
@@ -72,6 +74,7 @@ class ClusterService:
         self.decoder = Decoder()
         self.inbox = ResultInbox()
         node = membership.params.node
+        self.fencer = Fencer(node)
         if executor is None:
             rsctmp = Path(os.environ.get("HA_RSCTMP") or "/run/resource-agents")
             context = NodeContext(
@@ -133,6 +136,9 @@ class ClusterService:
     def now_ms(self) -> int:
         return self._clock()
 
+    def fence(self, plan: FencePlan) -> None:
+        self.fencer.start(plan)
+
     def wall(self) -> int:
         return int(time.time())
 
@@ -185,6 +191,11 @@ class ClusterService:
         for result in self.inbox.drain():
             log.info("%s", result.describe())
             self._guarded("result", functools.partial(self.controller.on_result, result))
+
+    def on_fence_outcomes(self) -> None:
+        for outcome in self.fencer.drain():
+            self._guarded("fencing", functools.partial(self.controller.on_fence_outcome,
+                                                       outcome))
 
     def tick(self) -> None:
         self._guarded("tick", self.controller.tick)
@@ -249,6 +260,7 @@ class ClusterService:
     def close(self) -> None:
         self.executor.close(wait=False)
         self.inbox.close()
+        self.fencer.close()
 
 
 def _last_pe_number(folder: Path) -> int:

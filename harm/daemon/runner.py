@@ -107,6 +107,9 @@ class Runner:
         """Hand membership events to the controller and serve its control requests."""
         self.cluster = cluster
         self._selector.register(cluster.inbox.fileno(), selectors.EVENT_READ, ("results",))
+        fencer = getattr(cluster, "fencer", None)
+        if fencer is not None:
+            self._selector.register(fencer.fileno(), selectors.EVENT_READ, ("fencing",))
         if self.control is not None:
             for name, handler in cluster.handlers().items():
                 self.control.register(name, handler)
@@ -178,7 +181,7 @@ class Runner:
         if self._muted_until is not None:
             deadline = min(deadline, self._muted_until)
         wait = max(0, min(deadline - now, max_wait_ms)) / 1000
-        results = False
+        results = fenced = False
         for key, _mask in self._selector.select(wait):
             target = key.data
             if target is self.control:
@@ -191,6 +194,8 @@ class Runner:
                     self._mute_links(self.clock())
             elif target[0] == "results":
                 results = True
+            elif target[0] == "fencing":
+                fenced = True
             else:
                 conn = target[1]
                 assert isinstance(conn, socket.socket)
@@ -199,6 +204,8 @@ class Runner:
                     self._selector.register(conn, selectors.EVENT_READ, ("client", conn))
         if results and self.cluster is not None:
             self.cluster.on_results()
+        if fenced and self.cluster is not None:
+            self.cluster.on_fence_outcomes()
         now = self.clock()
         if self._muted_until is not None and now >= self._muted_until:
             self._unmute_links()
