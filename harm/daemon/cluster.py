@@ -236,8 +236,8 @@ class ClusterService:
 
     def _cluster_op(self, request: Mapping[str, Any]) -> dict[str, Any]:
         op = request.get("op")
-        if op not in ("attribute", "cleanup", "fail"):
-            raise ControlError('cluster-op "op" must be attribute, cleanup or fail')
+        if op not in ("attribute", "cleanup", "fail", "fence"):
+            raise ControlError('cluster-op "op" must be attribute, cleanup, fail or fence')
         payload = {k: v for k, v in request.items() if k != "type"}
         return {"request": self.controller.submit_request(payload)}
 

@@ -36,6 +36,7 @@ from harm.cib.status import (
 from harm.errors import ControlError
 from harm.fencing.fencer import FenceOutcome
 from harm.fencing.plan import RETRY_BACKOFF_MS, FencePlan, fencing_active, plan
+from harm.fencing.priority import node_priorities
 
 if TYPE_CHECKING:
     from harm.control.coordinator import Coordinator
@@ -136,8 +137,6 @@ class DcFencing:
         if configured is not None:
             for nvset in configured.attributes:
                 attrs.update(dict(nvset.pairs))
-        from harm.fencing.plan import node_priorities
-
         priorities = node_priorities(state) if state is not None else {}
         ident = self._next_id()
         found = plan(config, plan_id=ident, target=target, action=action, local=dc.ctl.node,

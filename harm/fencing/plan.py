@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harm.cib.config import Configuration, FencingLevel, Role, is_true
+from harm.cib.config import Configuration, FencingLevel, is_true
 from harm.cib.durations import parse_ms
-from harm.engine.state import ClusterState, Variant
 from harm.fencing.device import DEFAULT_TIMEOUT_MS, Device, banned_on, devices
 
 RETRY_BACKOFF_MS = 5_000  # a failed fence of a node is not tried again sooner than this
@@ -198,25 +197,3 @@ def plan(config: Configuration, *, plan_id: str, target: str, action: str, local
         runner=runner, origin=origin or local, client=client,
         concurrent=is_true(config.property("concurrent-fencing") or "true"))
 
-
-def node_priorities(state: ClusterState) -> dict[str, int]:
-    """Each node's total resource priority (for priority-fencing-delay): the ``priority``
-    of every resource instance active there (a clone's instances take the clone's), a
-    promoted instance counting one more when that priority is not 0."""
-    totals = {node.name: 0 for node in state.nodes}
-    for rsc in state.resources:
-        if rsc.variant is not Variant.PRIMITIVE or not rsc.running_on:
-            continue
-        priority = rsc.priority
-        parent = rsc.parent
-        while priority == 0 and parent is not None:
-            owner = state.resource(parent)
-            if owner is None:
-                break
-            priority, parent = owner.priority, owner.parent
-        if priority == 0:
-            continue
-        bonus = 1 if rsc.role is Role.PROMOTED else 0
-        for node in rsc.running_on:
-            totals[node] = totals.get(node, 0) + priority + bonus
-    return totals

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from harm.cib.config import NvSet, Primitive
 from harm.executor.request import OpRequest
-from harm.fencing.agent import run_agent
+from harm.fencing import agent as fence_agent  # a module: the executor imports this early
 from harm.fencing.device import Device, DeviceError
 
 RC_OK, RC_ERROR, RC_INVALID, RC_NOT_RUNNING = 0, 1, 6, 7
@@ -53,7 +53,7 @@ class DeviceRegistry:
                 return DeviceResult(RC_NOT_RUNNING, None)
         elif request.action != "start":
             return DeviceResult(3, f"{request.action} is not an action of fence devices")
-        run = run_agent(device, "monitor", None, request.timeout_ms)
+        run = fence_agent.run_agent(device, "monitor", None, request.timeout_ms)
         if run.ok:
             if request.action == "start":
                 with self._lock:

@@ -46,6 +46,10 @@ def up(spec: LabSpec, start: bool = True) -> LabSpec:
         for node in spec.nodes:
             write_node_files(spec, node)
             mounts.create(spec, node)
+        if spec.fencing:
+            from harm.lab import bmc
+
+            bmc.build(spec)
         if start:
             for node in spec.nodes:
                 start_harmd(spec, node)

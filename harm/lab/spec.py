@@ -66,6 +66,7 @@ class LabSpec:
     transport: str = "bcast"  # bcast | mcast | ucast, for every link
     private_dirs: tuple[str, ...] = ()  # "PATH" or "PATH:OWNER", each node's own copy
     gateway: str = ""  # the gateway's host address on link 0; "" = last but one
+    fencing: bool = False  # a BMC per node on a management network (harm.lab.bmc)
 
     # ------------------------------------------------------------ names
 
@@ -184,6 +185,7 @@ class LabSpec:
         data["subnets"] = tuple(data["subnets"])
         data["private_dirs"] = tuple(data.get("private_dirs", ()))
         data.setdefault("gateway", "")
+        data.setdefault("fencing", False)
         return LabSpec(**data)
 
 
