@@ -47,12 +47,19 @@ log = logging.getLogger("harm.control.dc")
 FENCE_ACTIONS = ("reboot", "off", "on")
 
 
+ADOPTED_DEADLINE_MS = 180_000  # an operation a previous DC started, still under way
+
+
 @dataclass
 class _Operation:
-    plan: FencePlan
+    target: str
+    action: str
+    runner: str
+    origin: str
+    client: str
     deadline: int
-    graph_action: int | None  # the transition's fence action it stands for
-    reply_to: tuple[str, str] | None  # (origin, request id) of an operator's request
+    graph_action: int | None = None  # the transition's fence action it stands for
+    reply_to: list[tuple[str, str]] | None = None  # operators' requests: (origin, id)
 
 
 class DcFencing:
@@ -64,6 +71,7 @@ class DcFencing:
         self.history: list[FenceEvent] = []
         self.operations: dict[str, _Operation] = {}
         self.failed_at: dict[str, int] = {}
+        self.fenced: set[str] = set()  # fenced off, and not a member since
         self._seq = 0
         self._random = random.Random()
 
@@ -77,11 +85,18 @@ class DcFencing:
         """Start from the replica: its history, and every node that was online or unclean
         there and is no member now (unless fencing is off)."""
         self.history = list(replica.status.fencing)
+        now = self.dc.io.now_ms()
         for index, event in enumerate(self.history):
-            if event.state is FenceState.PENDING and event.id not in self.operations:
+            if event.state is not FenceState.PENDING or event.id in self.operations:
+                continue
+            if event.delegate in members:  # it may still report: wait for it
+                self.operations[event.id] = _Operation(
+                    event.target, event.action, event.delegate, event.origin, event.client,
+                    now + ADOPTED_DEADLINE_MS)
+            else:
                 self.history[index] = replace(
                     event, state=FenceState.FAILED,
-                    exit_reason="the coordinator changed before it ended")
+                    exit_reason="the node running it left before it ended")
         if not self.active:
             return
         for state in replica.status.nodes:
@@ -94,6 +109,8 @@ class DcFencing:
                 self.unclean[state.uname] = state.resources
 
     def node_lost(self, node: str, resources: tuple[ResourceHistory, ...]) -> None:
+        if node in self.fenced:
+            return  # its loss is the fence this DC saw succeed
         if self.active:
             log.warning("%s is lost: its resources stay where they were until it is fenced",
                         node)
@@ -102,6 +119,7 @@ class DcFencing:
     def node_back(self, node: str) -> None:
         """A member again: it tells its own history."""
         self.unclean.pop(node, None)
+        self.fenced.discard(node)
 
     def node_state(self, uname: str, node_id: str) -> NodeState | None:
         """The state the engine must see for an unclean node (None when it is not)."""
@@ -119,15 +137,19 @@ class DcFencing:
 
     def start(self, target: str, action: str, *, graph_action: int | None = None,
               client: str = "harm-dc", state: ClusterState | None = None,
-              reply_to: tuple[str, str] | None = None) -> str | None:
+              reply_to: tuple[str, str] | None = None, ident: str | None = None
+              ) -> str | None:
         """Begin fencing ``target``; the operation's id, or None when nobody may fence it
         (the reason is recorded as a failed event)."""
         dc, config = self.dc, self.dc.ctl.cib.configuration
-        for op in self.operations.values():
-            if op.plan.target == target and op.plan.action == action:
+        for known, op in self.operations.items():
+            if op.target == target and (op.action == action or (graph_action is not None
+                                        and op.action in ("reboot", "off"))):
                 if graph_action is not None:
                     op.graph_action = graph_action
-                return op.plan.id  # already under way
+                if reply_to is not None:
+                    op.reply_to = [*(op.reply_to or []), reply_to]
+                return known  # already under way
         now = dc.io.now_ms()
         backoff = 0
         if target in self.failed_at:
@@ -138,7 +160,7 @@ class DcFencing:
             for nvset in configured.attributes:
                 attrs.update(dict(nvset.pairs))
         priorities = node_priorities(state) if state is not None else {}
-        ident = self._next_id()
+        ident = ident or self._next_id()
         found = plan(config, plan_id=ident, target=target, action=action, local=dc.ctl.node,
                      members=dc.members, attrs=attrs, priorities=priorities,
                      cluster_size=max(len(config.nodes), len(dc.members)),
@@ -150,8 +172,9 @@ class DcFencing:
                                     exit_reason="no other node may fence it"))
             self.failed_at[target] = now
             return None
-        self.operations[ident] = _Operation(found, now + found.deadline_ms(), graph_action,
-                                            reply_to)
+        self.operations[ident] = _Operation(
+            target, action, found.runner, found.origin, client, now + found.deadline_ms(),
+            graph_action, [reply_to] if reply_to else None)
         self._record(FenceEvent(ident, target, action, FenceState.PENDING, dc.ctl.node,
                                 client, dc.io.wall(), delegate=found.runner))
         log.info("fencing %s (%s) by %s: %d level(s), %d ms delay first", target, action,
@@ -177,6 +200,8 @@ class DcFencing:
                      outcome.delegate, outcome.device)
             if outcome.action != "on":
                 self.unclean.pop(outcome.target, None)
+                if outcome.target not in dc.members:
+                    self.fenced.add(outcome.target)
             self.failed_at.pop(outcome.target, None)
         else:
             log.error("fencing %s (%s) failed: %s", outcome.target, outcome.action,
@@ -184,8 +209,7 @@ class DcFencing:
             self.failed_at[outcome.target] = dc.io.now_ms()
         if op is not None and op.graph_action is not None and dc.graph is not None:
             dc.graph.confirm(op.graph_action, failed=not outcome.ok)
-        if op is not None and op.reply_to is not None:
-            origin, ident = op.reply_to
+        for origin, ident in (op.reply_to or []) if op is not None else []:
             dc._reply(origin, ident, outcome.ok,
                       None if outcome.ok else f"fencing {outcome.target} failed: "
                       f"{outcome.reason}")
@@ -195,8 +219,8 @@ class DcFencing:
         for ident, op in list(self.operations.items()):
             if now >= op.deadline:
                 self.outcome(FenceOutcome(
-                    ident, op.plan.target, op.plan.action, False, op.plan.runner, "",
-                    "no result in time", op.plan.origin, op.plan.client, self.dc.io.wall()))
+                    ident, op.target, op.action, False, op.runner, "", "no result in time",
+                    op.origin, op.client, self.dc.io.wall()))
 
     def next_deadline(self) -> int | None:
         return min((op.deadline for op in self.operations.values()), default=None)
@@ -204,10 +228,10 @@ class DcFencing:
     def lose_runner(self, node: str) -> None:
         """``node`` left while running a fencing operation: it failed."""
         for ident, op in list(self.operations.items()):
-            if op.plan.runner == node and node != self.dc.ctl.node:
+            if op.runner == node and node != self.dc.ctl.node:
                 self.outcome(FenceOutcome(
-                    ident, op.plan.target, op.plan.action, False, node, "",
-                    f"{node} left before it reported", op.plan.origin, op.plan.client,
+                    ident, op.target, op.action, False, node, "",
+                    f"{node} left before it reported", op.origin, op.client,
                     self.dc.io.wall()))
 
     def operator_request(self, origin: str, ident: str, message: dict[str, Any]) -> None:
@@ -220,8 +244,21 @@ class DcFencing:
         if self.dc.ctl.cib.configuration.node_by_uname(target) is None and \
                 target not in self.dc.members:
             raise ControlError(f"{target} is not a node of this cluster")
+        # the same request again (passed on to a new DC after the old one went): the
+        # operation it started, not a second one
+        op_id = f"op-{ident}"
+        for event in self.history:
+            if event.id == op_id and event.state is not FenceState.PENDING:
+                ok = event.state is FenceState.SUCCESS
+                self.dc._reply(origin, ident, ok, None if ok else
+                               f"fencing {target} failed: {event.exit_reason}")
+                return
+        if op_id in self.operations:
+            op = self.operations[op_id]
+            op.reply_to = [*(op.reply_to or []), (origin, ident)]
+            return
         started = self.start(target, str(action), client="harm node fence",
-                             reply_to=(origin, ident))
+                             reply_to=(origin, ident), ident=op_id)
         if started is None:
             raise ControlError(f"no other node may fence {target}")
 
