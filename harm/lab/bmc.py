@@ -157,7 +157,10 @@ def start_bmc(spec: LabSpec, node: str) -> int:
     binary = _ipmi_sim() or "ipmi_sim"
     with open(folder / "ipmi_sim.log", "ab") as log:
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", bmc_ns(spec), binary, "-c", str(folder / "lan.conf"),
+            # nsenter, not "ip netns exec": the chassis control it runs must stay in this
+            # mount namespace to enter the nodes' own (harm.lab.mounts)
+            ["nsenter", f"--net=/run/netns/{bmc_ns(spec)}", binary, "-c",
+             str(folder / "lan.conf"),
              "-f", str(folder / "bmc.emu"), "-s", str(folder / "state"), "-n"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
             cwd=str(folder))

@@ -46,7 +46,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "conformance" / 
 
 SCOPE_RULE = (
     "out of scope when the input XML has any of: <bundle>, <template> or a primitive "
-    "with template=, <tag>, <rsc_ticket> or <ticket_state>, <fencing-level>, "
+    "with template=, <tag>, <rsc_ticket> or <ticket_state>, "
     "placement-strategy other than default (utilization), a node of type remote/guest, "
     "an ocf:pacemaker:remote primitive or a remote-node/container meta-attribute, "
     "live migration (allow-migrate=true or migrate_to/migrate_from history)"
@@ -99,8 +99,7 @@ def scope_reason(xml_text: bytes) -> str:
         return f"unreadable XML ({error})"
     tags = {elem.tag for elem in root.iter()}
     for tag, reason in (("bundle", "bundle"), ("template", "template"), ("tag", "tags"),
-                        ("rsc_ticket", "ticket"), ("ticket_state", "ticket"),
-                        ("fencing-level", "fencing topology")):
+                        ("rsc_ticket", "ticket"), ("ticket_state", "ticket")):
         if tag in tags:
             return reason
     for elem in root.iter("primitive"):

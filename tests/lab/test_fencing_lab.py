@@ -1,0 +1,276 @@
+"""Fencing for real: the seed's PostgreSQL pair on a lab whose nodes have IPMI BMCs
+(OpenIPMI's ipmi_sim on a management network), fenced by the stock fence_ipmilan.
+
+One lab for the module (``harm lab up --demo --fencing`` as a fixture), scenarios in order,
+each leaving the cluster primary + sync standby again:
+
+1. the primary's node crashes: it is powered off and on through its BMC, the standby is
+   promoted only after the fence is confirmed, no acknowledged commit is lost;
+2. a topology whose level 1 has a wrong password: level 2 fences (``harm node fence``);
+3. a device that always fails: no recovery and the failure shown, recovery once the
+   device is fixed;
+4. ``harm node fence`` of the DC itself: another node runs it, and after the DC change
+   every node shows the same fencing history.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harm.cib.status import FenceEvent, FenceState
+from harm.cib.xml_import import parse_cib_xml
+from harm.daemon.client import request
+from harm.errors import HarmError
+from harm.lab import bmc, demo, faults, lab
+from harm.lab.postgres import PG_DIRS
+from harm.lab.spec import LabSpec
+from tests.e2e.test_pgsql_cluster import healthy, sql, status, wait_for
+
+pytestmark = [pytest.mark.netns, pytest.mark.postgres]
+
+LAB = "hfence"
+A, B = "osspc30", "osspc31"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def other_of(node: str) -> str:
+    return B if node == A else A
+
+
+def harm(spec: LabSpec, node: str, *args: str, check: bool = True,
+         ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HARM_SOCKET": str(demo.socket_of(spec, node))}
+    env.pop("HARM_CIB_FILE", None)
+    done = subprocess.run([sys.executable, "-m", "harm.cli.main", *args], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert not check or done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def load(spec: LabSpec, node: str, text: str) -> None:
+    path = spec.run_dir / "update.crm"
+    path.write_text(text, encoding="utf-8")
+    harm(spec, node, "configure", "load", "update", str(path))
+
+
+def history(spec: LabSpec, node: str) -> tuple[FenceEvent, ...]:
+    return parse_cib_xml(request(demo.socket_of(spec, node), "cib")["xml"]).status.fencing
+
+
+def mon_history(spec: LabSpec, node: str, level: str = "3") -> list[str]:
+    done = subprocess.run([sys.executable, "-m", "harm.mon", "--socket",
+                           str(demo.socket_of(spec, node)), "-1", "-m", level],
+                          capture_output=True, text=True, timeout=60, check=False)
+    lines = done.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(
+        ("Fencing History", "Failed Fencing"))), len(lines))
+    return lines[start:]
+
+
+def answers(spec: LabSpec, node: str) -> bool:
+    try:
+        request(demo.socket_of(spec, node), "ping", timeout=1.0)
+    except HarmError:
+        return False
+    return True
+
+
+def dc_of(spec: LabSpec, via: str) -> str | None:
+    answer = request(demo.socket_of(spec, via), "cib")
+    dc = answer.get("dc")
+    return dc if isinstance(dc, str) else None
+
+
+def device_text(spec: LabSpec, node: str, password: str | None = None) -> str:
+    """``node``'s device as the lab configures it (with another password if given)."""
+    lines = bmc.fencing_config(spec).splitlines()
+    start = lines.index(f"primitive st_{node} stonith:fence_ipmilan \\")
+    chosen = "\n".join(lines[start:start + 3]) + "\n"
+    if password is not None:
+        chosen = chosen.replace(f"password={bmc.password(spec)}", f"password={password}")
+    return chosen
+
+
+class Writer:
+    """Inserts 1, 2, 3 … through the service VIP as fast as it can, one psql each, and
+    logs every value whose INSERT was acknowledged (COMMIT returned)."""
+
+    def __init__(self, spec: LabSpec) -> None:
+        self.spec = spec
+        self.acknowledged: list[int] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        value = 0
+        while not self.stop.is_set():
+            value += 1
+            done = demo.try_sql(self.spec, f"INSERT INTO acked VALUES ({value})")
+            if done is not None and done.returncode == 0:
+                self.acknowledged.append(value)
+            else:
+                time.sleep(0.05)
+
+    def __enter__(self) -> Writer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+def log_lines_since(spec: LabSpec, node: str, since: float) -> list[str]:
+    """``node``'s harmd log lines stamped at or after ``since`` (epoch seconds)."""
+    out = []
+    for line in (spec.node_dir(node) / "harmd.log").read_text(errors="replace").splitlines():
+        match = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ", line)
+        if match is None:
+            continue
+        stamp = time.mktime(time.strptime(match.group(1), "%Y-%m-%d %H:%M:%S"))
+        if stamp + int(match.group(2)) / 1000 >= since - 1:
+            out.append(line)
+    return out
+
+
+def rejoin_after_power_cycle(spec: LabSpec, node: str) -> None:
+    """The fenced node comes back by itself (its BMC powered it on, harmd started):
+    re-seed its PostgreSQL from the primary, as the seed's procedure does."""
+    wait_for(f"harmd on {node} after the power cycle", lambda: answers(spec, node), 90)
+    demo.rejoin(spec, node)
+    healthy(spec)
+
+
+@pytest.fixture(scope="module")
+def spec() -> Iterator[LabSpec]:
+    lab.down(LAB)
+    the_spec = LabSpec(name=LAB, nodes=(A, B), links=2, private_dirs=PG_DIRS,
+                       gateway="192.168.10.100", fencing=True).validate()
+    try:
+        built = lab.up(the_spec, start=False)
+        demo.provision(built)
+        for node in built.nodes:
+            lab.start_harmd(built, node)
+        lab.wait_sockets(built, list(built.nodes))
+        demo.configure(built, REPO / "configs" / "pgsql-lab.crm")
+        load(built, A, bmc.fencing_config(built))
+        demo.wait_ready(built)
+        sql(built, "CREATE TABLE acked (i int PRIMARY KEY); "
+                   "CREATE TABLE harm_probe (at timestamptz)")
+        yield built
+    finally:
+        lab.down(LAB)
+
+
+def test_1_a_crashed_primary_is_fenced_before_the_standby_is_promoted(spec: LabSpec) -> None:
+    first = healthy(spec)
+    other = other_of(first)
+    sql(spec, "DELETE FROM acked")
+    with Writer(spec) as writer:
+        wait_for("a few commits", lambda: len(writer.acknowledged) >= 5, 30)
+        crashed = time.time()
+        faults.fail(spec, first, "node")
+        start = time.monotonic()
+        demo.wait_writable(spec, start)
+        seen = len(writer.acknowledged)
+        wait_for("commits on the new primary", lambda: len(writer.acknowledged) >= seen + 5, 30)
+    rows = {int(v) for v in sql(spec, "SELECT i FROM acked").split()}
+    assert set(writer.acknowledged) <= rows  # no acknowledged commit lost
+    assert status(spec, other) == "PRI"
+    # fenced by the survivor through the crashed node's BMC: powered off, then on
+    events = [e for e in history(spec, other) if e.target == first and e.completed >= crashed - 1]
+    done = [e for e in events if e.state is FenceState.SUCCESS]
+    assert done and done[0].delegate == other and done[0].device == f"st_{first}"
+    assert done[0].action == "reboot" and done[0].origin == other
+    power = (spec.node_dir(first) / "power.log").read_text().splitlines()
+    sets = [line.split(" ", 1)[1] for line in power if float(line.split()[0]) >= crashed
+            and " set " in line]
+    assert sets[:2] == ["set power 0", "set power 1"], power
+    # the order: the fence confirmed, then the promotion
+    lines = log_lines_since(spec, other, crashed)
+    fenced = next(i for i, line in enumerate(lines) if f"{first} was fenced" in line)
+    promoted = next(i for i, line in enumerate(lines) if "_promote_0 on" in line)
+    assert fenced < promoted, "\n".join(lines)
+    rejoin_after_power_cycle(spec, first)
+
+
+def test_2_level_1_fails_with_a_wrong_password_and_level_2_fences(spec: LabSpec) -> None:
+    first = healthy(spec)
+    standby = other_of(first)
+    bad = device_text(spec, standby, "wrong-password").replace(
+        f"st_{standby} ", f"st_bad_{standby} ").replace(
+        "pcmk_host_list", "pcmk_reboot_retries=1 pcmk_host_list")
+    load(spec, first, bad + f"location l_st_bad_{standby} st_bad_{standby} -inf: {standby}\n"
+         f"fencing_topology {standby}: st_bad_{standby} st_{standby}\n")
+    asked = time.time()
+    harm(spec, first, "node", "fence", standby)  # returns when the fence has ended
+    event = [e for e in history(spec, first) if e.target == standby][-1]
+    assert event.state is FenceState.SUCCESS and event.device == f"st_{standby}"
+    assert event.client == "harm node fence"
+    runner = event.delegate
+    lines = log_lines_since(spec, runner, asked)
+    assert any(f"level 1 failed: st_bad_{standby} reboot" in line for line in lines), lines
+    harm(spec, first, "configure", "delete", "fencing_topology")
+    harm(spec, first, "configure", "delete", f"st_bad_{standby}")
+    wait_for(f"harmd on {standby} after the power cycle", lambda: answers(spec, standby), 90)
+    healthy(spec)
+
+
+def test_3_a_device_that_always_fails_blocks_recovery_until_it_works(spec: LabSpec) -> None:
+    first = healthy(spec)
+    other = other_of(first)
+    load(spec, other, device_text(spec, first, "wrong-password"))
+    crashed = time.time()
+    faults.fail(spec, first, "node")
+    # every fence fails (two tries of 8 s each, then again after the back-off): the
+    # standby stays a standby and no write is accepted anywhere
+    deadline = time.monotonic() + 25
+    while time.monotonic() < deadline:
+        assert status(spec, other) != "PRI"
+        done = demo.try_sql(spec, "INSERT INTO acked VALUES (-1)")
+        assert done is None or done.returncode != 0
+        time.sleep(1)
+    failed = [e for e in history(spec, other) if e.target == first
+              and e.state is FenceState.FAILED and e.completed >= crashed]
+    assert failed, history(spec, other)
+    shown = "\n".join(mon_history(spec, other, "1"))
+    assert "Failed Fencing Actions:" in shown and f"reboot of {first} failed" in shown
+    # the operator fixes the device: the next try fences, and the cluster recovers
+    load(spec, other, device_text(spec, first))
+    start = time.monotonic()
+    demo.wait_writable(spec, start, timeout_s=120)
+    assert status(spec, other) == "PRI"
+    assert [e for e in history(spec, other) if e.target == first][-1].state is \
+        FenceState.SUCCESS
+    rejoin_after_power_cycle(spec, first)
+
+
+def test_4_fencing_the_dc_itself_and_the_history_on_every_node(spec: LabSpec) -> None:
+    healthy(spec)
+    dc = dc_of(spec, A)
+    assert dc in (A, B)
+    other = other_of(dc)
+    was_primary = status(spec, dc) == "PRI"
+    before = {e.id for e in history(spec, other)}
+    harm(spec, other, "node", "fence", dc)
+    wait_for(f"harmd on {dc} after the power cycle", lambda: answers(spec, dc), 90)
+    wait_for("one DC again", lambda: dc_of(spec, other) is not None
+             and dc_of(spec, dc) == dc_of(spec, other), 60)
+    mine = [e for e in history(spec, other) if e.target == dc and e.id not in before]
+    assert mine and mine[-1].state is FenceState.SUCCESS and mine[-1].delegate == other
+    # both nodes show the same history, older events included
+    wait_for("the same history on both nodes",
+             lambda: mon_history(spec, A) == mon_history(spec, B) != [], 30)
+    assert len([line for line in mon_history(spec, A) if "successful" in line]) >= 4
+    if was_primary:
+        demo.rejoin(spec, dc)
+    healthy(spec)
