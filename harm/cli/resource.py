@@ -17,6 +17,7 @@ import click
 
 from harm.cib.cib import Cib
 from harm.cib.config import Role
+from harm.cib.status import FenceEvent
 from harm.cli.cibfile import socket_option, target_options
 from harm.cli.session import CleanupOp, fail_op, open_session, require_live
 from harm.crmsh.render import render_location
@@ -212,6 +213,21 @@ for _state in resources.NODE_STATES:
     node_command.add_command(_node_state_command(_state))
 
 
+def _fence_event(socket_path: Path, event_id: str) -> FenceEvent | None:
+    """The finished fencing operation ``event_id`` in this node's CIB, if it is there."""
+    from harm.cib.xml_import import parse_cib_xml
+    from harm.daemon.client import request
+
+    answer = request(socket_path, "cib")
+    xml = answer.get("xml") if isinstance(answer, dict) else None
+    if not isinstance(xml, str):
+        return None
+    for event in parse_cib_xml(xml, "harmd").status.fencing:
+        if event.id == event_id and event.state.value != "pending":
+            return event
+    return None
+
+
 @node_command.command("fence")
 @socket_option
 @click.argument("node", metavar="NODE")
@@ -236,6 +252,10 @@ def fence_command(socket_path: Path, node: str, action: str, timeout_s: float) -
     while True:
         status = request(socket_path, "request-status", request=ident)
         state = status.get("state") if isinstance(status, dict) else None
+        event = _fence_event(socket_path, f"op-{ident}")  # the DC may change meanwhile:
+        if event is not None:                             # the history tells the end too
+            state = "done" if event.state.value == "success" else "failed"
+            status = {"message": f"fencing {node} failed: {event.exit_reason}"}
         if state == "done":
             click.echo(f"{node}: {action} done", err=True)
             return

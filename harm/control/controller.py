@@ -129,8 +129,9 @@ def own_state(cib: Cib, node: str, history: LocalHistory) -> NodeState:
 
 
 def mini_cib(cib: Cib, state: NodeState) -> str:
-    """The configuration plus one node_state, as XML."""
-    return cib_to_xml(replace(cib, status=Status(nodes=(state,))))
+    """The configuration plus one node_state (and the fencing history this node knows,
+    for a new DC to merge), as XML."""
+    return cib_to_xml(replace(cib, status=Status(nodes=(state,), fencing=cib.status.fencing)))
 
 
 @dataclass

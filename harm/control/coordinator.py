@@ -147,7 +147,8 @@ class Coordinator:
         self.ctl.cib = replace(self.ctl.cib, configuration=base.configuration,
                                admin_epoch=base.admin_epoch, epoch=base.epoch,
                                num_updates=max(base.num_updates, self.ctl.cib.num_updates))
-        self.fencing.take_over(self.ctl.cib, self.members)
+        self.fencing.take_over(self.ctl.cib, self.members,
+                               [h.cib for h in self.ctl.hellos.values()])
         for node in self.members:
             if node == self.ctl.node:
                 self.lrm[node] = self.ctl.history.resources()

@@ -81,10 +81,12 @@ class DcFencing:
 
     # ------------------------------------------------------------------ unclean nodes
 
-    def take_over(self, replica: Cib, members: frozenset[str]) -> None:
-        """Start from the replica: its history, and every node that was online or unclean
-        there and is no member now (unless fencing is off)."""
-        self.history = list(replica.status.fencing)
+    def take_over(self, replica: Cib, members: frozenset[str],
+                  others: list[Cib] | None = None) -> None:
+        """Start from the replica: its history merged with the members' (a node that
+        restarted has an old replica), and every node that was online or unclean there and
+        is no member now (unless fencing is off)."""
+        self.history = merge_histories([replica, *(others or [])])
         now = self.dc.io.now_ms()
         for index, event in enumerate(self.history):
             if event.state is not FenceState.PENDING or event.id in self.operations:
@@ -270,6 +272,19 @@ class DcFencing:
         else:
             self.history.append(event)
         del self.history[:-FENCE_HISTORY_KEPT]
+
+
+def merge_histories(cibs: list[Cib]) -> list[FenceEvent]:
+    """Every event any of the CIBs knows, by id (a finished one wins over pending), oldest
+    first, the newest :data:`FENCE_HISTORY_KEPT`."""
+    found: dict[str, FenceEvent] = {}
+    for cib in cibs:
+        for event in cib.status.fencing:
+            known = found.get(event.id)
+            if known is None or known.state is FenceState.PENDING:
+                found[event.id] = event
+    ordered = sorted(found.values(), key=lambda e: e.completed)
+    return ordered[-FENCE_HISTORY_KEPT:]
 
 
 def plan_message(found: FencePlan) -> dict[str, Any]:

@@ -129,17 +129,21 @@ class Writer:
         self.thread.join(30)
 
 
-def log_lines_since(spec: LabSpec, node: str, since: float) -> list[str]:
-    """``node``'s harmd log lines stamped at or after ``since`` (epoch seconds)."""
-    out = []
-    for line in (spec.node_dir(node) / "harmd.log").read_text(errors="replace").splitlines():
-        match = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ", line)
-        if match is None:
-            continue
-        stamp = time.mktime(time.strptime(match.group(1), "%Y-%m-%d %H:%M:%S"))
-        if stamp + int(match.group(2)) / 1000 >= since - 1:
-            out.append(line)
-    return out
+def log_lines_since(spec: LabSpec, since: float, *nodes: str) -> list[str]:
+    """The harmd log lines of ``nodes`` (default: all) stamped at or after ``since``
+    (epoch seconds), merged in time order (the DC that logs an outcome may change)."""
+    out: list[tuple[float, str]] = []
+    for node in nodes or spec.nodes:
+        text = (spec.node_dir(node) / "harmd.log").read_text(errors="replace")
+        for line in text.splitlines():
+            match = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ", line)
+            if match is None:
+                continue
+            stamp = time.mktime(time.strptime(match.group(1), "%Y-%m-%d %H:%M:%S"))
+            stamp += int(match.group(2)) / 1000
+            if stamp >= since - 1:
+                out.append((stamp, line))
+    return [line for _, line in sorted(out, key=lambda item: item[0])]
 
 
 def rejoin_after_power_cycle(spec: LabSpec, node: str) -> None:
@@ -196,10 +200,14 @@ def test_1_a_crashed_primary_is_fenced_before_the_standby_is_promoted(spec: LabS
             and " set " in line]
     assert sets[:2] == ["set power 0", "set power 1"], power
     # the order: the fence confirmed, then the promotion
-    lines = log_lines_since(spec, other, crashed)
+    lines = log_lines_since(spec, crashed)
     fenced = next(i for i, line in enumerate(lines) if f"{first} was fenced" in line)
     promoted = next(i for i, line in enumerate(lines) if "_promote_0 on" in line)
     assert fenced < promoted, "\n".join(lines)
+    promote = [op for h in parse_cib_xml(request(demo.socket_of(spec, other), "cib")["xml"])
+               .status.node(other).resources if h.id.startswith("r_pgsql")  # type: ignore
+               for op in h.ops if op.operation == "promote"]
+    assert promote and (promote[0].last_rc_change or 0) >= done[0].completed
     rejoin_after_power_cycle(spec, first)
 
 
@@ -217,7 +225,7 @@ def test_2_level_1_fails_with_a_wrong_password_and_level_2_fences(spec: LabSpec)
     assert event.state is FenceState.SUCCESS and event.device == f"st_{standby}"
     assert event.client == "harm node fence"
     runner = event.delegate
-    lines = log_lines_since(spec, runner, asked)
+    lines = log_lines_since(spec, asked, runner)
     assert any(f"level 1 failed: st_bad_{standby} reboot" in line for line in lines), lines
     harm(spec, first, "configure", "delete", "fencing_topology")
     harm(spec, first, "configure", "delete", f"st_bad_{standby}")
