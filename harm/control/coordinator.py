@@ -210,6 +210,7 @@ class Coordinator:
         self._changed(f"{sender} joined")
 
     def node_restarted(self, node: str) -> None:
+        self.fencing.lose_runner(node)  # a fence it ran died with its harmd
         self.lrm[node] = ()
         self._expect_join(node)
         self._lose_actions_on(node)
@@ -530,6 +531,8 @@ class Coordinator:
             return
         if self.joining and self.io.now_ms() < self.join_deadline:
             return  # wait until every member has joined (or the join timeout)
+        if self.fencing.waiting:
+            return  # a fence the previous DC started is still under way
         if self.joining:
             log.warning("%s did not join in time: treated as offline",
                         ", ".join(sorted(self.joining)))

@@ -60,6 +60,7 @@ class _Operation:
     deadline: int
     graph_action: int | None = None  # the transition's fence action it stands for
     reply_to: list[tuple[str, str]] | None = None  # operators' requests: (origin, id)
+    adopted: bool = False  # a previous DC started it
 
 
 class DcFencing:
@@ -94,7 +95,7 @@ class DcFencing:
             if event.delegate in members:  # it may still report: wait for it
                 self.operations[event.id] = _Operation(
                     event.target, event.action, event.delegate, event.origin, event.client,
-                    now + ADOPTED_DEADLINE_MS)
+                    now + ADOPTED_DEADLINE_MS, adopted=True)
             else:
                 self.history[index] = replace(
                     event, state=FenceState.FAILED,
@@ -223,6 +224,13 @@ class DcFencing:
                 self.outcome(FenceOutcome(
                     ident, op.target, op.action, False, op.runner, "", "no result in time",
                     op.origin, op.client, self.dc.io.wall()))
+
+    @property
+    def waiting(self) -> bool:
+        """A fencing operation a previous DC started is still under way: no transition
+        until it ends (its target may be this very node, back from the power cycle the
+        operation is in the middle of, which must not recover anything before it ends)."""
+        return any(op.adopted for op in self.operations.values())
 
     def next_deadline(self) -> int | None:
         return min((op.deadline for op in self.operations.values()), default=None)
