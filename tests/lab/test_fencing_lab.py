@@ -278,3 +278,45 @@ def test_3_a_device_that_always_fails_blocks_recovery_until_it_works(spec: LabSp
     assert [e for e in history(spec, other) if e.target == first][-1].state is \
         FenceState.SUCCESS
     rejoin_after_power_cycle(spec, first)
+
+
+def test_4_the_partition_fence_race_is_won_by_the_primarys_node(spec: LabSpec) -> None:
+    """The standby's node cut from the primary's on every heartbeat link (the clients and
+    the BMC network still reach the primary): each side wants to fence the other. With
+    priority-fencing-delay and a priority on ms_pgsql, the side that would fence the
+    primary's node waits; the primary's side fences first. stonith-action=off: the loser
+    stays off. Exactly one node survives, the one with the primary; the standby is never
+    promoted; every acknowledged commit is there."""
+    first = healthy(spec)
+    standby = other_of(first)
+    load(spec, first, "ms ms_pgsql r_pgsql meta master-max=1 master-node-max=1 clone-max=2 "
+         "clone-node-max=1 notify=true is-managed=true priority=10\n"
+         "property priority-fencing-delay=10s stonith-action=off\n")
+    sql(spec, "DELETE FROM acked")
+    cut = time.time()
+    with Writer(spec) as writer:
+        faults.fail(spec, standby, f"partition={standby}")
+        wait_for(f"{standby} powered off", lambda: not bmc.powered_on(spec, standby), 60)
+        seen = len(writer.acknowledged)
+        wait_for("commits after the race", lambda: len(writer.acknowledged) >= seen + 5, 60)
+    assert bmc.powered_on(spec, first)
+    power = (spec.node_dir(first) / "power.log").read_text().splitlines()
+    assert not [line for line in power if float(line.split()[0]) >= cut and " set " in line]
+    assert status(spec, first) == "PRI"
+    rows = {int(v) for v in sql(spec, "SELECT i FROM acked").split()}
+    assert set(writer.acknowledged) <= rows
+    done = [e for e in history(spec, first) if e.completed >= cut - 1
+            and e.state is FenceState.SUCCESS]
+    assert [(e.target, e.action, e.delegate) for e in done] == [(standby, "off", first)]
+    # it was a race: the cut standby planned to fence the primary's node too, but later
+    planned = [line for line in log_lines_since(spec, cut, standby)
+               if f"fencing {first} (off) by {standby}" in line]
+    assert planned, "the standby never tried to fence"
+    delay = int(re.search(r"(\d+) ms delay first", planned[0]).group(1))  # type: ignore
+    assert delay >= 10_000
+    # bring it back: power on through its BMC, then the links back on the main bridges
+    load(spec, first, "property stonith-action=reboot\n")
+    harm(spec, first, "lab", "power", "--name", spec.name, standby, "on")
+    faults.heal(spec, standby)
+    wait_for(f"harmd on {standby}", lambda: answers(spec, standby), 90)
+    healthy(spec)
