@@ -15,8 +15,11 @@ warn about a substitute and suggest names):
     service:NAME          the init script of that name, when there is one (harm runs no
                           systemd units: a service that is not an init script is an error)
 
-A name that resolves nowhere, or a class harm does not run (systemd, stonith, nagios …),
-is an :class:`~harm.errors.AgentError` that says where it looked.
+Fence agents (``stonith:fence_*``) are run by the fencer (:mod:`harm.fencing`), not here;
+configuration checks look for them in /usr/sbin (or ``HARM_FENCE_AGENTS_DIR``).
+
+A name that resolves nowhere, or a class harm does not run (systemd, nagios …), is an
+:class:`~harm.errors.AgentError` that says where it looked.
 """
 
 from __future__ import annotations
@@ -154,6 +157,7 @@ class AgentCatalog:
     harm_agents: frozenset[str]
     ocf: dict[str, frozenset[str]]
     lsb: frozenset[str]
+    stonith: frozenset[str] | None = None  # None: fence agents not checked
 
     @classmethod
     def scan(
@@ -170,8 +174,10 @@ class AgentCatalog:
             for provider in sorted(resource_d.iterdir()):
                 if provider.is_dir():
                     ocf[provider.name] = frozenset(_executables(provider))
+        from harm.fencing.agent import installed_agents
+
         return cls(dirs, frozenset(_executables(dirs.agents_dir)), ocf,
-                   frozenset(_executables(init_dir)))
+                   frozenset(_executables(init_dir)), installed_agents())
 
     def resolve(self, agent: AgentRef) -> ResolvedAgent | None:
         """What runs for ``agent``; None when nothing does. Classes harm does not run
@@ -184,6 +190,8 @@ class AgentCatalog:
     def exists(self, agent: AgentRef) -> bool:
         if agent.cls in ("ocf", "lsb"):
             return self.resolve(agent) is not None
+        if agent.cls == "stonith" and self.stonith is not None:
+            return agent.type in self.stonith
         return True
 
     def candidates(self, agent: AgentRef) -> list[str]:
@@ -194,6 +202,8 @@ class AgentCatalog:
             return sorted(names)
         if agent.cls == "lsb":
             return sorted(f"lsb:{t}" for t in self.lsb)
+        if agent.cls == "stonith" and self.stonith is not None:
+            return sorted(f"stonith:{t}" for t in self.stonith)
         return []
 
 

@@ -12,7 +12,8 @@ written (it matters for Pacemaker: groups, resource sets, rules, first-match nvs
      ├── rsc_defaults: NvSet…
      ├── op_defaults:  NvSet…
      ├── templates:    Template…  (``rsc_template``)
-     └── tags:         Tag…
+     ├── tags:         Tag…
+     └── fencing_levels: FencingLevel…  (``fencing_topology`` / ``<fencing-topology>``)
 """
 
 from __future__ import annotations
@@ -417,6 +418,37 @@ class Ticket:
 Constraint = Location | Colocation | Order | Ticket
 
 
+# ----------------------------------------------------------------------------- fencing
+
+
+@dataclass(frozen=True)
+class FencingLevel:
+    """One level of the fencing topology: to fence a target, try the levels in ``index``
+    order; a level succeeds when every one of its ``devices`` succeeds.
+
+    The target is one of: a node name (``target``), a regular expression on node names
+    (``target_pattern``), or a node attribute and its value (``target_attribute`` +
+    ``target_value``).
+    """
+
+    id: str
+    index: int
+    devices: tuple[str, ...]
+    target: str | None = None
+    target_pattern: str | None = None
+    target_attribute: str | None = None
+    target_value: str | None = None
+
+    @property
+    def target_key(self) -> tuple[str, str]:
+        """(kind, text) naming the target: ("node", n), ("pattern", p), ("attr", "a=v")."""
+        if self.target_pattern is not None:
+            return ("pattern", self.target_pattern)
+        if self.target_attribute is not None:
+            return ("attr", f"{self.target_attribute}={self.target_value or ''}")
+        return ("node", self.target or "")
+
+
 # ----------------------------------------------------------------------------- nodes and whole
 
 
@@ -448,6 +480,7 @@ class Configuration:
     op_defaults: tuple[NvSet, ...] = ()
     templates: tuple[Template, ...] = ()
     tags: tuple[Tag, ...] = ()
+    fencing_levels: tuple[FencingLevel, ...] = ()
     # raw XML harm keeps but ignores, as (tag path[@position], xml): see harm.cib.xml_import
     extra_sections: Pairs = field(default=())
 

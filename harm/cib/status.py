@@ -8,6 +8,7 @@ The shape follows Pacemaker's ``<status>`` section so that a CIB saved by Pacema
           ├── transient_attributes: NvSet…   (lifetime "reboot": gone when the node leaves)
           └── resources: ResourceHistory…    (per resource on that node)
                └── ops: OpRecord…            (last result of each operation kind)
+    fencing: FenceEvent…       (harm's fencing history, newest last; replicated with the CIB)
 """
 
 from __future__ import annotations
@@ -116,6 +117,35 @@ class NodeState:
         return None
 
 
+class FenceState(enum.Enum):
+    """How a fencing operation stands (crm_mon's words)."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FenceEvent:
+    """One fencing operation: who asked (``origin``, ``client``), whom (``target``), what
+    (``action``), who ran the device (``delegate``) with which ``device``, how it ended and
+    when (``completed``, seconds since the epoch; the start while pending)."""
+
+    id: str
+    target: str
+    action: str
+    state: FenceState
+    origin: str
+    client: str
+    completed: int
+    delegate: str = ""
+    device: str = ""
+    exit_reason: str = ""
+
+
+FENCE_HISTORY_KEPT = 100
+
+
 @dataclass(frozen=True)
 class TicketState:
     """A ticket's state (``<ticket_state>`` in ``<tickets>``): granted to this site or
@@ -134,6 +164,7 @@ class Status:
 
     nodes: tuple[NodeState, ...] = ()
     tickets: tuple[TicketState, ...] = ()
+    fencing: tuple[FenceEvent, ...] = ()
     extra_sections: Pairs = ()  # raw XML harm keeps but ignores (tickets, …) as (path, xml)
 
     def node(self, uname: str) -> NodeState | None:

@@ -35,6 +35,7 @@ from harm.cib.config import (
     Constraint,
     DateExpression,
     Expression,
+    FencingLevel,
     Group,
     Location,
     Node,
@@ -55,7 +56,14 @@ from harm.cib.config import (
 )
 from harm.cib.safe_xml import MAX_DEPTH, parse_xml
 from harm.cib.scores import format_score
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
+from harm.cib.status import (
+    FenceEvent,
+    NodeState,
+    OpRecord,
+    ResourceHistory,
+    Status,
+    TicketState,
+)
 from harm.errors import CibFormatError
 
 __all__ = ["cib_to_xml", "config_to_xml_element", "uses_new_role_names", "xml_id"]
@@ -280,6 +288,10 @@ class _Writer:
                 section = ET.SubElement(elem, tag)
                 for nvset in sets:
                     section.append(self.nvset("meta_attributes", nvset))
+        if config.fencing_levels:
+            topology = ET.SubElement(elem, "fencing-topology")
+            for level in config.fencing_levels:
+                topology.append(fencing_level(level))
         return elem
 
     def nvsets(self, parent: ET.Element, tag: str, sets: tuple[NvSet, ...]) -> None:
@@ -537,6 +549,10 @@ class _Writer:
                 tickets.append(_ticket_state(ticket))
         for state in status.nodes:
             elem.append(self.node_state(state))
+        if status.fencing:
+            history = ET.SubElement(elem, "fencing_history")
+            for event in status.fencing:
+                history.append(fence_event(event))
         return elem
 
     def node_state(self, state: NodeState) -> ET.Element:
@@ -581,6 +597,29 @@ def _ticket_state(ticket: TicketState) -> ET.Element:
         elem.set("last-granted", str(ticket.last_granted))
     for name, value in ticket.extra:
         elem.set(name, value)
+    return elem
+
+
+def fence_event(event: FenceEvent) -> ET.Element:
+    elem = ET.Element("fence_event", {
+        "id": event.id, "target": event.target, "action": event.action,
+        "status": event.state.value, "origin": event.origin, "client": event.client,
+        "completed": str(event.completed)})
+    for name, value in (("delegate", event.delegate), ("device", event.device),
+                        ("exit-reason", event.exit_reason)):
+        if value:
+            elem.set(name, value)
+    return elem
+
+
+def fencing_level(level: FencingLevel) -> ET.Element:
+    elem = ET.Element("fencing-level", {"id": level.id})
+    for name, value in (("target", level.target), ("target-pattern", level.target_pattern),
+                        ("target-attribute", level.target_attribute),
+                        ("target-value", level.target_value)):
+        _set_optional(elem, name, value)
+    elem.set("index", str(level.index))
+    elem.set("devices", ",".join(level.devices))
     return elem
 
 

@@ -11,11 +11,13 @@ What is read, element by element (the ``cib`` root's other attributes go to ``Ci
         │                ├─ constraints / rsc_location | rsc_colocation | rsc_order | rsc_ticket
         │                ├─ rsc_defaults, op_defaults / meta_attributes…
         │                ├─ resources / template → templates; tags / tag → tags
-        │                └─ anything else (bundle, acls, alerts,
-        │                   fencing-topology …) → Configuration.extra_sections, kept verbatim
+        │                ├─ fencing-topology / fencing-level              → fencing_levels
+        │                └─ anything else (bundle, acls, alerts …)
+        │                   → Configuration.extra_sections, kept verbatim
         └─ status ── node_state (transient_attributes, lrm / lrm_resources / lrm_resource /
                   │   lrm_rsc_op) → Status.nodes
                   ├─ tickets / ticket_state → Status.tickets
+                  ├─ fencing_history / fence_event (harm's own) → Status.fencing
                   └─ anything else → Status.extra_sections, kept verbatim
 
 Kept sections are ``(path, xml)`` pairs. Under ``nodes``, ``resources`` and ``constraints``
@@ -48,6 +50,7 @@ from harm.cib.config import (
     Constraint,
     DateExpression,
     Expression,
+    FencingLevel,
     Group,
     Location,
     Node,
@@ -68,7 +71,15 @@ from harm.cib.config import (
 )
 from harm.cib.safe_xml import parse_xml
 from harm.cib.scores import parse_score
-from harm.cib.status import NodeState, OpRecord, ResourceHistory, Status, TicketState
+from harm.cib.status import (
+    FenceEvent,
+    FenceState,
+    NodeState,
+    OpRecord,
+    ResourceHistory,
+    Status,
+    TicketState,
+)
 from harm.errors import CibFormatError
 
 __all__ = ["parse_cib_xml"]
@@ -232,6 +243,7 @@ class _Reader:
         op_defaults: list[NvSet] = []
         templates: list[Template] = []
         tags: list[Tag] = []
+        levels: list[FencingLevel] = []
         extra: list[tuple[str, str]] = []
         for section in elem:
             tag = section.tag
@@ -268,6 +280,8 @@ class _Reader:
                 tags += (Tag(self.need(t, "id"), tuple(self.need(r, "id") for r in t
                                                        if r.tag == "obj_ref"))
                          for t in section if t.tag == "tag")
+            elif tag == "fencing-topology":
+                levels += [self.fencing_level(c) for c in section if c.tag == "fencing-level"]
             else:
                 extra.append(("configuration", _raw_xml(section)))  # order is free here
         return Configuration(
@@ -279,8 +293,28 @@ class _Reader:
             op_defaults=tuple(op_defaults),
             templates=tuple(templates),
             tags=tuple(tags),
+            fencing_levels=tuple(levels),
             extra_sections=tuple(extra),
         )
+
+    def fencing_level(self, elem: ET.Element) -> FencingLevel:
+        """``<fencing-level id index devices="a,b" target|target-pattern|target-attribute
+        [target-value]>``."""
+        index = self.integer(elem, "index")
+        if index is None or index < 1:
+            raise self.fail(elem, "index must be a positive integer")
+        devices = tuple(d for d in self.need(elem, "devices").split(",") if d)
+        if not devices:
+            raise self.fail(elem, "devices lists no device")
+        level = FencingLevel(id=self.need(elem, "id"), index=index, devices=devices,
+                             target=elem.get("target"),
+                             target_pattern=elem.get("target-pattern"),
+                             target_attribute=elem.get("target-attribute"),
+                             target_value=elem.get("target-value"))
+        if level.target is None and level.target_pattern is None and \
+                level.target_attribute is None:
+            raise self.fail(elem, "needs target, target-pattern or target-attribute")
+        return level
 
     # ------------------------------------------------------------------ attribute sets
 
@@ -629,14 +663,18 @@ class _Reader:
         nodes: list[NodeState] = []
         tickets: list[TicketState] = []
         extra: list[tuple[str, str]] = []
+        fencing: list[FenceEvent] = []
         for child in elem:
             if child.tag == "node_state":
                 nodes.append(self.node_state(child))
             elif child.tag == "tickets":
                 tickets += (self.ticket_state(t) for t in child if t.tag == "ticket_state")
+            elif child.tag == "fencing_history":
+                fencing += [self.fence_event(e) for e in child if e.tag == "fence_event"]
             else:
                 extra.append(("status", _raw_xml(child)))
-        return Status(nodes=tuple(nodes), tickets=tuple(tickets), extra_sections=tuple(extra))
+        return Status(nodes=tuple(nodes), tickets=tuple(tickets), fencing=tuple(fencing),
+                      extra_sections=tuple(extra))
 
     def ticket_state(self, elem: ET.Element) -> TicketState:
         """A ticket's state; granted and standby read as Pacemaker's booleans."""
@@ -648,6 +686,18 @@ class _Reader:
             extra=tuple((k, v) for k, v in elem.attrib.items()
                         if k not in ("id", "granted", "standby", "last-granted")),
         )
+
+    def fence_event(self, elem: ET.Element) -> FenceEvent:
+        try:
+            state = FenceState(self.need(elem, "status"))
+        except ValueError:
+            raise self.fail(elem, "status must be pending, success or failed") from None
+        return FenceEvent(
+            id=self.need(elem, "id"), target=self.need(elem, "target"),
+            action=self.need(elem, "action"), state=state, origin=elem.get("origin", ""),
+            client=elem.get("client", ""), completed=self.integer(elem, "completed") or 0,
+            delegate=elem.get("delegate", ""), device=elem.get("device", ""),
+            exit_reason=elem.get("exit-reason", ""))
 
     def node_state(self, elem: ET.Element) -> NodeState:
         """A node's state; an absent in_ccm reads as None (Pacemaker fences a node it has

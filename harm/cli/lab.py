@@ -11,6 +11,7 @@
     harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...|cut=NODE
     harm lab fail gateway witness        the witness's host lost
     harm lab heal [NODE|gateway]
+    harm lab power NODE on|off|status    through the node's BMC (labs built with --fencing)
     harm lab pg-init NODE                initdb a primary in NODE's /var/lib/pgsql/data
     harm lab pg-seed NODE --from NODE    pg_basebackup a standby over eth1
     harm lab sql [--via service-vip|NODE] [--host ADDR] [--config FILE] [-t] -- SQL
@@ -80,6 +81,9 @@ def command() -> None:
               help="run harm witness in the gateway: the nodes' tie-breaker vote")
 @click.option("--demo", is_flag=True, help="the PostgreSQL demo: osspc30,osspc31, --postgres, "
               "--witness, gateway 192.168.10.100 (configs/pgsql-lab.crm)")
+@click.option("--fencing", is_flag=True, help="a BMC per node (ipmi_sim on a management "
+              "network, fence_ipmilan); with --demo also a fence device per node and "
+              "stonith-enabled=true")
 @click.option("--start/--no-start", default=True, help="start harmd on every node")
 @click.option("--provision/--no-provision", default=True, show_default=True,
               help="with --demo: PostgreSQL on both nodes, the configuration loaded, wait "
@@ -92,7 +96,7 @@ def up_command(
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
     deadtime: str, warntime: str | None, initdead: str | None, transport: str,
     private_dirs: tuple[str, ...], postgres: bool, gateway: str, witness: bool, demo: bool,
-    start: bool, provision: bool, stock_agents: bool = False,
+    start: bool, provision: bool, stock_agents: bool = False, fencing: bool = False,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -122,6 +126,7 @@ def up_command(
         private_dirs=tuple(dict.fromkeys(private_dirs + (PG_DIRS if postgres else ()))),
         gateway=gateway,
         witness=witness,
+        fencing=fencing,
     )
     spec = lab.up(spec, start=start)
     if start:
@@ -154,6 +159,8 @@ def _run_demo(spec: LabSpec, stock_agents: bool = False) -> None:
     demo.provision(spec)
     click.echo(f"loading {config} through {first}'s harmd ...")
     demo.configure(spec, config)
+    if spec.fencing:
+        _configure_fencing(spec)
     click.echo("waiting for the agents to elect a primary and the standby to be in sync "
                "(the first election takes a few standby monitors) ...")
     took = demo.wait_ready(spec)
@@ -175,6 +182,16 @@ def _run_demo(spec: LabSpec, stock_agents: bool = False) -> None:
   HARM_SOCKET={sock} harm resource move ms_pgsql {second}
 Tear down:
   harm lab down{name}""")
+
+
+def _configure_fencing(spec: LabSpec) -> None:
+    """One fence_ipmilan device per node (its BMC) and stonith-enabled=true."""
+    from harm.lab import bmc, demo
+
+    path = spec.run_dir / "fencing.crm"
+    path.write_text(bmc.fencing_config(spec), encoding="utf-8")
+    click.echo(f"loading {path}: a fence_ipmilan device per node, stonith-enabled=true ...")
+    demo.configure(spec, path)
 
 
 @command.command("down")
@@ -235,6 +252,26 @@ def fail_command(lab_name: str, node: str, what: str) -> None:
 def heal_command(lab_name: str, node: str | None) -> None:
     """Undo the faults of NODE (or of every node) and restart harmd where needed."""
     click.echo(faults.heal(lab.load(lab_name), node))
+
+
+@command.command("power")
+@_name_option
+@click.argument("node")
+@click.argument("what", type=click.Choice(["on", "off", "status"]))
+def power_command(lab_name: str, node: str, what: str) -> None:
+    """Power NODE on or off, or show its power state, with fence_ipmilan through its BMC."""
+    from harm.lab import bmc
+
+    spec = lab.load(lab_name)
+    if not spec.fencing:
+        raise LabError(f"lab {spec.name} has no BMCs (build it with --fencing)")
+    done = subprocess.run(["ip", "netns", "exec", bmc.bmc_ns(spec), "fence_ipmilan", "-a",
+                           bmc.bmc_address(spec, node), "-l", bmc.BMC_USER, "-p",
+                           bmc.password(spec), "-o", what], capture_output=True, text=True,
+                          timeout=120, check=False)
+    click.echo((done.stdout or done.stderr).strip())
+    if done.returncode not in (0, 2) or (what != "status" and done.returncode):
+        raise click.exceptions.Exit(done.returncode or 1)
 
 
 @command.command("pg-init")

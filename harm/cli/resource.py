@@ -17,7 +17,8 @@ import click
 
 from harm.cib.cib import Cib
 from harm.cib.config import Role
-from harm.cli.cibfile import target_options
+from harm.cib.status import FenceEvent
+from harm.cli.cibfile import socket_option, target_options
 from harm.cli.session import CleanupOp, fail_op, open_session, require_live
 from harm.crmsh.render import render_location
 from harm.errors import ControlError
@@ -204,7 +205,7 @@ def fail_command(cib_file: Path | None, socket_path: Path, rsc: str, node: str) 
 
 @click.group(name="node")
 def node_command() -> None:
-    """Put a node in standby or maintenance, or bring it back."""
+    """Put a node in standby or maintenance, bring it back, or fence it."""
 
 
 def _node_state_command(state: str) -> click.Command:
@@ -227,3 +228,57 @@ def _node_state_command(state: str) -> click.Command:
 
 for _state in resources.NODE_STATES:
     node_command.add_command(_node_state_command(_state))
+
+
+def _fence_event(socket_path: Path, event_id: str) -> FenceEvent | None:
+    """The finished fencing operation ``event_id`` in this node's CIB, if it is there."""
+    from harm.cib.xml_import import parse_cib_xml
+    from harm.daemon.client import request
+
+    answer = request(socket_path, "cib")
+    xml = answer.get("xml") if isinstance(answer, dict) else None
+    if not isinstance(xml, str):
+        return None
+    for event in parse_cib_xml(xml, "harmd").status.fencing:
+        if event.id == event_id and event.state.value != "pending":
+            return event
+    return None
+
+
+@node_command.command("fence")
+@socket_option
+@click.argument("node", metavar="NODE")
+@click.option("--off", "action", flag_value="off", help="power NODE off")
+@click.option("--on", "action", flag_value="on", help="power NODE on")
+@click.option("--reboot", "action", flag_value="reboot", default=True,
+              help="power NODE off and on again (the default)")
+@click.option("--timeout", "timeout_s", default=300.0, show_default=True,
+              help="seconds to wait for the fence to end")
+def fence_command(socket_path: Path, node: str, action: str, timeout_s: float) -> None:
+    """Fence NODE with its fence devices, as stonith_admin does (recorded in the history)."""
+    from harm.daemon.client import request
+
+    try:
+        answer = request(socket_path, "cluster-op", op="fence", node=node, action=action)
+    except ControlError as error:
+        raise ControlError(str(error).removeprefix("ControlError: ")) from None
+    ident = answer.get("request") if isinstance(answer, dict) else None
+    if not isinstance(ident, str):
+        raise ControlError("harmd gave no request id for the fence")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = request(socket_path, "request-status", request=ident)
+        state = status.get("state") if isinstance(status, dict) else None
+        event = _fence_event(socket_path, f"op-{ident}")  # the DC may change meanwhile:
+        if event is not None:                             # the history tells the end too
+            state = "done" if event.state.value == "success" else "failed"
+            status = {"message": f"fencing {node} failed: {event.exit_reason}"}
+        if state == "done":
+            click.echo(f"{node}: {action} done", err=True)
+            return
+        if state == "failed":
+            raise ControlError(str(status.get("message") or f"fencing {node} failed"))
+        if time.monotonic() > deadline:
+            raise ControlError(f"fencing {node} did not end within {timeout_s:g} s (see "
+                               "harm_mon -m)")
+        time.sleep(0.2)

@@ -6,8 +6,8 @@ nodes' executors (:mod:`harm.graph.runner` fires them in order).
                          sent to its node; confirmed when the node reports the result
     cancel               stops a recurring operation on its node; completes at once
     clear_failcount      removes the expired fail-count attributes; completes at once
-    fencing              fails: harm has no fencing devices (the engine asks for fencing
-                         only when stonith-enabled is true)
+    fencing              the DC's fencer (:mod:`harm.fencing.coordination`): confirmed when
+                         the node is known to be off, failed when every level failed
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from harm.control.requests import expected_rc, request_for_action, transition_ke
 from harm.engine.state import ClusterState
 from harm.engine.transition import Action, Transition
 from harm.executor.request import OpRequest
+from harm.fencing.plan import stonith_action
 from harm.graph.runner import ActionOutcome
 from harm.graph.simulated import graph_names
 
@@ -51,9 +52,18 @@ class ClusterBackend:
         return ActionOutcome()
 
     def fence(self, action: Action) -> ActionOutcome:
-        log.error("cannot fence %s: harm has no fencing devices; set stonith-enabled=false "
-                  "or fence the node by hand", action.node)
-        return ActionOutcome(failed=True)
+        target = action.node or ""
+        if not self.dc.fencing.active:
+            log.error("cannot fence %s: no fence device is configured (or fencing is off)",
+                      target)
+            return ActionOutcome(failed=True)
+        how = stonith_action(self.cib.configuration)
+        if (action.meta_value("stonith_action") or "reboot") != "reboot":
+            how = action.meta_value("stonith_action") or how
+        started = self.dc.fencing.start(target, how, graph_action=action.id, state=self.state)
+        if started is None:
+            return ActionOutcome(failed=True)
+        return ActionOutcome(confirmed=False)
 
     def resource(self, action: Action) -> ActionOutcome:
         if action.task in ("probe_again", "delete", "lrm_delete"):

@@ -11,6 +11,8 @@ Messages between controllers (kinds, on the membership layer's reliable streams)
     cancel   DC  → node  stop a recurring operation
     forget   DC  → node  drop a resource's history (cleanup), so it is probed again
     fail     DC  → node  record a failed operation (``harm resource fail``)
+    fence    DC  → node  run this fencing operation (the DC is its target)
+    fenced   node → DC   how a fencing operation ended
     state    node → DC   my operation history, and the result that changed it
     request  any → DC    an operator's request (commit, attribute, cleanup, fail)
     reply    DC  → one   how the request ended
@@ -42,6 +44,9 @@ from harm.errors import ControlError, HarmError
 from harm.executor.build import request_for
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult
+from harm.fencing.coordination import plan_from_message
+from harm.fencing.fencer import FenceOutcome
+from harm.fencing.plan import FencePlan
 from harm.membership.events import View
 
 log = logging.getLogger("harm.control")
@@ -64,6 +69,8 @@ class Io(Protocol):
     def now_ms(self) -> int: ...
 
     def wall(self) -> int: ...
+
+    def fence(self, plan: FencePlan) -> None: ...
 
 
 class Hello:
@@ -122,8 +129,9 @@ def own_state(cib: Cib, node: str, history: LocalHistory) -> NodeState:
 
 
 def mini_cib(cib: Cib, state: NodeState) -> str:
-    """The configuration plus one node_state, as XML."""
-    return cib_to_xml(replace(cib, status=Status(nodes=(state,))))
+    """The configuration plus one node_state (and the fencing history this node knows,
+    for a new DC to merge), as XML."""
+    return cib_to_xml(replace(cib, status=Status(nodes=(state,), fencing=cib.status.fencing)))
 
 
 @dataclass
@@ -325,6 +333,11 @@ class Controller:
                 self.forget(rsc)
             case msg.FailOp(rsc, action, interval_ms, rc):
                 self.inject_failure(rsc, action, interval_ms, rc)
+            case msg.RunFence():
+                self.io.fence(plan_from_message(self.cib, self.node, message.payload()))
+            case msg.Fenced(outcome):
+                if self._coordinator is not None:
+                    self._coordinator.fencing.outcome(FenceOutcome.from_json(outcome))
 
     def _on_hello(self, sender: str, message: msg.Hello) -> None:
         if not message.cib.rstrip().endswith("</cib>"):  # parsed later, only by a DC
@@ -369,6 +382,16 @@ class Controller:
             self._coordinator.node_state(self.node, payload)
         elif self.dc is not None:
             self.io.send("state", payload, self.dc)
+
+    def on_fence_outcome(self, outcome: FenceOutcome) -> None:
+        """A fencing operation this node ran has ended: to the DC (this one or another)."""
+        if self._coordinator is not None:
+            self._coordinator.fencing.outcome(outcome)
+        elif self.dc is not None:
+            self.io.send("fenced", {"outcome": outcome.to_json()}, self.dc)
+        else:
+            log.error("fencing of %s ended (%s) with no DC to tell", outcome.target,
+                      "ok" if outcome.ok else outcome.reason)
 
     def forget(self, rsc: str | None) -> None:
         if self.history.forget(rsc):

@@ -49,6 +49,7 @@ from harm.engine.transition import Action, Transition
 from harm.engine.unpack import unpack
 from harm.errors import ControlError, HarmError
 from harm.executor.request import OpRequest
+from harm.fencing.coordination import DcFencing
 from harm.graph.order import synapse_order
 from harm.graph.runner import Graph, GraphStatus
 from harm.operations import attributes as cib_attributes
@@ -122,6 +123,7 @@ class Coordinator:
         self.engine_backoff_ms = 0
         self.engine_retry_at = 0
         self.engine_failures = 0
+        self.fencing = DcFencing(self)
 
     # ------------------------------------------------------------------ role changes
 
@@ -152,6 +154,8 @@ class Coordinator:
         self.ctl.cib = replace(self.ctl.cib, configuration=base.configuration,
                                admin_epoch=base.admin_epoch, epoch=base.epoch,
                                num_updates=max(base.num_updates, self.ctl.cib.num_updates))
+        self.fencing.take_over(self.ctl.cib, self.members,
+                               [h.cib for h in self.ctl.hellos.values()])
         for node in self.members:
             if node == self.ctl.node:
                 self.lrm[node] = self.ctl.history.resources()
@@ -174,13 +178,18 @@ class Coordinator:
     def membership_changed(self) -> None:
         gone = [n for n in self.lrm if n not in self.members]
         for node in gone:
-            log.info("%s left the partition: its resources are considered stopped", node)
+            if self.fencing.active:
+                self.fencing.node_lost(node, self.lrm.get(node, ()))
+            else:
+                log.info("%s left the partition: its resources are considered stopped", node)
+            self.fencing.lose_runner(node)
             self.lrm.pop(node, None)
             self.attrs.pop(node, None)
             self.store.forget_node(node)
             self._lose_actions_on(node)
         self.joining &= set(self.members)
         for node in self.members:
+            self.fencing.node_back(node)
             if node in self.lrm or node == self.ctl.node:
                 continue
             hello = self.ctl.hellos.get(node)
@@ -208,6 +217,7 @@ class Coordinator:
         self._changed(f"{sender} joined")
 
     def node_restarted(self, node: str) -> None:
+        self.fencing.lose_runner(node)  # a fence it ran died with its harmd
         self.lrm[node] = ()
         self._expect_join(node)
         self._lose_actions_on(node)
@@ -298,6 +308,12 @@ class Coordinator:
         ident = message.get("id")
         if not isinstance(ident, str):
             raise ControlError("a request needs an id")
+        if message.get("op") == "fence":  # answered when the fence has ended
+            try:
+                self.fencing.operator_request(origin, ident, message)
+            except HarmError as error:
+                self._reply(origin, ident, False, str(error))
+            return
         before = self.ctl.cib.epoch
         try:
             self._apply_request(message)
@@ -443,7 +459,11 @@ class Coordinator:
             configured = cib.configuration.node_by_uname(uname)
             node_id = configured.id if configured else uname
             shown = uname in self.joining and self.io.now_ms() < self.join_deadline
-            if uname in self.joined or (shown and uname in self.members):
+            unclean = self.fencing.node_state(uname, node_id) \
+                if uname not in self.members else None
+            if unclean is not None:
+                nodes.append(unclean)
+            elif uname in self.joined or (shown and uname in self.members):
                 attrs = self.attrs.get(uname, {})
                 sets = (NvSet(f"status-{node_id}", tuple(sorted(attrs.items()))),) \
                     if attrs else ()
@@ -460,6 +480,7 @@ class Coordinator:
         built = replace(cib, have_quorum=bool(view.quorate) if view else False,
                         dc_uuid=self.node_id(self.ctl.node), extra=tuple(extra.items()))
         return built.with_status(Status(nodes=tuple(nodes), tickets=cib.status.tickets,
+                                        fencing=tuple(self.fencing.history),
                                         extra_sections=cib.status.extra_sections))
 
     def node_id(self, uname: str) -> str:
@@ -525,6 +546,8 @@ class Coordinator:
             return
         if self.joining and self.io.now_ms() < self.join_deadline:
             return  # wait until every member has joined (or the join timeout)
+        if self.fencing.waiting:
+            return  # a fence the previous DC started is still under way
         if self.joining:
             log.warning("%s did not join in time: treated as offline",
                         ", ".join(sorted(self.joining)))
@@ -612,6 +635,7 @@ class Coordinator:
     def tick(self) -> None:
         now = self.io.now_ms()
         self._write(self.store.tick(now))
+        self.fencing.tick(now)
         for action_id, flight in list(self.inflight.items()):
             if now >= flight.deadline:
                 log.warning("transition %d: no result for %s on %s in time", self.tid,
@@ -634,6 +658,9 @@ class Coordinator:
         if pending is not None:
             times.append(pending)
         times += [f.deadline for f in self.inflight.values()]
+        fencing = self.fencing.next_deadline()
+        if fencing is not None:
+            times.append(fencing)
         return min(times)
 
     def describe(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ request as a JSON object on the control socket. Both are input: :func:`decode_me
 wrong type, an integer out of range, or text that is not text.
 
     message := Hello | Resync | CibUpdate | RunOp | CancelOp | ForgetRsc | FailOp | State
-             | Request | Reply                        (by kind, see harm.control.controller)
+             | Request | Reply | RunFence | Fenced     (by kind, see harm.control.controller)
     request := Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket   (by "op")
 
 :data:`DC_KINDS` are the kinds only the DC may send: the controller obeys them only from
@@ -223,9 +223,32 @@ class Reply:
     message: str | None
 
 
+@dataclass(frozen=True)
+class RunFence:
+    """Run a fencing operation for the DC (``harm.fencing.coordination.plan_message``)."""
+
+    id: str
+    target: str
+    action: str
+    delay_ms: int
+    origin: str
+    client: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"id": self.id, "target": self.target, "action": self.action,
+                "delay_ms": self.delay_ms, "origin": self.origin, "client": self.client}
+
+
+@dataclass(frozen=True)
+class Fenced:
+    """How a fencing operation ended (``harm.fencing.fencer.FenceOutcome`` as JSON)."""
+
+    outcome: dict[str, Any]
+
+
 Message = (Hello | Resync | CibUpdate | RunOp | CancelOp | ForgetRsc | FailOp | State
-           | Request | Reply)
-DC_KINDS = frozenset({"cib", "op", "cancel", "forget", "fail"})
+           | Request | Reply | RunFence | Fenced)
+DC_KINDS = frozenset({"cib", "op", "cancel", "forget", "fail", "fence"})
 
 
 def _hello(data: Mapping[str, Any]) -> Hello:
@@ -265,6 +288,27 @@ def _reply(data: Mapping[str, Any]) -> Reply:
     return Reply(text(data, "id"), ok, text(data, "message", optional=True, limit=None))
 
 
+def _fence(data: Mapping[str, Any]) -> RunFence:
+    return RunFence(text(data, "id"), name(data, "target"), name(data, "action"),
+                    integer(data, "delay_ms", 0, MAX_DELAY_MS), text(data, "origin"),
+                    text(data, "client"))
+
+
+def _fenced(data: Mapping[str, Any]) -> Fenced:
+    outcome = data.get("outcome")
+    if not isinstance(outcome, dict):
+        raise ControlError("fenced: outcome must be an object")
+    if not isinstance(outcome.get("ok"), bool):
+        raise ControlError("fenced: 'ok' must be true or false")
+    for field in ("plan_id", "delegate", "device", "origin", "client"):
+        text(outcome, field)
+    text(outcome, "reason", limit=None)
+    name(outcome, "target")
+    name(outcome, "action")
+    integer(outcome, "completed", 0, 2**63 - 1)
+    return Fenced(dict(outcome))
+
+
 def _op(data: Mapping[str, Any]) -> RunOp:
     request = request_from_json(data.get("request"))
     for value in _texts(request_to_json(request)):
@@ -286,6 +330,8 @@ _DECODERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "state": lambda data: State(cib_text(data, "cib"), _result(data.get("result"))),
     "request": _request,
     "reply": _reply,
+    "fence": _fence,
+    "fenced": _fenced,
 }
 KINDS = frozenset(_DECODERS)
 

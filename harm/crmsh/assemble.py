@@ -18,6 +18,7 @@ from harm.cib.config import (
     Colocation,
     Configuration,
     Constraint,
+    FencingLevel,
     Group,
     Location,
     Node,
@@ -29,7 +30,7 @@ from harm.cib.config import (
     Template,
     Ticket,
 )
-from harm.crmsh.ast import CloneDef, GroupDef, Located, PropertyDef
+from harm.crmsh.ast import CloneDef, FencingTopologyDef, GroupDef, Located, PropertyDef
 from harm.errors import ConfigReferenceError, SourcePosition
 
 ResourceDef = Primitive | GroupDef | CloneDef
@@ -48,6 +49,7 @@ class Flat:
     extra_sections: tuple[tuple[str, str], ...] = ()
     templates: dict[str, Template] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
+    fencing_levels: tuple[FencingLevel, ...] = ()
 
     def copy(self) -> Flat:
         return Flat(
@@ -58,6 +60,7 @@ class Flat:
             self.extra_sections,
             dict(self.templates),
             dict(self.tags),
+            self.fencing_levels,
         )
 
 
@@ -76,6 +79,7 @@ def flatten(config: Configuration) -> Flat:
     flat.extra_sections = config.extra_sections
     flat.templates = {t.id: t for t in config.templates}
     flat.tags = {t.id: t for t in config.tags}
+    flat.fencing_levels = config.fencing_levels
     return flat
 
 
@@ -147,6 +151,8 @@ def apply(base: Flat, items: list[Located]) -> Flat:
             flat.templates[definition.id] = definition
         elif isinstance(definition, Tag):
             flat.tags[definition.id] = definition
+        elif isinstance(definition, FencingTopologyDef):
+            flat.fencing_levels = definition.levels  # the whole topology, as crm shell
         else:
             flat.constraints[definition.id] = definition
     return flat
@@ -212,6 +218,7 @@ def build(flat: Flat) -> Configuration:
         op_defaults=tuple(flat.sets["op_defaults"]),
         templates=tuple(flat.templates.values()),
         tags=tuple(flat.tags.values()),
+        fencing_levels=flat.fencing_levels,
         extra_sections=flat.extra_sections,
     )
 
@@ -260,6 +267,9 @@ def delete(flat: Flat, object_id: str) -> tuple[Flat, list[str]]:
 
     result = flat.copy()
     removed: list[str] = []
+    if object_id == "fencing_topology" and result.fencing_levels:
+        result.fencing_levels = ()
+        return result, removed
     if object_id in result.constraints:
         del result.constraints[object_id]
         return result, removed

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from harm.cib.config import (
     Colocation,
+    FencingLevel,
     Location,
     Node,
     NvSet,
@@ -65,8 +66,16 @@ class PropertyDef:
     pairs: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class FencingTopologyDef:
+    """``fencing_topology …``: the whole topology (it replaces the one before)."""
+
+    levels: tuple[FencingLevel, ...]
+    id: str = "fencing_topology"
+
+
 Definition = (Primitive | GroupDef | CloneDef | Location | Colocation | Order | Ticket
-              | Node | PropertyDef | Template | Tag)
+              | Node | PropertyDef | Template | Tag | FencingTopologyDef)
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,19 @@ from harm.cib.config import (
 )
 from harm.cib.durations import is_duration
 from harm.cib.scores import is_score
-from harm.crmsh.assemble import Flat, containers
-from harm.crmsh.ast import CloneDef, ConfigWarning, GroupDef, Located, PropertyDef
+from harm.crmsh.assemble import Flat, build, containers
+from harm.crmsh.ast import (
+    CloneDef,
+    ConfigWarning,
+    FencingTopologyDef,
+    GroupDef,
+    Located,
+    PropertyDef,
+)
 from harm.crmsh.parser import suggest
 from harm.errors import ConfigReferenceError, PositionedConfigError, SourcePosition
+from harm.fencing.device import Device, DeviceError, devices
+from harm.fencing.plan import can_be_fenced, fencing_enabled
 
 Validator = Callable[[str], bool]
 
@@ -130,6 +139,7 @@ OP_NAMES = ("start", "stop", "monitor", "promote", "demote", "notify", "migrate_
 CLUSTER_OPTIONS: dict[str, Validator] = {
     "no-quorum-policy": _one_of("ignore", "freeze", "stop", "demote", "suicide"),
     "stonith-enabled": _boolean,
+    "fencing-enabled": _boolean,
     "symmetric-cluster": _boolean,
     "maintenance-mode": _boolean,
     "stop-all-resources": _boolean,
@@ -147,6 +157,8 @@ CLUSTER_OPTIONS: dict[str, Validator] = {
     "node-health-strategy": _one_of("none", "migrate-on-red", "only-green", "progressive",
                                     "custom"),
     "stonith-action": _one_of("reboot", "off", "poweroff"),
+    "stonith-max-attempts": _integer,
+    "stonith-watchdog-timeout": lambda v: True,
     "stonith-timeout": is_duration,
     "concurrent-fencing": _boolean,
     "priority-fencing-delay": is_duration,
@@ -214,7 +226,10 @@ class _Checker:
                 self.check_location(item, definition)
             elif isinstance(definition, Colocation | Order):
                 self.check_sets(item, definition)
+            elif isinstance(definition, FencingTopologyDef):
+                self.check_topology(item, definition)
         self.check_node_names()
+        self.check_fenceable()
         return self.result
 
     # ---------------------------------------------------------------- ids
@@ -363,6 +378,8 @@ class _Checker:
 
     def check_primitive(self, item: Located, primitive: Primitive | Template) -> None:
         self.check_meta(item, primitive.meta)
+        if isinstance(primitive, Primitive) and primitive.agent.cls == "stonith":
+            self.check_device(item, primitive)
         if isinstance(primitive, Primitive) and primitive.template is not None:
             pass  # the template's agent, checked with the template
         elif self.catalog is not None and not self.catalog.exists(primitive.agent):
@@ -393,6 +410,62 @@ class _Checker:
                     self.error(self.value_position(item, name),
                                f"op {op.name} {name} must be {_describe(validator)}, "
                                f"not '{value}'")
+
+    def check_device(self, item: Located, primitive: Primitive) -> None:
+        """Pacemaker's device parameters (pcmk_*) of a stonith resource."""
+        try:
+            Device.from_primitive(primitive)
+        except DeviceError as error:
+            name = str(error).split(" ", 1)[0]
+            self.error(self.value_position(item, name), str(error))
+
+    def check_topology(self, item: Located, topology: FencingTopologyDef) -> None:
+        for level in topology.levels:
+            for device in level.devices:
+                found = self.flat.resources.get(device)
+                if isinstance(found, Primitive) and found.agent.cls != "stonith":
+                    positions = [r.position for r in item.references if r.name == device]
+                    self.error(positions[0] if positions else item.id_position,
+                               f"fencing topology: '{device}' is not a stonith resource")
+            if level.target is not None and self.flat.nodes and \
+                    level.target not in self.flat.nodes:
+                close = suggest(level.target, sorted(self.flat.nodes))
+                hint = f" (did you mean '{close}'?)" if close else ""
+                self.warn(item.id_position,
+                          f"fencing topology: '{level.target}' is not a cluster node{hint}")
+            if level.target_pattern is not None:
+                try:
+                    re.compile(level.target_pattern)
+                except re.error as error:
+                    self.error(item.id_position,
+                               f"fencing topology: bad pattern {level.target_pattern!r}: "
+                               f"{error}")
+
+    def check_fenceable(self) -> None:
+        """With fencing enabled, warn about every node no device may fence (only when
+        this text touches fencing: a stonith resource, the topology or the property)."""
+        touching = [item for item in self.items if _touches_fencing(item.definition)]
+        if not touching:
+            return
+        try:
+            config = build(self.flat)
+        except ConfigReferenceError:
+            return  # reported by the other checks
+        if not fencing_enabled(config):
+            return
+        props = [i for i in touching if isinstance(i.definition, PropertyDef)]
+        first = (props or touching)[0]
+        position = first.value_positions.get(
+            "stonith-enabled", first.value_positions.get("fencing-enabled", first.position))
+        if not devices(config):
+            self.warn(position, "stonith-enabled is true but no stonith resource is "
+                      "configured: resources that need fencing will not start")
+            return
+        for node in config.nodes:
+            attrs = {k: v for s in node.attributes for k, v in s.pairs}
+            if not can_be_fenced(config, node.uname, attrs):
+                self.warn(position, f"no fence device can fence node '{node.uname}' "
+                          "(pcmk_host_list, pcmk_host_map or fencing_topology)")
 
     def check_property(self, item: Located, prop: PropertyDef) -> None:
         table = CLUSTER_OPTIONS if prop.section == "crm_config" else DEFAULTS_OPTIONS
@@ -473,6 +546,17 @@ class _Checker:
                     continue
                 self.warn(self.value_position(item, "node_list"),
                           f"node_list of '{definition.id}': {message}")
+
+
+def _touches_fencing(definition: object) -> bool:
+    if isinstance(definition, FencingTopologyDef):
+        return True
+    if isinstance(definition, Primitive):
+        return definition.agent.cls == "stonith"
+    if isinstance(definition, PropertyDef) and definition.section == "crm_config":
+        return any(name in ("stonith-enabled", "fencing-enabled")
+                   for name, _ in definition.pairs)
+    return False
 
 
 def _kind(definition: object) -> str:

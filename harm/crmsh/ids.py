@@ -92,3 +92,10 @@ def unique(candidate: str, taken: set[str]) -> str:
     while f"{candidate}-{index}" in taken:
         index += 1
     return f"{candidate}-{index}"
+
+
+def fencing_level_id(kind: str, target: str, index: int) -> str:
+    """``fl-osspc30-1``, ``fl-attr-rack-1-2``, ``fl-pattern-1`` (the n-th pattern)."""
+    if kind == "node":
+        return sanitize(f"fl-{target}-{index}")
+    return sanitize(f"fl-{kind}-{target}-{index}")

@@ -29,6 +29,7 @@ from harm.cib.config import (
     Colocation,
     DateExpression,
     Expression,
+    FencingLevel,
     Location,
     Node,
     NvSet,
@@ -44,7 +45,15 @@ from harm.cib.config import (
 )
 from harm.cib.scores import is_score, parse_score
 from harm.crmsh import ids
-from harm.crmsh.ast import CloneDef, Definition, GroupDef, Located, PropertyDef, Reference
+from harm.crmsh.ast import (
+    CloneDef,
+    Definition,
+    FencingTopologyDef,
+    GroupDef,
+    Located,
+    PropertyDef,
+    Reference,
+)
 from harm.crmsh.lexer import Statement, Token, tokenize
 from harm.errors import ConfigSyntaxError, PositionedConfigError, SourcePosition
 
@@ -66,9 +75,9 @@ KEYWORDS = (
     "property",
     "rsc_defaults",
     "op_defaults",
+    "fencing_topology",
 )
 UNSUPPORTED_KEYWORDS = (
-    "fencing_topology",
     "bundle",
     "acl_target",
     "role",
@@ -273,6 +282,7 @@ class _StatementParser:
             "property": self.parse_property,
             "rsc_defaults": self.parse_property,
             "op_defaults": self.parse_property,
+            "fencing_topology": self.parse_fencing_topology,
         }[name]
         return method(keyword)
 
@@ -1018,6 +1028,72 @@ class _StatementParser:
         if not nvset.pairs:
             raise self.error_at_end("NAME=VALUE")
         return self.located(PropertyDef(section, nvset.id, nvset.pairs), keyword, keyword)
+
+
+    # ------------------------------------------------------------------ fencing topology
+
+    def parse_fencing_topology(self, keyword: Token) -> Located:
+        """fencing_topology LEVEL [LEVEL…]                 (the same levels for every node)
+        fencing_topology TARGET LEVEL [LEVEL…] [TARGET LEVEL…]…
+        TARGET := NODE: | attr:NAME=VALUE | pattern:REGEX
+        LEVEL  := DEVICE[,DEVICE…]   (level 1, 2 … in written order; all devices of a
+                                      level must succeed)
+        """
+        target: tuple[str, str] | None = None
+        counts: dict[tuple[str, str], int] = {}
+        levels: list[FencingLevel] = []
+        patterns = 0
+        while not self.at_end():
+            token = self.next("a fencing target (NODE:, attr:NAME=VALUE, pattern:REGEX) "
+                              "or devices")
+            text = token.text
+            lower = text.lower()
+            if lower.startswith("attr:"):
+                name, _, value = text[5:].partition("=")
+                if not name or not value or not ids.is_valid_attribute_name(name):
+                    raise self.error(token, "attr:NAME=VALUE")
+                target = ("attr", f"{name}={value}")
+                continue
+            if lower.startswith("pattern:"):
+                if not text[8:]:
+                    raise self.error(token, "pattern:REGEX")
+                target = ("pattern", text[8:])
+                continue
+            if text.endswith(":") and not token.quoted:
+                node = text[:-1]
+                if not ids.is_valid_node_name(node):
+                    raise self.error(token, "a node name before ':'")
+                target = ("node", node)
+                continue
+            if target is None:
+                if levels:
+                    raise self.error(token, "a target (NODE:, attr:NAME=VALUE or "
+                                     "pattern:REGEX) before these devices")
+                target = ("pattern", ".*")  # the same levels for every node
+            devices = tuple(text.split(","))
+            if not all(ids.is_valid_id(d) for d in devices):
+                raise self.error(token, "devices: stonith resource ids separated by ','")
+            for device in devices:
+                self.reference(token, device, "fencing topology")
+            index = counts.get(target, 0) + 1
+            counts[target] = index
+            kind, value = target
+            if kind == "pattern" and index == 1:
+                patterns += 1
+            key = value if kind != "pattern" else str(patterns)
+            level_id = ids.fencing_level_id(kind, key.replace("=", "-"), index)
+            if kind == "node":
+                level = FencingLevel(level_id, index, devices, target=value)
+            elif kind == "pattern":
+                level = FencingLevel(level_id, index, devices, target_pattern=value)
+            else:
+                name, _, attr_value = value.partition("=")
+                level = FencingLevel(level_id, index, devices, target_attribute=name,
+                                     target_value=attr_value)
+            levels.append(level)
+        if not levels:
+            raise self.error_at_end("fencing devices (a level)")
+        return self.located(FencingTopologyDef(tuple(levels)), keyword, keyword)
 
 
 def template_placeholder(template: str) -> AgentRef:

@@ -19,6 +19,7 @@ from harm.cib.config import (
     Constraint,
     DateExpression,
     Expression,
+    FencingLevel,
     Group,
     Location,
     Node,
@@ -91,6 +92,8 @@ def render_configuration(config: Configuration, only: set[str] | None = None) ->
     for constraint in config.constraints:
         if wanted(constraint.id):
             blocks.append(render_constraint(constraint))
+    if config.fencing_levels and wanted("fencing_topology"):
+        blocks.append(render_fencing_topology(config.fencing_levels))
     if only is None:
         for keyword, section, sets in (
             ("property", "crm_config", config.crm_config),
@@ -101,6 +104,23 @@ def render_configuration(config: Configuration, only: set[str] | None = None) ->
                 if nvset.rule is None and nvset.pairs:
                     blocks.append(_properties(keyword, nvset, ids.default_set_id(section)))
     return "".join(block + "\n" for block in blocks)
+
+
+def render_fencing_topology(levels: tuple[FencingLevel, ...]) -> str:
+    """``fencing_topology TARGET LEVEL… …``, levels in index order per target; levels for
+    every node (pattern ``.*`` alone) in the short form without a target."""
+    by_target: dict[tuple[str, str], list[FencingLevel]] = {}
+    for level in levels:
+        by_target.setdefault(level.target_key, []).append(level)
+    if list(by_target) == [("pattern", ".*")]:
+        ordered = sorted(by_target[("pattern", ".*")], key=lambda lv: lv.index)
+        return "fencing_topology " + " ".join(",".join(lv.devices) for lv in ordered)
+    parts = []
+    for (kind, text), group in by_target.items():
+        head = {"node": f"{text}:", "attr": f"attr:{text}", "pattern": f"pattern:{text}"}[kind]
+        ordered = sorted(group, key=lambda lv: lv.index)
+        parts.append(head + " " + " ".join(",".join(lv.devices) for lv in ordered))
+    return "fencing_topology" + "".join(_CONT + part for part in parts)
 
 
 def iter_members_first(resources: tuple[Resource, ...]) -> Iterator[Resource]:

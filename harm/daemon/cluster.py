@@ -31,6 +31,8 @@ from harm.control.controller import Controller
 from harm.control.wire import Decoder, Encoder
 from harm.errors import ControlError, HarmError
 from harm.executor import AgentLocator, Executor, NodeContext, OpRequest, ResultInbox
+from harm.fencing.fencer import Fencer
+from harm.fencing.plan import FencePlan
 from harm.membership.events import (
     Delivered,
     Event,
@@ -73,6 +75,7 @@ class ClusterService:
         self.decoder = Decoder()
         self.inbox = ResultInbox()
         node = membership.params.node
+        self.fencer = Fencer(node)
         if executor is None:
             rsctmp = Path(os.environ.get("HA_RSCTMP") or "/run/resource-agents")
             context = NodeContext(
@@ -138,6 +141,9 @@ class ClusterService:
 
     def now_ms(self) -> int:
         return self._clock()
+
+    def fence(self, plan: FencePlan) -> None:
+        self.fencer.start(plan)
 
     def wall(self) -> int:
         return int(time.time())
@@ -209,6 +215,11 @@ class ClusterService:
         # after a split the side that runs the primary asks the witness first
         self.membership.witness_priority(self.controller.history.promoted())
 
+    def on_fence_outcomes(self) -> None:
+        for outcome in self.fencer.drain():
+            self._guarded("fencing", functools.partial(self.controller.on_fence_outcome,
+                                                       outcome))
+
     def tick(self) -> None:
         self._guarded("tick", self.controller.tick, "timer")
 
@@ -259,8 +270,8 @@ class ClusterService:
 
     def _cluster_op(self, request: Mapping[str, Any]) -> dict[str, Any]:
         op = request.get("op")
-        if op not in ("attribute", "cleanup", "fail"):
-            raise ControlError('cluster-op "op" must be attribute, cleanup or fail')
+        if op not in ("attribute", "cleanup", "fail", "fence"):
+            raise ControlError('cluster-op "op" must be attribute, cleanup, fail or fence')
         payload = {k: v for k, v in request.items() if k != "type"}
         return {"request": self.controller.submit_request(payload)}
 
@@ -283,6 +294,7 @@ class ClusterService:
     def close(self) -> None:
         self.executor.close(wait=False)
         self.inbox.close()
+        self.fencer.close()
 
 
 def _last_pe_number(folder: Path) -> int:

@@ -145,6 +145,9 @@ class Runner:
         """Hand membership events to the controller and serve its control requests."""
         self.cluster = cluster
         self._selector.register(cluster.inbox.fileno(), selectors.EVENT_READ, ("results",))
+        fencer = getattr(cluster, "fencer", None)
+        if fencer is not None:
+            self._selector.register(fencer.fileno(), selectors.EVENT_READ, ("fencing",))
         if self.control is not None:
             for name, handler in cluster.handlers().items():
                 self.control.register(name, handler)
@@ -227,7 +230,7 @@ class Runner:
         if self._muted_until is not None:
             deadline = min(deadline, self._muted_until)
         wait = max(0, min(deadline - now, max_wait_ms)) / 1000
-        results = False
+        results = fenced = False
         for key, _mask in self._selector.select(wait):
             target = key.data
             if target[0] == "link":
@@ -240,10 +243,14 @@ class Runner:
                 for data in self.witness.receive():
                     self.isolation.run("witness datagram", data,
                                        functools.partial(self._witness_receive, data))
+            elif target[0] == "fencing":
+                fenced = True
         if self.control is not None:
             self.control.service()  # requests, answers, idle clients: never blocks
         if results and self.cluster is not None:
             self.isolation.run("executor result", "results", self.cluster.on_results)
+        if fenced and self.cluster is not None:
+            self.isolation.run("fence outcome", "fencing", self.cluster.on_fence_outcomes)
         now = self.clock()
         if self._muted_until is not None and now >= self._muted_until:
             self._unmute_links()

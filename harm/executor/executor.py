@@ -46,6 +46,7 @@ from harm.executor.process import AgentExecError, CancelToken, run_in_group
 from harm.executor.recurring import Observed, observe
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult, exec_error, exit_reason, rc_for_status
+from harm.fencing.resource import DeviceRegistry
 from harm.pcmktools.install import write_tools
 
 ResultListener = Callable[[OpResult], None]
@@ -136,6 +137,7 @@ class Executor:
         self._delayed: list[tuple[float, _Job]] = []  # one-shot jobs waiting out start-delay
         self._next_call_id = first_call_id
         self._closing = False
+        self._devices = DeviceRegistry()  # stonith: resources (harm.fencing.resource)
         node.rsctmp.mkdir(parents=True, exist_ok=True)
         try:
             write_tools(node.tools, node.python)
@@ -328,6 +330,13 @@ class Executor:
         started_mono = self._clock()
         queue_ms = int((started_mono - job.queued_at) * 1000)
         started = int(self._wall())
+        if request.agent.cls == "stonith":
+            done = self._devices.run(request)
+            status = ExecStatus.TIMEOUT if done.timed_out else ExecStatus.DONE
+            return self._result(
+                request, job.call_id, done.rc, status, done.reason, started=started,
+                queue_ms=queue_ms, exec_ms=int((self._clock() - started_mono) * 1000),
+                stdout=done.output)
         try:
             agent = self.locator.resolve(request.agent)
         except AgentError as error:

@@ -98,9 +98,11 @@ def run_in_group(
     grace: float = 5.0,
     clock: Callable[[], float] = time.monotonic,
     token: CancelToken | None = None,
+    stdin_text: str | None = None,
 ) -> ProcessOutcome:
     """Run ``argv`` with ``env`` for at most ``timeout`` seconds (see the module doc);
-    ``token`` can end it earlier from another thread.
+    ``token`` can end it earlier from another thread. ``stdin_text`` (small: it must fit
+    in a pipe, as fence agents' ``key=value`` parameters do) is its standard input.
 
     Raises AgentExecError when the program cannot be started at all (missing, not
     executable, not a valid executable).
@@ -110,7 +112,7 @@ def run_in_group(
         proc = subprocess.Popen(
             list(argv),
             env=dict(env),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd="/",
@@ -119,6 +121,11 @@ def run_in_group(
         )
     except OSError as error:
         raise AgentExecError(argv[0], error.errno, error.strerror or str(error)) from None
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.write((stdin_text or "").encode())
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
     assert proc.stdout is not None and proc.stderr is not None
     pgid = proc.pid
     streams = _Streams(proc.stdout.fileno(), proc.stderr.fileno())

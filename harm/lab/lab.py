@@ -48,6 +48,10 @@ def up(spec: LabSpec, start: bool = True) -> LabSpec:
             mounts.create(spec, node)
         if spec.witness:
             start_witness(spec)
+        if spec.fencing:
+            from harm.lab import bmc
+
+            bmc.build(spec)
         if start:
             for node in spec.nodes:
                 start_harmd(spec, node)

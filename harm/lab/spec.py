@@ -67,6 +67,7 @@ class LabSpec:
     private_dirs: tuple[str, ...] = ()  # "PATH" or "PATH:OWNER", each node's own copy
     gateway: str = ""  # the gateway's host address on link 0; "" = last but one
     witness: bool = False  # run harm witness in the gateway, the nodes' tie-breaker
+    fencing: bool = False  # a BMC per node on a management network (harm.lab.bmc)
 
     # ------------------------------------------------------------ names
 
@@ -190,6 +191,7 @@ class LabSpec:
         data["private_dirs"] = tuple(data.get("private_dirs", ()))
         data.setdefault("gateway", "")
         data.setdefault("witness", False)
+        data.setdefault("fencing", False)
         return LabSpec(**data)
 
 

@@ -57,6 +57,9 @@ def parser() -> argparse.ArgumentParser:
                    help="show each node's operation history")
     p.add_argument("-n", "--group-by-node", action="store_true",
                    help="list resources under the node running them")
+    p.add_argument("-m", "--fence-history", type=int, nargs="?", const=2, default=1,
+                   metavar="LEVEL", help="fencing history: 0 none, 1 failed and pending "
+                   "(default), 2 also successful (-m alone), 3 everything")
     p.add_argument("-s", "--simple-status", action="store_true",
                    help="one line, exit 0 OK, 1 WARN, 2 CRIT")
     p.add_argument("--output-as", choices=[f.value for f in OutputFormat], default="text")
@@ -82,7 +85,7 @@ def source_of(args: argparse.Namespace) -> StatusSource:
 def options_of(args: argparse.Namespace) -> MonOptions:
     return MonOptions(attributes=args.show_node_attributes, failcounts=args.failcounts,
                       inactive=args.inactive, operations=args.operations,
-                      by_node=args.group_by_node)
+                      by_node=args.group_by_node, fence_history=args.fence_history)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if output is OutputFormat.XML:
         from harm.mon.xmlout import render_xml
 
-        sys.stdout.write(render_xml(snap, request))
+        sys.stdout.write(render_xml(snap, request, options.fence_history))
     elif output is OutputFormat.JSON:
         from harm.mon.jsonout import render_json
 

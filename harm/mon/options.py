@@ -22,7 +22,8 @@ class MonOptions:
     * ``failcounts`` (-f): "Migration Summary";
     * ``inactive`` (-r): inactive resources too ("Full List of Resources");
     * ``operations`` (-o): "Operations" (the per-node history, instead of the summary);
-    * ``by_node`` (-n): resources listed under the node that runs them.
+    * ``by_node`` (-n): resources listed under the node that runs them;
+    * ``fence_history`` (-m LEVEL): the fencing history (:mod:`harm.mon.fencing`).
     """
 
     attributes: bool = False
@@ -30,6 +31,7 @@ class MonOptions:
     inactive: bool = False
     operations: bool = False
     by_node: bool = False
+    fence_history: int = 1
 
     @property
     def node_history(self) -> bool:

@@ -17,6 +17,7 @@ from harm.cib.status import ResourceHistory
 from harm.engine.state import ClusterState, ResourceState, Variant
 from harm.mon.attributes import attribute_lines, node_attributes
 from harm.mon.failures import failure_lines, history_lines, node_history
+from harm.mon.fencing import fencing_lines
 from harm.mon.options import MonOptions
 from harm.mon.snapshot import MonSnapshot
 from harm.mon.summary import summarize, summary_lines
@@ -49,6 +50,7 @@ def text_lines(snap: MonSnapshot, options: MonOptions) -> list[str]:
         sections.append(history_lines(node_history(snap, options.operations),
                                       options.operations))
     sections.append(failure_lines(state))
+    sections += fencing_lines(snap.cib, options.fence_history)
     sections.append(list(snap.notes))
     out: list[str] = []
     for section in sections:

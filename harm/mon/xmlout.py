@@ -29,6 +29,7 @@ from harm.engine.state import ClusterState, ResourceState, Variant
 from harm.mon.attributes import node_attributes
 from harm.mon.bans import bans
 from harm.mon.failures import node_history, shown_failures
+from harm.mon.fencing import fence_history_element
 from harm.mon.formats import epoch_text, exec_status_text, exit_text, iso_text
 from harm.mon.snapshot import MonSnapshot
 from harm.mon.summary import Summary, feature_set, summarize
@@ -40,15 +41,16 @@ _PENDING = {"start": "Starting", "stop": "Stopping", "migrate_to": "Migrating",
             "migrate_from": "Migrating", "promote": "Promoting", "demote": "Demoting"}
 
 
-def render_xml(snap: MonSnapshot, request: str = "harm_mon --output-as=xml") -> str:
+def render_xml(snap: MonSnapshot, request: str = "harm_mon --output-as=xml",
+               fence_history: int = 1) -> str:
     """The whole document as text (UTF-8, indented two spaces, final newline)."""
-    root = xml_document(snap, request)
+    root = xml_document(snap, request, fence_history)
     ET.indent(root, "  ")
     # crm_mon (libxml2) writes empty elements as "<x/>"; ">" is escaped in values
     return ET.tostring(root, encoding="unicode").replace(" />", "/>") + "\n"
 
 
-def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
+def xml_document(snap: MonSnapshot, request: str, fence_history: int = 1) -> ET.Element:
     """The document as an element tree."""
     state = snap.state
     root = ET.Element("pacemaker-result", {"api-version": API_VERSION, "request": request})
@@ -140,6 +142,9 @@ def xml_document(snap: MonSnapshot, request: str) -> ET.Element:
                 elem.set("exec", str(record.exec_time or 0))
                 elem.set("interval", str(record.interval_ms))
                 elem.set("task", record.operation)
+    fenced = fence_history_element(snap.cib, fence_history)
+    if fenced is not None:
+        root.append(fenced)
     known = tickets(snap.cib)
     if known:
         tickets_elem = ET.SubElement(root, "tickets")

@@ -45,7 +45,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "conformance" / 
     "pacemaker-2.1.5.tsv"
 
 SCOPE_RULE = (
-    "out of scope when the input XML has any of: <bundle>, <fencing-level>, "
+    "out of scope when the input XML has any of: <bundle>, "
     "a node of type remote/guest, "
     "an ocf:pacemaker:remote primitive or a remote-node/container meta-attribute, "
     "live migration (allow-migrate=true or migrate_to/migrate_from history)"
@@ -97,10 +97,8 @@ def scope_reason(xml_text: bytes) -> str:
     except ET.ParseError as error:
         return f"unreadable XML ({error})"
     tags = {elem.tag for elem in root.iter()}
-    for tag, reason in (("bundle", "bundle"),
-                        ("fencing-level", "fencing topology")):
-        if tag in tags:
-            return reason
+    if "bundle" in tags:
+        return "bundle"
     for elem in root.iter("primitive"):
         if (elem.get("class"), elem.get("provider"), elem.get("type")) == \
                 ("ocf", "pacemaker", "remote"):

@@ -49,6 +49,8 @@ from harm.control.wire import Decoder, Encoder
 from harm.executor.digest import op_digest
 from harm.executor.request import OpRequest
 from harm.executor.result import OpResult
+from harm.fencing.fencer import FenceOutcome
+from harm.fencing.plan import FencePlan
 from harm.membership.events import View
 
 WALL_START = 1_700_000_000  # wall-clock seconds at virtual time 0
@@ -209,6 +211,12 @@ class SimNode:
     def wall(self) -> int:
         return WALL_START + self.net.now // 1000
 
+    def fence(self, plan: FencePlan) -> None:
+        """Queue a fencing operation: :meth:`SimNet.drain` carries it out (the device works
+        while ``net.fence_works``; a working fence crashes the target)."""
+        if self.up:  # it ends after the plan's delay
+            self.net.fences.append((self.net.now + plan.delay_ms, self.name, plan))
+
     # ------------------------------------------------------------------ executor side
 
     def result(self, request: OpRequest, call_id: int, rc: int, status: ExecStatus) -> OpResult:
@@ -302,6 +310,9 @@ class SimNet:
         self.dropped = 0
         self.lost = 0
         self.largest = 0  # the most chunks one message took
+        self.fences: list[tuple[int, str, FencePlan]] = []  # (due, runner, plan)
+        self.fence_works = True
+        self.fenced: list[tuple[int, str]] = []  # (len(ops) when it ended, target)
         self._view_id = 0
         self.nodes = {name: SimNode(self, name, cib or Cib()) for name in self.names}
         self.update_views()
@@ -428,11 +439,29 @@ class SimNet:
                     for chunk in chunks:
                         self.nodes[target].receive(sender, chunk)
                 continue
+            due = [f for f in self.fences if f[0] <= self.now]
+            if due:
+                self.fences.remove(due[0])
+                self._fence(due[0][1], due[0][2])
+                continue
             up = [node for node in self.nodes.values() if node.up]
             if any([node.report_one() for node in up]):
                 continue
             if not any([node.executor.run_one() for node in up]):
                 return steps
+
+    def _fence(self, runner: str, plan: FencePlan) -> None:
+        ok = self.fence_works
+        if ok:
+            if self.nodes[plan.target].up:
+                self.crash(plan.target)
+            self.fenced.append((len(self.ops), plan.target))
+        outcome = FenceOutcome(plan.id, plan.target, plan.action, ok, runner,
+                               ",".join(d.id for lv in plan.levels[:1] for d in lv.devices),
+                               "" if ok else "the device failed", plan.origin, plan.client,
+                               WALL_START + self.now // 1000)
+        if self.nodes[runner].up:
+            self.nodes[runner].controller.on_fence_outcome(outcome)
 
     def lose_next(self, sender: str, target: str, kind: str) -> None:
         """The next ``kind`` message from ``sender`` to ``target`` is lost on the way; the
@@ -459,6 +488,7 @@ class SimNet:
             due = node.executor.due()
             if due is not None:
                 times.append(due)
+        times += [f[0] for f in self.fences]
         return times
 
     def _tick(self) -> None:

@@ -21,6 +21,13 @@ DEEP_RULES = ('<cib><configuration><constraints><rsc_location id="l" rsc="r">'
               + "</rule>" * 600 + "</rsc_location></constraints></configuration></cib>")
 
 
+FENCE = {"id": "f-1", "target": "b", "action": "reboot", "delay_ms": 0, "origin": "a",
+         "client": "harm"}
+OUTCOME = {"plan_id": "f-1", "target": "b", "action": "reboot", "ok": True, "delegate": "a",
+           "device": "ipmi-b", "reason": "", "origin": "a", "client": "harm",
+           "completed": 1_796_000_000}
+
+
 def test_each_kind_decodes_to_its_dataclass() -> None:
     from harm.cib.config import AgentRef
 
@@ -41,6 +48,8 @@ def test_each_kind_decodes_to_its_dataclass() -> None:
          msg.Request("a:1:1", msg.Cleanup("d1", None))),
         ("reply", {"id": "a:1:1", "ok": False, "message": "no"},
          msg.Reply("a:1:1", False, "no")),
+        ("fence", FENCE, msg.RunFence("f-1", "b", "reboot", 0, "a", "harm")),
+        ("fenced", {"outcome": OUTCOME}, msg.Fenced(OUTCOME)),
     ]
     assert {kind for kind, _, _ in cases} == msg.KINDS
     for kind, payload, expected in cases:
@@ -67,6 +76,11 @@ def test_each_kind_decodes_to_its_dataclass() -> None:
      "interval_ms"),
     ("request", {"id": "x", "op": "commit", "xml": XML, "base": [1.5, 2]}, "base"),
     ("reply", {"id": "x", "ok": "yes"}, "ok"),
+    ("fence", {**FENCE, "delay_ms": -1}, "delay_ms"),
+    ("fence", {**FENCE, "target": ["b"]}, "'target'"),
+    ("fenced", {"outcome": {**OUTCOME, "ok": "yes"}}, "ok"),
+    ("fenced", {"outcome": {**OUTCOME, "completed": float("inf")}}, "completed"),
+    ("fenced", {"outcome": None}, "outcome"),
     ("bogus", {}, "unknown message kind"),
 ])
 def test_malformed_messages_are_refused_with_a_reason(kind: str, payload: dict[str, Any],
