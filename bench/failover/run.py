@@ -1,6 +1,7 @@
 """Failover benchmark: the seed's two-node PostgreSQL cluster on a lab, under four faults.
 
     sudo .venv/bin/python bench/failover/run.py --repeat 10 [--faults postgres,node,eth0,switchover]
+                                                [--witness off|on|both]
 
 For each fault, repeated ``--repeat`` times from a healthy cluster (one primary, one
 HS:sync standby), it measures
@@ -20,6 +21,10 @@ numbers as JSON). Faults:
     node        every process of the primary's node killed and its links cut (deadtime 2 s)
     eth0        the primary's service link cut (heartbeat goes on over eth1; ping fails)
     switchover  harm resource move ms_pgsql to the standby, then clear
+
+``--witness on`` runs the lab with ``harm witness`` in the gateway (the demo's setup: a
+lone survivor is quorate only with the witness's vote); ``both`` measures a lab without
+it first, then one with it, in the same run, and prints the ratio of the medians.
 """
 
 from __future__ import annotations
@@ -127,11 +132,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--lab", default="hbench")
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--witness", choices=("off", "on", "both"), default="off")
     args = parser.parse_args(argv)
     chosen = [f for f in args.faults.split(",") if f]
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.witness]
+    tables: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for witness in modes:
+        label = "with witness" if witness else "without witness"
+        print(f"== {label}", flush=True)
+        tables[label] = measure(args, chosen, witness)
+    for label, results in tables.items():
+        print(f"\n{label}:")
+        print_table(results)
+    if len(tables) == 2:
+        plain, with_w = tables["without witness"], tables["with witness"]
+        for fault in chosen:
+            if plain[fault] and with_w[fault]:
+                ratio = statistics.median(w for w, _ in with_w[fault]) / \
+                    statistics.median(w for w, _ in plain[fault])
+                print(f"{fault}: write median with / without the witness = {ratio:.2f}")
+    if args.output:
+        args.output.write_text(json.dumps(tables, indent=2))
+    return 0
+
+
+def measure(args: argparse.Namespace, chosen: list[str],
+            witness: bool) -> dict[str, list[tuple[float, float]]]:
     lab.down(args.lab)
     spec = LabSpec(name=args.lab, nodes=NODES, links=2, private_dirs=PG_DIRS,
-                   gateway="192.168.10.100").validate()
+                   gateway="192.168.10.100", witness=witness).validate()
     results: dict[str, list[tuple[float, float]]] = {f: [] for f in chosen}
     try:
         spec = lab.up(spec)
@@ -147,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{fault:<10} write {write:6.2f}s  sync {sync:6.2f}s", flush=True)
     finally:
         lab.down(args.lab)
-    print("\n| fault | runs | write median | write p95 | sync median | sync p95 |")
+    return results
+
+
+def print_table(results: dict[str, list[tuple[float, float]]]) -> None:
+    print("| fault | runs | write median | write p95 | sync median | sync p95 |")
     print("| --- | --- | --- | --- | --- | --- |")
     for fault, runs in results.items():
         if not runs:
@@ -155,9 +188,6 @@ def main(argv: list[str] | None = None) -> int:
         writes, syncs = [w for w, _ in runs], [s for _, s in runs]
         print(f"| {fault} | {len(runs)} | {statistics.median(writes):.2f} s | "
               f"{p95(writes):.2f} s | {statistics.median(syncs):.2f} s | {p95(syncs):.2f} s |")
-    if args.output:
-        args.output.write_text(json.dumps(results, indent=2))
-    return 0
 
 
 if __name__ == "__main__":

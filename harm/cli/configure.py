@@ -18,20 +18,23 @@ import click
 
 from harm.catalog import AgentCatalog, agent_lines
 from harm.cib.cib import Cib
-from harm.cib.config import Configuration
+from harm.cib.config import Configuration, is_true
 from harm.cib.xml_export import cib_to_xml
 from harm.cli.cibfile import target_options
-from harm.cli.session import Session, open_session
+from harm.cli.session import ClusterSession, Session, open_session
 from harm.crmsh import assemble
 from harm.crmsh.ast import ConfigWarning
 from harm.crmsh.load import LoadOutcome, load_text
 from harm.crmsh.render import render_configuration
+from harm.daemon.client import request
 from harm.errors import (
     ConfigError,
     ConfigErrors,
     ConfigSyntaxError,
+    HarmError,
     SourcePosition,
 )
+from harm.membership.quorum import partition_risk
 
 
 def _session(ctx: click.Context) -> Session:
@@ -54,6 +57,43 @@ def _read_source(source: str) -> tuple[str, str]:
 def _print_warnings(warnings: tuple[ConfigWarning, ...]) -> None:
     for warning in warnings:
         click.echo(str(warning), err=True)
+
+
+def _warn_partition_risk(ctx: click.Context, name: str, configuration: Configuration) -> None:
+    """Say so when a split between two nodes would leave both running (the seed's
+    configuration as printed: no witness, no fencing, no-quorum-policy=ignore)."""
+    session = ctx.obj
+    members = 0
+    witness = False
+    if isinstance(session, ClusterSession):
+        try:
+            answer = request(session.socket, "quorum", timeout=5.0)
+            witness = answer.get("witness") is not None
+            members = len(answer.get("members") or ())
+        except (HarmError, AttributeError):
+            pass  # a harmd without the request, or none: judge by the settings
+    if not witness:
+        witness = _witness_in_settings()
+    nodes = max(len(configuration.nodes), members)
+    fencing = is_true(configuration.property("stonith-enabled") or "true") and any(
+        p.agent.cls == "stonith" for p in configuration.primitives())
+    policy = configuration.property("no-quorum-policy") or "stop"
+    risk = partition_risk(nodes, witness, fencing, policy)
+    if risk:
+        click.echo(f"{name}: warning: {risk}", err=True)
+
+
+def _witness_in_settings() -> bool:
+    """This node's harm.yaml names a witness (when it can be read)."""
+    import os
+
+    from harm.membership.settings import load_yaml
+
+    path = Path(os.environ.get("HARM_CONFIG") or "/etc/harm/harm.yaml")
+    try:
+        return load_yaml(path, default_node=None).witness is not None
+    except HarmError:
+        return False
 
 
 @click.group(name="configure")
@@ -82,6 +122,7 @@ def load_command(ctx: click.Context, mode: str, source: str) -> None:
     text, name = _read_source(source)
     done = session.change(_loading(text, name, mode, AgentCatalog.scan()), may_create=True)
     _print_warnings(done.value.warnings)
+    _warn_partition_risk(ctx, name, done.value.configuration)
     click.echo(f"{mode}d configuration from {name} (epoch {done.cib.epoch})", err=True)
 
 
@@ -104,6 +145,7 @@ def verify_command(ctx: click.Context, source: str, show_agents: bool) -> None:
     catalog = AgentCatalog.scan()
     outcome = load_text(base, text, name, "update", catalog)
     _print_warnings(outcome.warnings)
+    _warn_partition_risk(ctx, name, outcome.configuration)
     if show_agents:
         _print_agents(outcome.configuration, catalog)
     click.echo(f"{name}: configuration is valid")

@@ -3,12 +3,14 @@
     harm lab up --nodes A,B[,C...] [--links 2] [--name harm] [--subnet CIDR ...]
                 [--keepalive 200ms] [--deadtime 2s] [--transport bcast|mcast|ucast]
                 [--private-dir PATH[:OWNER] ...] [--postgres] [--gateway ADDR]
-                [--no-start]
-    harm lab up --demo                   osspc30,osspc31 for configs/pgsql-lab.crm
+                [--witness] [--no-start]
+    harm lab up --demo                   osspc30,osspc31 for configs/pgsql-lab.crm, with a
+                                         witness in the gateway
     harm lab status [--json]
     harm lab exec NODE -- CMD...         (NODE may be "gateway")
-    harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...
-    harm lab heal [NODE]
+    harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...|cut=NODE
+    harm lab fail gateway witness        the witness's host lost
+    harm lab heal [NODE|gateway]
     harm lab pg-init NODE                initdb a primary in NODE's /var/lib/pgsql/data
     harm lab pg-seed NODE --from NODE    pg_basebackup a standby over eth1
     harm lab sql [--via service-vip|NODE] [--host ADDR] [--config FILE] [-t] -- SQL
@@ -74,8 +76,10 @@ def command() -> None:
               help="private /var/lib/pgsql and /var/run/postgresql (owner postgres)")
 @click.option("--gateway", default="", help="the gateway's address on link 0 "
               "(default: the subnet's last but one)")
+@click.option("--witness", is_flag=True,
+              help="run harm witness in the gateway: the nodes' tie-breaker vote")
 @click.option("--demo", is_flag=True, help="the PostgreSQL demo: osspc30,osspc31, --postgres, "
-              "gateway 192.168.10.100 (configs/pgsql-lab.crm)")
+              "--witness, gateway 192.168.10.100 (configs/pgsql-lab.crm)")
 @click.option("--start/--no-start", default=True, help="start harmd on every node")
 @click.option("--provision/--no-provision", default=True, show_default=True,
               help="with --demo: PostgreSQL on both nodes, the configuration loaded, wait "
@@ -87,8 +91,8 @@ def up_command(
     *,
     lab_name: str, nodes: str, links: int, subnets: tuple[str, ...], keepalive: str,
     deadtime: str, warntime: str | None, initdead: str | None, transport: str,
-    private_dirs: tuple[str, ...], postgres: bool, gateway: str, demo: bool, start: bool,
-    provision: bool, stock_agents: bool = False,
+    private_dirs: tuple[str, ...], postgres: bool, gateway: str, witness: bool, demo: bool,
+    start: bool, provision: bool, stock_agents: bool = False,
 ) -> None:
     """Build a lab and start harmd on every node."""
     from harm.cib.durations import format_ms, parse_ms
@@ -101,6 +105,7 @@ def up_command(
     if demo:
         nodes = nodes or ",".join(DEMO_NODES)
         postgres = True
+        witness = True
         gateway = gateway or DEMO_GATEWAY
     if not nodes:
         raise LabError("give --nodes A,B,... (or --demo)")
@@ -116,6 +121,7 @@ def up_command(
         transport=transport,
         private_dirs=tuple(dict.fromkeys(private_dirs + (PG_DIRS if postgres else ()))),
         gateway=gateway,
+        witness=witness,
     )
     spec = lab.up(spec, start=start)
     if start:
@@ -163,6 +169,8 @@ def _run_demo(spec: LabSpec, stock_agents: bool = False) -> None:
   harm lab fail{name} {first} postgres          kill -9 the primary's postmaster
   harm lab fail{name} {first} node              crash the whole node
   harm lab fail{name} {first} link=eth0         cut the service link
+  harm lab fail{name} {first} cut={second}      the nodes stop hearing each other
+  harm lab fail{name} gateway witness           lose the witness's host
   harm lab heal{name} {first}                   undo the faults, restart harmd
   HARM_SOCKET={sock} harm resource move ms_pgsql {second}
 Tear down:
@@ -216,7 +224,8 @@ def exec_command(lab_name: str, node: str, argv: tuple[str, ...]) -> None:
 @click.argument("node")
 @click.argument("what")
 def fail_command(lab_name: str, node: str, what: str) -> None:
-    """Fail NODE: harmd, postgres (its postmaster), node, link=NIC or partition=NODE,..."""
+    """Fail NODE: harmd, postgres (its postmaster), node, link=NIC, partition=NODE,...
+    or cut=NODE; or 'gateway witness'."""
     click.echo(faults.fail(lab.load(lab_name), node, what))
 
 

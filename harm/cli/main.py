@@ -25,6 +25,7 @@ COMMANDS = {
     "ticket": "harm.cli.ticket:command",
     "status": "harm.cli.status:command",
     "pgsql": "harm.agents.pgsql.cli:command",
+    "witness": "harm.witness.cli:command",
 }
 
 

@@ -76,6 +76,18 @@ class LocalHistory:
                 ops=tuple(sorted(entry.ops.values(), key=lambda op: op.call_id)))
             for name, entry in self._resources.items())
 
+    def promoted(self) -> bool:
+        """Does a resource run promoted here, as its latest result says (a promote that
+        succeeded, or a probe or monitor that found it promoted)?"""
+        for entry in self._resources.values():
+            ops = [op for op in entry.ops.values() if not op.is_failure_record]
+            if not ops:
+                continue
+            last = max(ops, key=lambda op: op.call_id)
+            if last.rc == 8 or (last.operation == "promote" and last.rc == 0):
+                return True
+        return False
+
     def max_call_id(self) -> int:
         return max((op.call_id for entry in self._resources.values()
                     for op in entry.ops.values()), default=0)

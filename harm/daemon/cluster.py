@@ -206,6 +206,8 @@ class ClusterService:
             log.info("%s", result.describe())
             self._guarded("result", functools.partial(self.controller.on_result, result),
                           "executor result")
+        # after a split the side that runs the primary asks the witness first
+        self.membership.witness_priority(self.controller.history.promoted())
 
     def tick(self) -> None:
         self._guarded("tick", self.controller.tick, "timer")
@@ -226,6 +228,7 @@ class ClusterService:
             "cluster-op": self._cluster_op,
             "request-status": self._request_status,
             "attribute-query": self._attribute_query,
+            "quorum": self._quorum,
             "controller": lambda _r: {**self.controller.status(), "errors": dict(self.errors),
                                       "dropped": dict(self.decoder.dropped)},
         }
@@ -235,6 +238,16 @@ class ClusterService:
         view = ctl.view
         return {"xml": cib_to_xml(ctl.cib), "dc": ctl.dc if ctl.settled else None,
                 "settled": ctl.settled, "quorate": bool(view and view.quorate)}
+
+    def _quorum(self, _request: Mapping[str, Any]) -> dict[str, Any]:
+        """This node's quorum, and what the configuration does without it: what an agent
+        asks before it lets a primary go on alone (harm.agents.pgsql)."""
+        view = self.controller.view
+        policy = self.controller.cib.configuration.property("no-quorum-policy") or "stop"
+        witness = self.membership.status(self._clock()).get("witness")
+        return {"quorate": bool(view and view.quorate),
+                "members": sorted(view.members) if view else [],
+                "no_quorum_policy": policy.strip().lower(), "witness": witness}
 
     def _commit(self, request: Mapping[str, Any]) -> dict[str, Any]:
         xml, base = request.get("xml"), request.get("base")

@@ -92,9 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         generation = next_generation(settings.state_dir, int(time.time()))
         links = [UdpLink(link) for link in settings.links]
         control = ControlServer(settings.socket)
+        witness_client, witness_link = None, None
+        if settings.witness is not None:
+            from harm.witness.client import WitnessClient
+            from harm.witness.link import WitnessLink, client_params
+
+            witness_link = WitnessLink(settings.witness.address, settings.witness.port)
+            witness_client = WitnessClient(client_params(settings, generation), keys,
+                                           monotonic_ms())
         params = Params.from_settings(settings, generation, nonce=secrets.randbits(63))
-        membership = Membership(params, keys, monotonic_ms())
-        runner = Runner(membership, links, control, log)
+        membership = Membership(params, keys, monotonic_ms(), witness=witness_client)
+        runner = Runner(membership, links, control, log, witness=witness_link)
         runner.attach(ClusterService(membership, runner.apply, settings.state_dir,
                                      settings.socket, monotonic_ms, settings.initdead_ms))
     except HarmError as error:
@@ -114,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         settings.node, settings.cluster, generation, ", ".join(settings.nics),
         settings.keepalive_ms, settings.deadtime_ms,
     )
+    if settings.witness is not None:
+        log.info("witness at %s:%d (lease %dms, margin %dms)", settings.witness.address,
+                 settings.witness.port, settings.witness.lease_ms, settings.witness.margin_ms)
     # Everything loaded so far lives as long as the daemon: keep the garbage collector from
     # scanning it again and again (a full collection of the start-up heap costs milliseconds).
     gc.collect()

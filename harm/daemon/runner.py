@@ -64,9 +64,11 @@ class Runner:
         logger: logging.Logger,
         clock: Callable[[], int] = monotonic_ms,
         cluster: Any = None,
+        witness: Any = None,
     ) -> None:
         self.membership = membership
         self.links = list(links)
+        self.witness = witness  # harm.witness.link.WitnessLink when configured
         self.control = control
         self.log = logger
         self.clock = clock
@@ -80,6 +82,8 @@ class Runner:
         self._selector = selectors.DefaultSelector()
         for link in self.links:
             self._selector.register(link.sock, selectors.EVENT_READ, ("link", link))
+        if witness is not None:
+            self._selector.register(witness.sock, selectors.EVENT_READ, ("witness",))
         if control is not None:
             self._selector.register(control.fileno(), selectors.EVENT_READ, ("control",))
             control.register("status", self._status)
@@ -149,6 +153,9 @@ class Runner:
         for frame in step.frames:
             for link in self.links:
                 link.send(frame)
+        if self.witness is not None:
+            for frame in step.witness:
+                self.witness.send(frame)
         for event in step.events:
             self.isolation.run("membership event", event, functools.partial(self._record, event))
             if self.cluster is not None:
@@ -196,6 +203,9 @@ class Runner:
     def _receive(self, nic: str, data: bytes) -> None:
         self.apply(self.membership.receive(self.clock(), nic, data))
 
+    def _witness_receive(self, data: bytes) -> None:
+        self.apply(self.membership.witness_receive(self.clock(), data))
+
     def _mute_links(self, now: int) -> None:
         """Stop waking for datagrams for :data:`COALESCE_MS`: what arrives meanwhile is
         handled in one batch (heartbeats of many peers cost one wake-up, not one each)."""
@@ -226,6 +236,10 @@ class Runner:
                     self._mute_links(self.clock())
             elif target[0] == "results":
                 results = True
+            elif target[0] == "witness":
+                for data in self.witness.receive():
+                    self.isolation.run("witness datagram", data,
+                                       functools.partial(self._witness_receive, data))
         if self.control is not None:
             self.control.service()  # requests, answers, idle clients: never blocks
         if results and self.cluster is not None:
@@ -257,5 +271,7 @@ class Runner:
         self._selector.close()
         for link in self.links:
             link.close()
+        if self.witness is not None:
+            self.witness.close()
         if self.control is not None:
             self.control.close()

@@ -157,6 +157,9 @@ def set_instance_roles(work: Work, clone: Rsc) -> None:
         if chosen is not None and ROLE_RANK[instance.role] < ROLE_RANK[Role.PROMOTED] and \
                 not work.options.have_quorum and work.options.no_quorum_policy == "freeze":
             chosen = None
+        if chosen is not None and not work.options.have_quorum and \
+                work.options.no_quorum_policy == "demote":
+            chosen = None  # no-quorum-policy=demote: nothing stays or becomes promoted
         if chosen is None:
             _set_next(instance, Role.UNPROMOTED if instance.assigned else Role.STOPPED)
             if instance.assigned is not None:

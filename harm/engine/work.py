@@ -415,8 +415,8 @@ class Work:
                 return
             if task == "start" and not self.options.have_quorum and _needs_quorum(rsc):
                 policy = self.options.no_quorum_policy
-                if policy in ("stop", "suicide", "demote") and not (
-                        policy == "demote" and task == "start"):
+                if policy in ("stop", "suicide") or (
+                        policy == "demote" and not _in_promotable(rsc)):
                     act.runnable = False
                     act.reason = act.reason or "no quorum"
                 elif policy == "freeze" and (not rsc.running_on or _elevating(rsc)):
@@ -680,6 +680,14 @@ def _members(act: Act) -> list[Act]:
 def _elevating(rsc: Rsc) -> bool:
     nxt = rsc.next_role
     return nxt is not None and ROLE_RANK[nxt] > ROLE_RANK[rsc.role]
+
+
+def _in_promotable(rsc: Rsc) -> bool:
+    """Part of an instance of a promotable clone (no-quorum-policy=demote keeps those
+    running, unpromoted, and stops everything else)."""
+    clone = rsc.clone_parent()
+    return clone is not None and clone.state.clone is not None and \
+        clone.state.clone.promotable
 
 
 def _needs_quorum(rsc: Rsc) -> bool:

@@ -7,10 +7,16 @@
 - ``partition=A,B``: for every link, a new bridge takes the ports of the listed nodes (plus
   the failed node), so they see each other and nobody else. The gateway stays on the
   original bridge.
+- ``cut=OTHER``: the node and OTHER stop hearing each other on every link (iptables DROP
+  in both namespaces, chain ``HARMLAB-CUT``) while the gateway, its clients and the
+  witness still reach both: the cross-connect between two racks died;
+- ``cut=witness``: the node no longer reaches the witness (its UDP port dropped there);
+- ``gateway witness``: the witness's host is lost (kill -9 of ``harm witness``).
 
 ``heal NODE`` puts the node's ports back on the original bridges, up, and restarts harmd
 (not PostgreSQL: restarting it is the cluster's job);
-``heal`` without a node does that for every node and removes the partition bridges.
+``heal`` without a node does that for every node and removes the partition bridges;
+either way every iptables cut goes. ``heal gateway`` (or ``heal``) restarts the witness.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ import re
 from harm.errors import LabError
 from harm.lab import lab, netns
 from harm.lab.netns import ip, ip_batch
-from harm.lab.spec import LabSpec
+from harm.lab.spec import GATEWAY, LabSpec
 
+CUT_CHAIN = "HARMLAB-CUT"
 ISLAND_BRIDGE = re.compile(r"^br(\d+)p(\d+)$")
 
 
@@ -51,6 +58,10 @@ def switch_ports(spec: LabSpec) -> dict[str, dict[str, str]]:
 
 def fail(spec: LabSpec, node: str, what: str) -> str:
     """Apply one fault; a sentence saying what was done."""
+    if node == GATEWAY and what == "witness":
+        if not lab.stop_witness(spec):
+            raise LabError("the witness is not running (harm lab up --witness)")
+        return "killed the witness (its host is lost)"
     _check_node(spec, node)
     sw = spec.switch_ns
     if what == "harmd":
@@ -79,6 +90,17 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
         link = _links(spec, what.split("=", 1)[1])
         ip("link", "set", spec.port(node, link), "down", namespace=sw)
         return f"{node}: {spec.nic(link)} is down"
+    if what == "cut=witness":
+        _cut_witness(spec, node)
+        return f"{node} no longer reaches the witness (everything else still does)"
+    if what.startswith("cut="):
+        other = what.split("=", 1)[1]
+        _check_node(spec, other)
+        if other == node:
+            raise LabError("cut=NODE needs another node")
+        _cut(spec, node, other)
+        _cut(spec, other, node)
+        return f"{node} and {other} no longer hear each other (the gateway reaches both)"
     if what.startswith("partition="):
         members = {n for n in what.split("=", 1)[1].split(",") if n} | {node}
         for member in members:
@@ -94,11 +116,52 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
         ip_batch(lines, namespace=sw)
         return f"partition: {', '.join(sorted(members))} now only see each other"
     raise LabError(f"unknown fault {what!r} (harmd, postgres, node, link=NIC, "
-                   "partition=NODE,...)")
+                   "partition=NODE,..., cut=NODE)")
+
+
+def _iptables(spec: LabSpec, node: str, *args: str, check: bool = True) -> None:
+    netns.run(["ip", "netns", "exec", spec.node_ns(node), "iptables", "-w", *args],
+              check=check)
+
+
+def _cut(spec: LabSpec, node: str, other: str) -> None:
+    """In ``node``'s namespace, drop everything from and to ``other``'s addresses."""
+    _iptables(spec, node, "-N", CUT_CHAIN, check=False)
+    for chain in ("INPUT", "OUTPUT"):
+        _iptables(spec, node, "-D", chain, "-j", CUT_CHAIN, check=False)
+        _iptables(spec, node, "-I", chain, "-j", CUT_CHAIN)
+    for link in range(spec.links):
+        address = spec.address(other, link).split("/")[0]
+        _iptables(spec, node, "-A", CUT_CHAIN, "-s", address, "-j", "DROP")
+        _iptables(spec, node, "-A", CUT_CHAIN, "-d", address, "-j", "DROP")
+
+
+def _cut_witness(spec: LabSpec, node: str) -> None:
+    from harm.lab.files import WITNESS_PORT
+
+    _iptables(spec, node, "-N", CUT_CHAIN, check=False)
+    for chain in ("INPUT", "OUTPUT"):
+        _iptables(spec, node, "-D", chain, "-j", CUT_CHAIN, check=False)
+        _iptables(spec, node, "-I", chain, "-j", CUT_CHAIN)
+    port = str(WITNESS_PORT)
+    _iptables(spec, node, "-A", CUT_CHAIN, "-p", "udp", "--dport", port, "-j", "DROP")
+    _iptables(spec, node, "-A", CUT_CHAIN, "-p", "udp", "--sport", port, "-j", "DROP")
+
+
+def _uncut(spec: LabSpec, node: str) -> None:
+    for chain in ("INPUT", "OUTPUT"):
+        _iptables(spec, node, "-D", chain, "-j", CUT_CHAIN, check=False)
+    _iptables(spec, node, "-F", CUT_CHAIN, check=False)
+    _iptables(spec, node, "-X", CUT_CHAIN, check=False)
 
 
 def heal(spec: LabSpec, node: str | None = None) -> str:
     """Undo faults for ``node`` (or everything) and restart harmd where it is not running."""
+    if node == GATEWAY:
+        if not spec.witness:
+            return "nothing to heal in the gateway"
+        lab.start_witness(spec)
+        return "restarted the witness"
     nodes = list(spec.nodes) if node is None else [node]
     for name in nodes:
         _check_node(spec, name)
@@ -110,6 +173,10 @@ def heal(spec: LabSpec, node: str | None = None) -> str:
     if node is None:
         lines += [f"link del {name}" for name in switch_ports(spec) if ISLAND_BRIDGE.match(name)]
     ip_batch(lines, namespace=spec.switch_ns)
+    for name in spec.nodes:
+        _uncut(spec, name)  # a cut has two sides: every cut goes
+    if node is None and spec.witness:
+        lab.start_witness(spec)
     started = [name for name in nodes if lab.harmd_pid(spec, name) is None]
     for name in started:
         lab.start_harmd(spec, name)

@@ -15,6 +15,7 @@ import yaml
 from harm.lab.spec import MCAST_GROUP, LabSpec
 from harm.membership.authkeys import AuthKeys, render
 
+WITNESS_PORT = 6940
 SUBDIRS = ("state", "tmp", "data", "run")
 
 
@@ -28,12 +29,15 @@ def harm_yaml(spec: LabSpec, node: str) -> str:
         "deadtime": spec.deadtime,
         "warntime": spec.warntime,
         "initdead": spec.initdead,
-        "two_node": len(spec.nodes) == 2,
+        "two_node": len(spec.nodes) == 2 and not spec.witness,
         "authkeys": str(folder / "authkeys"),
         "state_dir": str(folder / "state"),
         "socket": str(folder / "harmd.sock"),
         "links": [_link(spec, node, link) for link in range(spec.links)],
     }
+    if spec.witness:
+        data["witness"] = {"address": spec.gateway_address().split("/")[0],
+                           "port": WITNESS_PORT}
     return yaml.safe_dump(data, sort_keys=False)
 
 
@@ -54,13 +58,17 @@ def write_node_files(spec: LabSpec, node: str) -> Path:
     for sub in SUBDIRS:
         (folder / sub).mkdir(mode=0o700, exist_ok=True)
     (folder / "harm.yaml").write_text(harm_yaml(spec, node), encoding="utf-8")
+    write_authkeys(spec, folder / "authkeys")
+    return folder
+
+
+def write_authkeys(spec: LabSpec, path: Path) -> None:
+    """The lab's authkeys (mode 0600) at ``path``."""
     keys = AuthKeys.single(spec.secret.encode())
-    path = folder / "authkeys"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)
         handle.write(render(keys))
-    return folder
 
 
 def node_env(spec: LabSpec, node: str) -> dict[str, str]:

@@ -46,6 +46,8 @@ def up(spec: LabSpec, start: bool = True) -> LabSpec:
         for node in spec.nodes:
             write_node_files(spec, node)
             mounts.create(spec, node)
+        if spec.witness:
+            start_witness(spec)
         if start:
             for node in spec.nodes:
                 start_harmd(spec, node)
@@ -151,6 +153,62 @@ def wait_sockets(spec: LabSpec, nodes: list[str], timeout_s: float = 15.0) -> No
 def stop_harmd(spec: LabSpec, node: str) -> bool:
     """kill -9 ``node``'s harmd; False when it was not running."""
     pid = harmd_pid(spec, node)
+    if pid is None:
+        return False
+    netns.kill(pid)
+    for _ in range(100):
+        if not netns.alive(pid):
+            break
+        time.sleep(0.02)
+    return True
+
+
+# ---------------------------------------------------------------- the witness
+
+
+def witness_pid(spec: LabSpec) -> int | None:
+    """The pid of the lab's witness (in the gateway) when it runs."""
+    try:
+        pid = int((spec.witness_dir / "witness.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not netns.alive(pid):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return pid if b"harm.witness" in cmdline else None
+
+
+def start_witness(spec: LabSpec) -> int:
+    """Start ``harm witness`` in the gateway namespace (no-op if it runs); its pid. Its
+    leases and margins are bounded by twice the lab's deadtime, so a restarted witness
+    waits four deadtimes before it gives its vote again."""
+    from harm.cib.durations import format_ms, parse_ms
+    from harm.lab.files import WITNESS_PORT, write_authkeys
+
+    running = witness_pid(spec)
+    if running is not None:
+        return running
+    folder = spec.witness_dir
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_authkeys(spec, folder / "authkeys")
+    bound = format_ms(2 * parse_ms(spec.deadtime))
+    with open(folder / "witness.log", "ab") as log:
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", spec.gateway_ns, sys.executable, "-m", "harm.witness",
+             "--cluster", spec.name, "--authkeys", str(folder / "authkeys"),
+             "--listen", spec.gateway_address().split("/")[0], "--port", str(WITNESS_PORT),
+             "--max-lease", bound, "--max-margin", bound],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    (folder / "witness.pid").write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def stop_witness(spec: LabSpec) -> bool:
+    """kill -9 the lab's witness (its host lost); False when it was not running."""
+    pid = witness_pid(spec)
     if pid is None:
         return False
     netns.kill(pid)

@@ -66,6 +66,7 @@ class LabSpec:
     transport: str = "bcast"  # bcast | mcast | ucast, for every link
     private_dirs: tuple[str, ...] = ()  # "PATH" or "PATH:OWNER", each node's own copy
     gateway: str = ""  # the gateway's host address on link 0; "" = last but one
+    witness: bool = False  # run harm witness in the gateway, the nodes' tie-breaker
 
     # ------------------------------------------------------------ names
 
@@ -90,6 +91,10 @@ class LabSpec:
 
     def node_dir(self, node: str) -> Path:
         return self.run_dir / node
+
+    @property
+    def witness_dir(self) -> Path:
+        return self.run_dir / "witness"
 
     def mount_ns_file(self, node: str) -> Path:
         """Where ``node``'s mount namespace is kept (a bind mount of its nsfs file)."""
@@ -184,6 +189,7 @@ class LabSpec:
         data["subnets"] = tuple(data["subnets"])
         data["private_dirs"] = tuple(data.get("private_dirs", ()))
         data.setdefault("gateway", "")
+        data.setdefault("witness", False)
         return LabSpec(**data)
 
 

@@ -26,6 +26,9 @@ class NodeReport:
             return "no answer" if self.error else "-"
         view = self.status["view"]
         quorum = "quorate" if view["quorate"] else "NO QUORUM"
+        witness = self.status.get("witness")
+        if isinstance(witness, dict):
+            quorum += ", witness's vote" if witness.get("holds") else ", no witness vote"
         return f"{view['id']}: {','.join(view['members'])} ({quorum})"
 
     @property
@@ -82,8 +85,11 @@ def table(spec: LabSpec, reports: list[NodeReport]) -> str:
         rows.append([r.node, harmd, *r.links.values(), r.view, r.dead_links, r.dropped,
                      r.inputs])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    witness = ""
+    if spec.witness:
+        witness = ", witness " + ("running" if lab.witness_pid(spec) else "STOPPED")
     lines = [f"lab {spec.name}: {len(spec.nodes)} nodes, {spec.links} links, "
-             f"keepalive {spec.keepalive}, deadtime {spec.deadtime}"]
+             f"keepalive {spec.keepalive}, deadtime {spec.deadtime}{witness}"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
               for row in rows]
     return "\n".join(lines)

@@ -13,10 +13,17 @@ import heapq
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from harm.membership.authkeys import AuthKeys
 from harm.membership.events import Event
 from harm.membership.machine import Membership, Params, Step
+
+if TYPE_CHECKING:
+    from harm.witness.client import ClientParams
+    from harm.witness.service import WitnessCore
+
+WITNESS = "<witness>"  # the queue's name for datagrams to the witness
 
 
 class VirtualClock:
@@ -44,8 +51,15 @@ class FakeNet:
         latency_ms: int = 1,
         tick_ms: int = 50,
         clock: VirtualClock | None = None,
+        witness: WitnessCore | None = None,
+        witness_params: Callable[[Params], ClientParams] | None = None,
     ) -> None:
+        """``witness`` and ``witness_params``: a witness every node can reach (unless
+        listed in ``witness_cut``), and each node's client settings."""
         self.clock = clock or VirtualClock()
+        self.witness = witness
+        self.witness_params = witness_params
+        self.witness_cut: set[str] = set()
         self.latency_ms = latency_ms
         self.tick_ms = tick_ms
         self.keys = keys
@@ -75,7 +89,14 @@ class FakeNet:
                              else generation, nonce=next(self._nonces))
             self.params[node] = params
         self.keys_of[node] = keys or self.keys
-        self.machines[node] = Membership(params, self.keys_of[node], self.clock.monotonic_ms())
+        client = None
+        if self.witness_params is not None:
+            from harm.witness.client import WitnessClient
+
+            client = WitnessClient(self.witness_params(params), self.keys_of[node],
+                                   self.clock.monotonic_ms())
+        self.machines[node] = Membership(params, self.keys_of[node], self.clock.monotonic_ms(),
+                                         witness=client)
         self.running.add(node)
 
     def stop(self, node: str) -> None:
@@ -111,6 +132,9 @@ class FakeNet:
     def _apply(self, node: str, step: Step) -> None:
         now = self.clock.monotonic_ms()
         self.events[node].extend((now, e) for e in step.events)
+        if self.witness is not None and node not in self.witness_cut:
+            for frame in step.witness:
+                self._push(now + self.latency_ms, WITNESS, node, frame)
         for frame in step.frames:
             for nic in self.params[node].nics:
                 if (node, nic) in self.nic_down:
@@ -136,13 +160,24 @@ class FakeNet:
             self.clock.advance_to(at)
             if next_packet <= next_tick:
                 _, _, node, nic, data = heapq.heappop(self._queue)
-                if node in self.running:
+                if node == WITNESS:  # nic names the asking node
+                    self._to_witness(at, nic, data)
+                elif nic == WITNESS:
+                    if node in self.running and node not in self.witness_cut:
+                        self._apply(node, self.machines[node].witness_receive(at, data))
+                elif node in self.running:
                     self._apply(node, self.machines[node].receive(at, nic, data))
             else:
                 for node in sorted(self.running):
                     self._apply(node, self.machines[node].tick(at))
                 next_tick += self.tick_ms
         self.clock.advance_to(end)
+
+    def _to_witness(self, at: int, sender: str, data: bytes) -> None:
+        assert self.witness is not None
+        reply, _line = self.witness.handle(at, data)
+        if reply is not None and sender not in self.witness_cut:
+            self._push(at + self.latency_ms, sender, WITNESS, reply)
 
     def run_until(self, predicate: Callable[[], bool], limit_ms: int, step_ms: int = 10) -> int:
         """Run until ``predicate()`` holds; the virtual ms it took (raises after ``limit_ms``)."""

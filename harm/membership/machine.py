@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harm.membership.authkeys import AuthKeys
 from harm.membership.events import (
@@ -50,10 +50,13 @@ from harm.membership.packet import (
     decode,
     encode,
 )
-from harm.membership.quorum import has_quorum
+from harm.membership.quorum import has_quorum, majority_without_witness
 from harm.membership.replay import ReplayGuard, Verdict
 from harm.membership.settings import Settings
 from harm.membership.stream import Inbox, Message, Outbox, decode_data
+
+if TYPE_CHECKING:
+    from harm.witness.client import WitnessClient
 
 RECENT_PACKETS = 512  # authenticated packets remembered to recognise their copies
 OWN_FRAMES = 64  # frames we sent, to drop our own looped-back broadcasts cheaply
@@ -103,6 +106,7 @@ class Step:
 
     events: tuple[Event, ...] = ()
     frames: tuple[bytes, ...] = ()
+    witness: tuple[bytes, ...] = ()  # datagrams for the witness (harm.witness), if any
 
 
 @dataclass
@@ -129,8 +133,12 @@ class _Peer:
 class Membership:
     """One node's view of the cluster (see the module docstring)."""
 
-    def __init__(self, params: Params, keys: AuthKeys, now: int) -> None:
+    def __init__(self, params: Params, keys: AuthKeys, now: int,
+                 witness: WitnessClient | None = None) -> None:
         self.params = params
+        self._witness = witness
+        self._witness_out: list[bytes] = []
+        self._now = now
         self._keys = keys
         self._started = now
         self._initdead_over = False
@@ -188,6 +196,7 @@ class Membership:
                 "members": sorted(self._view.members),
                 "quorate": self._view.quorate,
             },
+            "witness": None if self._witness is None else self._witness.status(now),
             "peers": peers,
             "attributes": self.link_attributes(),
             "counters": {
@@ -214,9 +223,30 @@ class Membership:
         payload = self._outbox.add(dest, body, live, now)
         return Step(frames=(self._frame(MessageType.DATA, payload),))
 
+    def witness_receive(self, now: int, data: bytes) -> Step:
+        """One datagram from the witness: its answer may change this node's quorum."""
+        self._now = now
+        if self._witness is None:
+            return Step()
+        self._witness.receive(now, data)
+        self._membership_changed = True
+        events = self._update_view()
+        return Step(tuple(events), witness=self._take_witness())
+
+    def witness_priority(self, priority: bool) -> None:
+        """This node runs what should keep running after a split (a promoted resource):
+        it asks the witness at once instead of after the defer time."""
+        if self._witness is not None:
+            self._witness.priority = priority
+
+    def _take_witness(self) -> tuple[bytes, ...]:
+        out, self._witness_out = tuple(self._witness_out), []
+        return out
+
     def receive(self, now: int, nic: str, data: bytes) -> Step:
         """One datagram that arrived on ``nic``."""
         self.received += 1
+        self._now = now
         events: list[Event] = []
         try:
             packet = self._authenticate(data)
@@ -247,12 +277,13 @@ class Membership:
             if error.reason is not DropReason.OWN:
                 events.append(Dropped(nic, error.reason, error.detail))
         events.extend(self._update_view())
-        return Step(tuple(events))
+        return Step(tuple(events), witness=self._take_witness())
 
     def tick(self, now: int) -> Step:
         """Timers: deaths, initdead, heartbeats, retransmissions."""
         events: list[Event] = []
         self._last_tick = now
+        self._now = now
         deadtime = self.params.deadtime_ms
         for peer in self._peers.values():
             for nic in peer.nics:
@@ -270,6 +301,9 @@ class Membership:
             for peer in self._peers.values():
                 if peer.last_heard is None:
                     events.append(NodeDead(peer.name, None))
+        if self._witness is not None:
+            self._witness_out += self._witness.tick(now)
+            self._membership_changed = True  # a grant may have run out, or a wait ended
         events.extend(self._update_view())
         frames: list[bytes] = []
         if now >= self._next_heartbeat or self._ack_due or self._handshake_due:
@@ -278,7 +312,7 @@ class Membership:
             self._ack_due = self._handshake_due = False
         for payload in self._outbox.due(now, self.params.keepalive_ms):
             frames.append(self._frame(MessageType.DATA, payload))
-        return Step(tuple(events), tuple(frames))
+        return Step(tuple(events), tuple(frames), self._take_witness())
 
     def next_deadline(self) -> int:
         """When ``tick`` should run next (ms, monotonic): once per keepalive, when the
@@ -287,7 +321,10 @@ class Membership:
         life waiting for our echo of its nonce is answered at once."""
         if self._handshake_due:
             return self._last_tick
-        return min(self._next_heartbeat, self._last_tick + self.params.keepalive_ms)
+        deadline = min(self._next_heartbeat, self._last_tick + self.params.keepalive_ms)
+        if self._witness is not None:
+            deadline = min(deadline, max(self._witness.next_deadline(), self._last_tick + 1))
+        return deadline
 
     # ------------------------------------------------------------------ internals
 
@@ -415,19 +452,37 @@ class Membership:
             self.delivered += 1
             events.append(Delivered(message))
 
-    def _compute_view(self, view_id: int) -> View:
-        members = frozenset(
+    def _members(self) -> frozenset[str]:
+        return frozenset(
             [self.params.node] + [p.name for p in self._peers.values() if p.alive]
         )
+
+    def _compute_view(self, view_id: int) -> View:
+        members = self._members()
         votes = dict(self.params.votes)
         if len(members) == len(votes):
             self._seen_all = True
-        quorate = has_quorum(members, votes, self.params.two_node, self._seen_all)
+        witness = None if self._witness is None else self._witness.holds(self._now, members)
+        quorate = has_quorum(members, votes, self.params.two_node, self._seen_all, witness)
         return View(view_id, members, quorate)
+
+    def _witness_pending(self) -> bool:
+        """A new set of members whose quorum hangs on the witness's answer, not known yet:
+        the view change waits for it (at most the client's defer and wait times)."""
+        if self._witness is None:
+            return False
+        members = self._members()
+        self._witness_out += self._witness.want(self._now, members)
+        if members == self._view.members or \
+                majority_without_witness(members, dict(self.params.votes)):
+            return False
+        return not self._witness.decided(self._now, members)
 
     def _update_view(self) -> list[Event]:
         if not self._membership_changed:
             return []
+        if self._witness_pending():
+            return []  # _membership_changed stays set: the next tick or answer decides
         self._membership_changed = False
         new = self._compute_view(self._view.id + 1)
         if new.members == self._view.members and new.quorate == self._view.quorate:

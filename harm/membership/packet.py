@@ -47,6 +47,8 @@ class MessageType(enum.IntEnum):
 
     HEARTBEAT = 1  # liveness + acknowledgements of cluster messages
     DATA = 2  # one cluster message (reliable, in order per sender)
+    WITNESS_ASK = 3  # node -> witness: the vote for the partition I see (harm.witness)
+    WITNESS_ANSWER = 4  # witness -> node: granted or refused
 
 
 class DropReason(enum.Enum):

@@ -11,6 +11,9 @@ harm.yaml (every key but ``cluster``, ``nodes`` and ``links`` has a default)::
     warntime: 10s
     initdead: 60s
     two_node: false               # two nodes: quorate alone, but only after both were seen
+    witness: {address: 192.168.10.100, port: 6940, lease: 30s, margin: 30s}
+                                  # a tie-breaker's vote (harm witness); lease and margin
+                                  # default to deadtime; not with two_node
     authkeys: /etc/harm/authkeys
     state_dir: /var/lib/harm
     socket: /run/harm/harmd.sock
@@ -81,6 +84,16 @@ class NodeEntry:
 
 
 @dataclass(frozen=True)
+class WitnessSettings:
+    """Where the witness (``harm witness``) listens, and the lease this node asks for."""
+
+    address: str
+    port: int = 6940
+    lease_ms: int = 0  # 0: deadtime
+    margin_ms: int = 0  # 0: deadtime
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything membership needs, validated (times in milliseconds)."""
 
@@ -97,6 +110,7 @@ class Settings:
     authkeys: Path = Path("/etc/harm/authkeys")
     state_dir: Path = Path("/var/lib/harm")
     socket: Path = Path("/run/harm/harmd.sock")
+    witness: WitnessSettings | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -194,6 +208,9 @@ def validate(settings: Settings, source: str) -> Settings:
         raise _fail(source, f"initdead ({settings.initdead_ms}ms) must be at least deadtime")
     if settings.two_node and len(names) != 2:
         raise _fail(source, f"two_node needs exactly two nodes, {len(names)} configured")
+    if settings.witness is not None and settings.two_node:
+        raise _fail(source, "two_node and witness exclude each other: with a witness a node "
+                    "alone is quorate only with the witness's vote; remove two_node")
     return settings
 
 
@@ -212,8 +229,29 @@ def check_interfaces(settings: Settings, available: Iterable[str]) -> None:
 
 _YAML_KEYS = {
     "cluster", "node", "nodes", "port", "keepalive", "deadtime", "warntime", "initdead",
-    "two_node", "authkeys", "state_dir", "socket", "links",
+    "two_node", "authkeys", "state_dir", "socket", "links", "witness",
 }
+
+
+def _yaml_witness(source: str, body: object, deadtime_ms: int) -> WitnessSettings:
+    if not isinstance(body, Mapping):
+        raise _fail(source, "witness: expected a mapping with address (and port, lease, margin)")
+    unknown = set(body) - {"address", "port", "lease", "margin"}
+    if unknown:
+        raise _fail(source, f"witness: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    try:
+        address = str(ipaddress.IPv4Address(str(body.get("address", ""))))
+    except ValueError:
+        raise _fail(source, f"witness.address: not an IPv4 address: {body.get('address')!r}"
+                    ) from None
+    port = _port(source, "witness.port", body.get("port", 6940))
+    lease = _duration(source, "witness.lease", body["lease"]) if "lease" in body \
+        else deadtime_ms
+    margin = _duration(source, "witness.margin", body["margin"]) if "margin" in body \
+        else deadtime_ms
+    if lease > 60_000 or margin > 60_000:
+        raise _fail(source, "witness: lease and margin must be at most 60s")
+    return WitnessSettings(address, port, lease, margin)
 
 
 def _yaml_link(source: str, index: int, item: object, port: int) -> Link:
@@ -306,6 +344,9 @@ def _parse_yaml(text: str, source: str, default_node: str | None) -> Settings:
     for key in ("authkeys", "state_dir", "socket"):
         if key in data:
             values[key] = Path(str(data[key]))
+    if data.get("witness") is not None:
+        values["witness"] = _yaml_witness(source, data["witness"],
+                                          values.get("deadtime_ms", base.deadtime_ms))
     return validate(replace(base, **values), source)
 
 

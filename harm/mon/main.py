@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status.code
         print(f"harm_mon: {source.describe()} unavailable: {reason}", file=sys.stderr)
         return 1
-    snap = take_snapshot(reading.cib, int(time.time()), reading.notes)
+    snap = take_snapshot(reading.cib, int(time.time()), reading.notes, reading.witness)
     if args.simple_status:
         status = simple_status(snap)
         print(status.line)

@@ -17,8 +17,10 @@ class MonSnapshot:
     state: ClusterState
     now: int
     notes: tuple[str, ...] = ()  # what the source adds (harmd's dropped inputs)
+    witness: bool | None = None  # the node harm_mon asked has a witness (None: unknown)
 
 
-def take_snapshot(cib: Cib, now: int, notes: tuple[str, ...] = ()) -> MonSnapshot:
+def take_snapshot(cib: Cib, now: int, notes: tuple[str, ...] = (),
+                  witness: bool | None = None) -> MonSnapshot:
     """Unpack ``cib`` as the scheduler would at ``now`` (the one unpacker harm has)."""
-    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now, notes=notes)
+    return MonSnapshot(cib=cib, state=unpack(cib, now), now=now, notes=notes, witness=witness)

@@ -35,6 +35,7 @@ class Reading:
     cib: Cib | None
     error: str | None = None
     notes: tuple[str, ...] = ()  # lines to show under the page (harmd's dropped inputs)
+    witness: bool | None = None  # harmd has a witness configured (None: not known)
 
     @property
     def ok(self) -> bool:
@@ -127,8 +128,15 @@ class DaemonSource:
                 return Reading(cib_from_membership(status, str(self.socket)))
             if not isinstance(result, dict) or not isinstance(result.get("xml"), str):
                 return Reading(None, f"{self.socket}: harmd sent no CIB")
+            witness = None
+            try:
+                quorum = request(self.socket, "quorum", timeout=self.timeout)
+                if isinstance(quorum, dict):
+                    witness = quorum.get("witness") is not None
+            except ControlError:
+                pass  # a harmd without the request: not known
             return Reading(parse_cib_xml(result["xml"], str(self.socket)),
-                           notes=self._dropped_inputs())
+                           notes=self._dropped_inputs(), witness=witness)
         except HarmError as error:
             return Reading(None, str(error))
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harm.cib.config import Role
 from harm.cib.durations import parse_ms
 from harm.engine.state import ClusterState
+from harm.membership.quorum import partition_risk
 from harm.mon.formats import epoch_text
 from harm.mon.snapshot import MonSnapshot
 from harm.view.status import resource_counts
@@ -42,6 +44,9 @@ class Summary:
     stop_all_resources: bool
     stonith_timeout_ms: int
     priority_fencing_delay_ms: int
+    partition_risk: str | None = None  # harm.membership.quorum.partition_risk
+    needs: tuple[tuple[str, str], ...] = ()  # (node, what to run): agents' <rsc>-needs
+    no_primary: tuple[str, ...] = ()  # why a running promotable clone has no promoted one
 
     @property
     def last_change(self) -> str:
@@ -85,7 +90,43 @@ def summarize(snap: MonSnapshot) -> Summary:
         stop_all_resources=state.options.stop_all_resources,
         stonith_timeout_ms=_ms(config.property("stonith-timeout"), 60_000),
         priority_fencing_delay_ms=_ms(config.property("priority-fencing-delay"), 0),
+        partition_risk=None if snap.witness is None else partition_risk(
+            len(state.nodes), snap.witness, _fencing(snap), state.options.no_quorum_policy),
+        needs=tuple((n.name, value) for n in state.nodes
+                    for name, value in sorted(n.attributes.items()) if name.endswith("-needs")),
+        # harm's own explanation, for a running cluster (a CIB file shows what crm_mon does)
+        no_primary=tuple(_no_primary(snap)) if snap.witness is not None else (),
     )
+
+
+def _no_primary(snap: MonSnapshot) -> list[str]:
+    """For each promotable clone that runs but is promoted nowhere, why (never "no primary,
+    no explanation")."""
+    state = snap.state
+    out = []
+    for clone in state.resources:
+        if clone.clone is None or not clone.clone.promotable or not clone.running_on:
+            continue
+        instances = [r for r in state.resources if r.parent == clone.id]
+        if any(r.role is Role.PROMOTED for r in instances):
+            continue
+        child = instances[0].id.split(":")[0] if instances else clone.id
+        if not snap.cib.have_quorum and state.options.no_quorum_policy != "ignore":
+            why = (f"this partition has no quorum (no-quorum-policy="
+                   f"{state.options.no_quorum_policy}); it promotes nothing")
+        else:
+            scores = ", ".join(f"{n.name} {n.attributes.get(f'master-{child}', 'unset')}"
+                               for n in state.nodes if n.online)
+            why = (f"no node may be promoted (master-{child}: {scores}); the standbys elect "
+                   "one after a few monitors, or an agent says below what to run")
+        out.append(f"{clone.id} has no promoted instance: {why}")
+    return out
+
+
+def _fencing(snap: MonSnapshot) -> bool:
+    """Fencing is on and has a device to fence with."""
+    return snap.state.options.stonith_enabled and any(
+        p.agent.cls == "stonith" for p in snap.cib.configuration.primitives())
 
 
 
@@ -114,6 +155,12 @@ def summary_lines(summary: Summary) -> list[str]:
     elif summary.stop_all_resources:
         lines += ["", "    *** Resource management is DISABLED ***",
                   "  The cluster will keep all resources stopped"]
+    if summary.partition_risk:
+        lines.append(f"  * WARNING: {summary.partition_risk}")
+    for text in summary.no_primary:
+        lines.append(f"  * NO PRIMARY: {text}")
+    for node, what in summary.needs:
+        lines.append(f"  * ACTION NEEDED on {node}: {what}")
     return lines
 
 

@@ -124,7 +124,8 @@ def _loop(stdscr: curses.window, source: StatusSource, options: MonOptions,
             live.next_read = now + interval_s
             if reading.cib is not None:
                 try:
-                    live.snap = take_snapshot(reading.cib, int(now), reading.notes)
+                    live.snap = take_snapshot(reading.cib, int(now), reading.notes,
+                                              reading.witness)
                     live.error = None
                     live.since = int(now)
                 except Exception as error:  # a bug must not blank the operator's screen

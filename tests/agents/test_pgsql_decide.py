@@ -143,6 +143,19 @@ def test_refuse_fallback_keeps_names_and_goes_read_only() -> None:
     assert plan.read_only
 
 
+def test_without_quorum_the_async_fallback_becomes_a_refusal() -> None:
+    """A primary cut off from its standby and without quorum must not acknowledge commits
+    the other side never sees: its commits wait, new transactions are read-only."""
+    alone = plan_replication([], peers=["n2", "n3"], peer_status={}, rep_mode=RepMode.SYNC,
+                             fallback=SyncFallback.ASYNC, current_sync=(),
+                             may_act_alone=False)
+    assert alone.sync_names == ("n2", "n3") and alone.read_only
+    quorate = plan_replication([], peers=["n2", "n3"], peer_status={}, rep_mode=RepMode.SYNC,
+                               fallback=SyncFallback.ASYNC, current_sync=("n2",),
+                               may_act_alone=True)
+    assert quorate.sync_names == () and not quorate.read_only
+
+
 def test_async_mode_never_lists_sync_names() -> None:
     plan = _plan([Replica("n2", "streaming", "async")], mode=RepMode.ASYNC)
     assert plan.sync_names == ()
@@ -203,3 +216,15 @@ def test_the_lock_file_is_made_and_removed_durably(tmp_path: Path,
     assert not lock.exists() and synced == ["file", "dir", "file", "dir", "dir"]
     remove_lock(lock)  # already gone: nothing to sync
     assert len(synced) == 5
+
+
+def test_a_former_primary_past_the_fork_has_diverged() -> None:
+    from harm.agents.pgsql.decide import Position, diverged, parse_history
+
+    history = parse_history("1\t0/3000060\tno recovery target specified\n"
+                            "2\t0/3063DD8\tno recovery target specified\n")
+    assert history == ((1, 0x3000060), (2, 0x3063DD8))
+    assert diverged(Position(2, 0x3069CD0), 3, history)  # wrote past the fork
+    assert not diverged(Position(2, 0x3063DD8), 3, history)  # stopped at it: can follow
+    assert not diverged(Position(3, 0x4000000), 3, history)  # same timeline
+    assert diverged(Position(5, 0x10), 3, history)  # a timeline the primary never had

@@ -94,7 +94,9 @@ def main() -> int:
         print("crm_simulate is missing (apt-get install pacemaker-cli-utils)", file=sys.stderr)
         return 1
     config = parse_configuration((REPO / "configs" / "pgsql-lab.crm").read_text())
-    empty = Cib(configuration=config, extra=(("execution-date", EXECUTION_DATE),))
+    # quorate throughout: both nodes, or (nodes lost) the survivor with the witness's vote
+    empty = Cib(configuration=config, have_quorum=True,
+                extra=(("execution-date", EXECUTION_DATE),))
     if OUT.exists():
         shutil.rmtree(OUT)
 

@@ -21,6 +21,7 @@ from harm.ocf.attributes import AttributeStore, Lifetime, store_from_environ
 from harm.ocf.deadline import Deadline
 from harm.ocf.env import OcfEnv
 from harm.ocf.outcome import ActionError, failed, not_configured
+from harm.ocf.quorum import query_quorum
 from harm.ocf.rc import OcfRc
 from harm.ocf.runner import Agent
 
@@ -36,14 +37,17 @@ from .decide import (
     Candidate,
     Position,
     decode_candidate,
+    diverged,
     elect,
     format_lsn,
+    parse_history,
     plan_replication,
     promotion_refusal,
 )
 from .lockfile import create_lock, remove_lock
 from .metadata import INFO
-from .settings import PgSettings, RepMode, settings_from_env
+from .rejoin import rejoin_detailed
+from .settings import PgSettings, RepMode, SyncFallback, settings_from_env
 
 
 class Context:
@@ -182,9 +186,22 @@ def monitor(env: OcfEnv) -> OcfRc:
     return OcfRc.RUNNING_PROMOTED
 
 
+def _may_act_alone(ctx: Context) -> bool:
+    """Quorum, or no-quorum-policy=ignore; an unanswered question counts as no."""
+    try:
+        return query_quorum(ctx.env.environ).may_act_alone
+    except AgentError as error:
+        print(f"quorum unknown, taken as lost: {error}", file=sys.stderr)
+        return False
+
+
 def _primary_round(ctx: Context, seen: server.Observation) -> None:
     s = ctx.settings
-    current, _ = server.read_primary_config(s)
+    current, was_read_only = server.read_primary_config(s)
+    streaming = any(r.state == "streaming" for r in seen.replicas)
+    alone_ok = True
+    if s.rep_mode is RepMode.SYNC and not streaming and s.sync_fallback is SyncFallback.ASYNC:
+        alone_ok = _may_act_alone(ctx)
     plan = plan_replication(
         seen.replicas,
         peers=s.peers,
@@ -192,10 +209,18 @@ def _primary_round(ctx: Context, seen: server.Observation) -> None:
         rep_mode=s.rep_mode,
         fallback=s.sync_fallback,
         current_sync=current,
+        may_act_alone=alone_ok,
     )
-    if (plan.sync_names, plan.read_only) != server.read_primary_config(s):
+    if (plan.sync_names, plan.read_only) != (current, was_read_only):
         server.write_primary_config(s, plan.sync_names, plan.read_only)
         server.reload(s)
+        if not alone_ok and not was_read_only:
+            # sessions already open keep their read-write default, and a commit waiting
+            # for the standby must not be cancelled (it would be reported committed):
+            # end them; the cluster demotes this primary (no-quorum-policy)
+            print("no quorum and no synchronous standby: read-only, client sessions ended",
+                  file=sys.stderr)
+            server.terminate_clients(s)
     for node, view in plan.peers.items():
         if view.status is not None:
             ctx.set_attr(node, s.status_attr, view.status)
@@ -229,13 +254,22 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
         # a primary exists and feeds us: it publishes our status and score
         _reset_election(s)
         ctx.drop_mine(s.candidate_attr)
+        ctx.drop_mine(s.needs_attr)
         return
     now = time.time()
     me = Candidate(s.node, Position(seen.timeline, seen.lsn), now)
     ctx.set_mine(s.candidate_attr, me.position.encode(now))
     if ctx.my(s.status_attr) != STATUS_ALONE:
         ctx.set_mine(s.status_attr, STATUS_ALONE)
-    if _bump_election(s) < s.xlog_check_count:
+    primary = next((n for n in s.peers if ctx.store.query(n, s.status_attr) == STATUS_PRIMARY),
+                   None)
+    rounds = _bump_election(s)
+    # a standby that just lost its stream (a timeline switch restarts it, and its
+    # checkpoint still names the old timeline) gets a round to reconnect before its data
+    # is compared with the primary's; a wrong guess costs a pg_rewind that finds nothing
+    if primary is not None and rounds >= 2 and _rejoin_if_diverged(ctx, seen, primary):
+        return
+    if rounds < s.xlog_check_count:
         return
     peers = [
         c
@@ -256,6 +290,53 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
     print(f"election: {outcome.reason}")
 
 
+def _rejoin_command(s: PgSettings) -> str:
+    return f"harm pgsql rejoin -r {s.resource} (on {s.node})"
+
+
+def _rejoin_if_diverged(ctx: Context, seen: server.Observation, primary: str) -> bool:
+    """A primary runs on ``primary`` and this standby does not follow it: when its data
+    went past the primary's fork (a former primary after a split), rewind it with
+    pg_rewind and start it again as a standby; when that is not safe (the lock of a
+    primary that did not stop cleanly) or fails, stay out and say what to run. True
+    when this round handled it."""
+    s = ctx.settings
+    try:
+        timeline, history = server.primary_timeline(s, s.master_ip, s.master_port)
+    except AgentError:
+        return False  # the primary is not reachable yet: nothing to decide
+    if not diverged(Position(seen.timeline, seen.lsn), timeline, parse_history(history)):
+        ctx.drop_mine(s.needs_attr)
+        return False
+    why = (f"its data (timeline {seen.timeline}, lsn {format_lsn(seen.lsn)}) diverged from "
+           f"the primary {primary} (timeline {timeline})")
+    if s.lock_file.exists():
+        ctx.set_mine(s.needs_attr, f"{_rejoin_command(s)}: {why}; {s.lock_file} kept")
+        print(f"not rejoining by itself: {why} and {s.lock_file} exists", file=sys.stderr)
+        return True
+    print(f"{why}: rewinding with pg_rewind")
+    try:
+        outcome = rejoin_detailed(s, s.master_ip, s.master_port, method="rewind",
+                                  timeout_s=max(ctx.deadline.remaining() - 5.0, 5.0))
+    except AgentError as error:
+        if "nothing to rewind" in str(error):
+            # the histories did not fork after all: start it again, it follows the primary
+            print(f"pg_rewind found nothing to rewind; starting {s.node} again as a standby")
+            server.ensure_include_line(s)
+            server.write_standby_config(s)
+            server.start(s, ctx.deadline)
+            return True
+        s.lock_file.touch()  # keep it out until an operator has looked
+        ctx.set_mine(s.needs_attr, f"{_rejoin_command(s)}: {why}; pg_rewind failed")
+        raise failed(f"{why}; pg_rewind failed ({error}); run {_rejoin_command(s)}") from None
+    server.ensure_include_line(s)
+    server.write_standby_config(s)
+    server.start(s, ctx.deadline)
+    ctx.drop_mine(s.needs_attr)
+    print(f"rejoined {primary} as a standby: {outcome.detail}")
+    return True
+
+
 # --- promote / demote ----------------------------------------------------------------------
 
 
@@ -273,6 +354,8 @@ def promote(env: OcfEnv) -> OcfRc:
     refusal = promotion_refusal(ctx.my(s.data_status_attr), s.rep_mode)
     if refusal:
         raise failed(f"refusing to promote {s.node}: {refusal}")
+    if not _may_act_alone(ctx):
+        raise failed(f"refusing to promote {s.node}: its partition has no quorum")
     server.ensure_tmpdir(s)
     create_lock(s.lock_file)
     refuse = s.rep_mode is RepMode.SYNC and _refuses(s)
@@ -294,8 +377,6 @@ def promote(env: OcfEnv) -> OcfRc:
 
 
 def _refuses(s: PgSettings) -> bool:
-    from .settings import SyncFallback
-
     return s.sync_fallback is SyncFallback.REFUSE
 
 

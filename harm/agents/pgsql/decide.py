@@ -140,6 +140,31 @@ def elect(
     )
 
 
+def parse_history(text: str) -> tuple[tuple[int, int], ...]:
+    """A timeline history file: ``(timeline, LSN where it ended)`` for each ancestor."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].isdigit():
+            try:
+                out.append((int(parts[0]), parse_lsn(parts[1])))
+            except ValueError:
+                continue
+    return tuple(out)
+
+
+def diverged(mine: Position, primary_timeline: int,
+             history: Sequence[tuple[int, int]]) -> bool:
+    """Has this standby's data gone past the point where the primary's history left its
+    timeline (so it cannot follow the primary without pg_rewind)?"""
+    if mine.timeline == primary_timeline:
+        return False
+    ends = dict(history)
+    if mine.timeline not in ends:
+        return True  # a timeline the primary never had
+    return mine.lsn > ends[mine.timeline]
+
+
 @dataclass(frozen=True)
 class Replica:
     """One row of ``pg_stat_replication`` on the primary."""
@@ -181,13 +206,17 @@ def plan_replication(
     rep_mode: RepMode,
     fallback: SyncFallback,
     current_sync: Sequence[str],
+    may_act_alone: bool = True,
 ) -> ReplicationPlan:
     """From what the primary sees, the attributes of each peer and the sync settings.
 
     In sync mode every streaming standby is listed in synchronous_standby_names (in
     node_list order; the first is synchronous, the others potential). When none streams,
     ``async`` fallback empties the list so writes go on, ``refuse`` keeps the list (commits
-    wait) and turns new transactions read-only until a standby is back.
+    wait) and turns new transactions read-only until a standby is back. The async fallback
+    applies only while the primary ``may_act_alone`` (its partition has quorum, or
+    no-quorum-policy is ignore): a primary cut off from the rest of the cluster must not
+    acknowledge commits the other side may never see, so it refuses instead.
     """
     by_name = {r.application_name: r for r in replicas}
     views: dict[str, PeerView] = {}
@@ -213,6 +242,7 @@ def plan_replication(
         return ReplicationPlan((), False, views)
     if streaming:
         return ReplicationPlan(tuple(streaming), False, views)
-    if fallback is SyncFallback.REFUSE:
-        return ReplicationPlan(tuple(current_sync), True, views)
+    if fallback is SyncFallback.REFUSE or not may_act_alone:
+        kept = tuple(current_sync) or tuple(peers)
+        return ReplicationPlan(kept, True, views)
     return ReplicationPlan((), False, views)

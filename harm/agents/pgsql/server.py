@@ -443,6 +443,28 @@ def observe(settings: PgSettings) -> Observation:
     return Observation(True, max(tlis, default=0), max(lsns, default=0), streaming, ())
 
 
+def primary_timeline(settings: PgSettings, host: str, port: int) -> tuple[int, str]:
+    """The timeline the primary at ``host:port`` writes now, and its history file."""
+    (rows,) = query(settings, ["SELECT pg_walfile_name(pg_current_wal_lsn())"], timeout=5.0,
+                    target=(host, port))
+    timeline = int(rows[0][0][:8], 16)
+    if timeline <= 1:
+        return timeline, ""
+    (history,) = query(settings, [f"SELECT pg_read_file('pg_wal/{timeline:08X}.history')"],
+                       timeout=5.0, target=(host, port))
+    return timeline, history[0][0] or ""
+
+
+def terminate_clients(settings: PgSettings) -> None:
+    """End every client session (not the walsenders, not this agent's own): a terminated
+    session's commit that waits for a standby is not reported as committed, unlike a
+    cancelled one."""
+    query(settings, [
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
+        "'client backend' AND pid <> pg_backend_pid() AND application_name <> "
+        "'harm-pgsql-agent'"])
+
+
 def ensure_slots(settings: PgSettings) -> None:
     if not settings.replication_slot_name:
         return

@@ -142,6 +142,11 @@ class PgSettings:
         return f"{self.resource}-candidate"
 
     @property
+    def needs_attr(self) -> str:
+        """What an operator must do for this node to rejoin (harm_mon shows it)."""
+        return f"{self.resource}-needs"
+
+    @property
     def score_attr(self) -> str:
         return f"master-{self.resource}"
 
