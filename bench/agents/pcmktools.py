@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import selectors
 import shutil
 import statistics
 import subprocess
@@ -50,13 +49,8 @@ def fake_harmd(folder: Path) -> Iterator[Path]:
     stop = threading.Event()
 
     def serve() -> None:
-        with selectors.DefaultSelector() as sel:
-            sel.register(control.sock, selectors.EVENT_READ)
-            while not stop.is_set():
-                for _ in sel.select(0.05):
-                    conn = control.accept()
-                    while conn is not None and not control.readable(conn):
-                        pass
+        while not stop.is_set():
+            control.service(0.05)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
