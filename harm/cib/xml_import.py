@@ -88,6 +88,8 @@ _T = TypeVar("_T")
 
 NVSET_TAGS = ("instance_attributes", "meta_attributes", "utilization", "cluster_property_set")
 
+MAX_RULES = 100_000  # rules in one document, id-refs expanded (no exponential id-ref chains)
+
 _TRUE_WORDS = frozenset(("true", "on", "yes", "y", "1"))
 _FALSE_WORDS = frozenset(("false", "off", "no", "n", "0"))
 _ROOT_FIELDS = ("admin_epoch", "epoch", "num_updates", "validate-with", "have-quorum", "dc-uuid")
@@ -145,6 +147,8 @@ class _Reader:
         self.source = source
         self.root = root
         self._ids: dict[str, ET.Element] | None = None
+        self._open_rules: set[int] = set()  # id() of the rule elements being read
+        self._rules_read = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -362,8 +366,21 @@ class _Reader:
     # ------------------------------------------------------------------ rules
 
     def rule(self, elem: ET.Element) -> Rule:
-        """``rule`` holding expressions, date expressions, op/rsc expressions and rules."""
+        """``rule`` holding expressions, date expressions, op/rsc expressions and rules
+        (an ``id-ref`` back to a rule being read is a cycle, refused)."""
         target = self.resolve(elem)
+        if id(target) in self._open_rules:
+            raise self.fail(elem, "id-ref makes the rule contain itself")
+        self._rules_read += 1
+        if self._rules_read > MAX_RULES:  # id-refs to rules that refer twice to rules …
+            raise self.fail(elem, f"more than {MAX_RULES} rules once id-refs are expanded")
+        self._open_rules.add(id(target))
+        try:
+            return self._rule(target)
+        finally:
+            self._open_rules.discard(id(target))
+
+    def _rule(self, target: ET.Element) -> Rule:
         expressions: list[Expression] = []
         for child in target:
             tag = child.tag

@@ -105,3 +105,30 @@ def test_mutated_cibs_are_read_or_refused_and_what_is_read_is_scheduled() -> Non
             raise AssertionError(f"seed {seed}: {error!r}") from error
     assert outcomes["refused"] >= 100 and outcomes["read"] + outcomes["scheduled"] >= 100, \
         outcomes
+
+
+def _location_with(rules: str, extra: str = "") -> str:
+    return ('<cib epoch="1"><configuration><resources><primitive id="p" class="ocf" '
+            'provider="harm" type="Dummy"/></resources><constraints>'
+            f'<rsc_location id="l" rsc="p">{rules}</rsc_location>{extra}'
+            '</constraints></configuration><status/></cib>')
+
+
+def test_an_id_ref_cycle_between_rules_is_refused() -> None:
+    cyclic = _location_with('<rule id="r1" score="1"><rule id="r2" boolean-op="and">'
+                            '<rule id-ref="r1"/></rule></rule>')
+    with pytest.raises(CibFormatError, match="contain itself"):
+        parse_cib_xml(cyclic, "cib.xml")
+
+
+def test_id_refs_cannot_multiply_rules_exponentially() -> None:
+    levels = 40  # each rule refers twice to the next: 2**40 rules once expanded
+    defined = "".join(
+        f'<rsc_location id="x{i}" rsc="p"><rule id="q{i}" score="1">'
+        + (f'<rule id-ref="q{i + 1}"/><rule id-ref="q{i + 1}"/>' if i < levels else
+           '<expression id="e" attribute="a" operation="defined"/>')
+        + "</rule></rsc_location>" for i in range(levels + 1))
+    started = time.monotonic()
+    with pytest.raises(CibFormatError, match="more than 100000 rules"):
+        parse_cib_xml(_location_with('<rule id-ref="q0"/>', defined), "cib.xml")
+    assert time.monotonic() - started < 30.0
