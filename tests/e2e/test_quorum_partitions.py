@@ -28,7 +28,7 @@ from harm.lab import demo, faults, lab
 from harm.lab.spec import GATEWAY, LabSpec
 
 from .conftest import release
-from .test_pgsql_cluster import REPO, data_status, status, wait_for
+from .test_pgsql_cluster import REPO, data_status, mon, status, wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.postgres, pytest.mark.slow]
 
@@ -241,8 +241,12 @@ def test_2_the_primary_also_loses_the_witness_it_stops_writes_the_standby_takes_
     none_missing(spec, clients.acked)
     # the old primary went past the fork (its commits waited for the standby): it rewinds
     # itself and follows the new primary, or says what to run
-    wait_for(f"{primary} back as a standby", lambda: status(spec, primary) == "HS:sync"
-             or demo.attribute(spec, primary, "r_pgsql-needs") is not None, 120)
+    try:
+        wait_for(f"{primary} back as a standby", lambda: status(spec, primary) == "HS:sync"
+                 or demo.attribute(spec, primary, "r_pgsql-needs") is not None, 180)
+    except AssertionError:
+        print(mon(spec, standby))  # what the operator would see, for the failure's record
+        raise
     assert demo.attribute(spec, primary, "r_pgsql-needs") is None
     healthy(spec)
 

@@ -251,7 +251,15 @@ def _standby_round(ctx: Context, seen: server.Observation) -> None:
     s = ctx.settings
     ctx.set_mine(s.xlog_attr, format_lsn(seen.lsn))
     if seen.receiving:
-        # a primary exists and feeds us: it publishes our status and score
+        # a primary exists and feeds us: it publishes our status and score. A diverged
+        # standby's receiver may be caught connecting; the primary never saw it stream, so
+        # it is still HS:alone: compare it with the primary now (its receiver's timeline
+        # is known, so this is exact)
+        if ctx.my(s.status_attr) == STATUS_ALONE:
+            primary = next((n for n in s.peers
+                            if ctx.store.query(n, s.status_attr) == STATUS_PRIMARY), None)
+            if primary is not None and _rejoin_if_diverged(ctx, seen, primary):
+                return
         _reset_election(s)
         ctx.drop_mine(s.candidate_attr)
         ctx.drop_mine(s.needs_attr)
