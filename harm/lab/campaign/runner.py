@@ -129,7 +129,7 @@ def run(options: Options, echo: Callable[[str], None] = print) -> int:
                     f"{f.audit}: {f.detail}" for f in record.findings)
             settle = "-" if record.settle_s is None else f"{record.settle_s:.1f}s"
             what = "; ".join(f.what for f in record.faults) or "not applied"
-            echo(f"step {step.index}/{len(steps)} {step.kind}: {what}; healed after "
+            echo(f"step {step.index}/{options.faults} {step.kind}: {what}; healed after "
                  f"{step.hold_s:.1f}s; settled {settle}; {verdict}")
     finally:
         _stop_clients(state)
@@ -151,7 +151,7 @@ def run_step(state: Run, step: Step) -> report.StepRecord:
     notes: list[str] = []
     findings: list[Finding] = []
     try:
-        _ensure_healthy(state, notes, findings)
+        _ensure_healthy(state, notes, findings, "before the step")
     except HarmError as error:
         notes.append(f"not healthy before the step: {error}")
     before = {n: lab.harmd_pid(spec, n) for n in spec.nodes}
@@ -188,10 +188,25 @@ def run_step(state: Run, step: Step) -> report.StepRecord:
             settled_at, last_reasons, after = _watch_settle(state, healed_at)
             snaps += after
     notes += ctx.notes
-    findings += _audit(state, step, snaps, applied, before, offsets, started, healed_at,
-                       settled_at, last_reasons)
+    found, commits_checked = _audit(state, step, snaps, applied, before, offsets, started,
+                                    healed_at, settled_at, last_reasons)
+    findings += found
     artifacts = ""
-    if findings:
+    if findings or not commits_checked:
+        artifacts = str(_save_evidence(state, step, snaps, offsets, started))
+    # the operator's part, so that the next step starts healthy; acknowledged commits
+    # the primary could not be asked for are looked for once there is one again
+    try:
+        _ensure_healthy(state, notes, findings, "after the step")
+    except HarmError as error:
+        notes.append(f"not healthy after the step: {error}")
+    if not commits_checked:
+        lost, commits_checked = _check_commits(state)
+        findings += lost
+    if not commits_checked:
+        findings.append(Finding(audits.MISSING_COMMITS, "the acknowledged commits could not "
+                                "be checked: no primary answered, even after the repair"))
+    if findings and not artifacts:
         artifacts = str(_save_evidence(state, step, snaps, offsets, started))
     record = report.StepRecord(
         state.options.seed, step.index, step.kind, describe(step),
@@ -244,7 +259,8 @@ def _watch_settle(state: Run, healed_at: float
 def _audit(state: Run, step: Step, snaps: list[Snapshot], applied: list[actions.Applied],
            before: dict[str, int | None], offsets: dict[str, int], started: float,
            healed_at: float | None, settled_at: float | None,
-           reasons: list[str]) -> list[Finding]:
+           reasons: list[str]) -> tuple[list[Finding], bool]:
+    """The step's findings, and whether the acknowledged commits could be checked."""
     limits = state.watch.limits
     grace = state.grace
     found: list[Finding] = []
@@ -267,63 +283,81 @@ def _audit(state: Run, step: Step, snaps: list[Snapshot], applied: list[actions.
     explained = [re.compile(p) for p in actions.explained_patterns(applied)]
     found += audits.log_errors({n: _log_lines(state.spec, n, offsets[n])
                                 for n in state.spec.nodes}, explained)
+    checked = True
     if state.profile.writer:
         probes = clients.read_probes(_client_log(state, "prober"), started, time.time())
         found += audits.double_writers(probes, grace)
-        found += _check_commits(state)
-    return found
+        lost, checked = _check_commits(state, wait_s=10)
+        found += lost
+    return found, checked
 
 
-def _check_commits(state: Run) -> list[Finding]:
-    """Every commit acknowledged since the lab was built is on the primary (asked
-    through the service VIP); a loss is reported once."""
+def _check_commits(state: Run, hosts: list[str] | None = None, wait_s: float = 30,
+                   where: str = "the primary") -> tuple[list[Finding], bool]:
+    """Every commit acknowledged since the lab was built is on the primary (asked through
+    the service VIP), or on one of ``hosts``; a loss is reported once. The findings, and
+    whether anyone could be asked."""
+    if not state.profile.writer:
+        return [], True
     acked = {i for i, at in clients.read_acknowledged(_client_log(state, "writer")).items()
              if at >= state.commits_since}
     if not acked:
-        return []
-    present = _present_ids(state, min(acked))
+        return [], True
+    present: set[int] | None = None
+    for host in hosts or [state.profile.service_vip or ""]:
+        ids = _present_ids(state, min(acked), host, wait_s)
+        if ids is not None:
+            present = (present or set()) | ids
     if present is None:
-        return [Finding(audits.MISSING_COMMITS, "the primary could not be asked for the "
-                        "acknowledged commits within 30s")]
-    found = audits.missing_commits(acked - state.reported_lost, present)
+        return [], False
+    found = audits.missing_commits(acked - state.reported_lost, present, where)
     state.reported_lost |= acked - present
-    return found
+    return found, True
 
 
-def _present_ids(state: Run, lowest: int) -> set[int] | None:
+def _present_ids(state: Run, lowest: int, host: str, wait_s: float) -> set[int] | None:
     from harm.lab import demo
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + wait_s
+    while True:
         done = demo.try_sql(state.spec, f"SELECT id FROM {clients.WRITES_TABLE} "
-                            f"WHERE id >= {lowest}", connect_timeout_s=3)
+                            f"WHERE id >= {lowest}", host=host, connect_timeout_s=3)
         if done is not None and done.returncode == 0:
             return {int(line) for line in done.stdout.split() if line.strip().isdigit()}
+        if time.monotonic() > deadline:
+            return None
         time.sleep(1.0)
-    return None
 
 
 # ---------------------------------------------------------------- between steps
 
 
-def _ensure_healthy(state: Run, notes: list[str], findings: list[Finding]) -> None:
+def _ensure_healthy(state: Run, notes: list[str], findings: list[Finding], when: str) -> None:
+    """Repair the cluster when it is not healthy; rebuild the lab when that fails (after
+    looking for the acknowledged commits on every node: one missing everywhere is lost)."""
     spec, profile = state.spec, state.profile
     if not profiles.unhealthy(spec, profile, state.watch):
         return
     try:
         profiles.repair(spec, profile, state.watch)
-        notes.append("repaired before the step (cleanup, rejoin)")
+        notes.append(f"repaired {when} (cleanup, rejoin)")
         return
     except HarmError as error:
         findings.append(Finding(RECOVERY, f"the operator's repair did not bring the cluster "
                                 f"back: {error}; the lab is rebuilt", time.time()))
+    nodes = [spec.address(n, 0).split("/")[0] for n in spec.nodes]
+    lost, checked = _check_commits(state, nodes, wait_s=5, where="every node")
+    findings += lost
+    if not checked:
+        findings.append(Finding(audits.MISSING_COMMITS, "no node's PostgreSQL answered before "
+                                "the rebuild: the acknowledged commits could not be checked"))
     _stop_clients(state)
     state.spec, state.watch = profiles.build(profile, state.options.name)
     state.commits_since = time.time()
     state.reported_lost.clear()
     if profile.writer:
         _start_clients(state)
-    notes.append("lab rebuilt before the step")
+    notes.append(f"lab rebuilt {when}")
 
 
 # ---------------------------------------------------------------- the clients
