@@ -7,7 +7,7 @@
     harm lab up --demo                   osspc30,osspc31 for configs/pgsql-lab.crm
     harm lab status [--json]
     harm lab exec NODE -- CMD...         (NODE may be "gateway")
-    harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...|cut=NODE,...
+    harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...
                        |loss=NIC:PERCENT|duplicate=NIC:PERCENT
     harm lab heal [NODE]
     harm lab pg-init NODE                initdb a primary in NODE's /var/lib/pgsql/data
@@ -217,7 +217,7 @@ def exec_command(lab_name: str, node: str, argv: tuple[str, ...]) -> None:
 @click.argument("what")
 def fail_command(lab_name: str, node: str, what: str) -> None:
     """Fail NODE: harmd, postgres (its postmaster), node, link=NIC, partition=NODE,...,
-    cut=NODE,..., loss=NIC:PERCENT or duplicate=NIC:PERCENT."""
+    loss=NIC:PERCENT or duplicate=NIC:PERCENT."""
     click.echo(faults.fail(lab.load(lab_name), node, what))
 
 

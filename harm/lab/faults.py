@@ -7,18 +7,11 @@
 - ``partition=A,B``: for every link, a new bridge takes the ports of the listed nodes (plus
   the failed node), so they see each other and nobody else. The gateway stays on the
   original bridge.
-- ``cut=A,B``: the node and each listed node drop each other's packets (iptables inside
-  both namespaces, every link), while the gateway still reaches all of them: the nodes
-  cut from each other, the clients reaching both;
-- ``loss=NIC:PERCENT``: the node drops that share of the packets in and out of NIC;
-- ``duplicate=NIC:PERCENT``: that share of the packets the node sends on NIC goes twice
-  (iptables' TEE sends a copy to each peer on the link).
+- ``loss=NIC:PERCENT``, ``duplicate=NIC:PERCENT``: that share of the node's packets on
+  NIC dropped, or sent twice (iptables inside the node, :mod:`harm.lab.netfilter`).
 
-The kernel here has no ``sch_netem``, so loss and duplication are iptables rules
-(``statistic``, ``TEE``) inside the node's namespace; a lab namespace holds no other rules.
-
-``heal NODE`` puts the node's ports back on the original bridges, up, removes the node's
-iptables rules and restarts harmd (not PostgreSQL: restarting it is the cluster's job);
+``heal NODE`` puts the node's ports back on the original bridges, up, removes its iptables
+rules and restarts harmd (not PostgreSQL: restarting it is the cluster's job);
 ``heal`` without a node does that for every node and removes the partition bridges.
 """
 
@@ -26,11 +19,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 
 from harm.errors import LabError
-from harm.lab import lab, netns
+from harm.lab import lab, netfilter, netns
 from harm.lab.netns import ip, ip_batch
 from harm.lab.spec import LabSpec
 
@@ -104,71 +95,25 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
             lines += [f"link set {spec.port(m, link)} master {bridge}" for m in sorted(members)]
         ip_batch(lines, namespace=sw)
         return f"partition: {', '.join(sorted(members))} now only see each other"
-    if what.startswith("cut="):
-        peers = [n for n in what.split("=", 1)[1].split(",") if n and n != node]
-        for peer in peers:
-            _check_node(spec, peer)
-            _drop_between(spec, node, peer)
-            _drop_between(spec, peer, node)
-        return f"{node} and {', '.join(peers)} cut from each other (clients reach both)"
     if what.startswith(("loss=", "duplicate=")):
-        name, _, arg = what.partition("=")
-        nic, _, percent = arg.partition(":")
-        link = _links(spec, nic)
-        try:
-            share = float(percent.rstrip("%")) / 100
-        except ValueError:
-            raise LabError(f"{what!r}: give {name}=NIC:PERCENT, e.g. {name}=eth0:20") from None
-        if not 0 < share <= 1:
-            raise LabError(f"{what!r}: PERCENT must be in (0, 100]")
-        chance = ["-m", "statistic", "--mode", "random", "--probability", f"{share:.3f}"]
-        if name == "loss":
-            for flag in ("-i", "-o"):
-                _iptables(spec, node, ["-A", CHAIN, flag, nic, *chance, "-j", "DROP"])
-        else:
-            for peer in spec.nodes:
-                if peer != node:
-                    _iptables(spec, node, [
-                        "-t", "mangle", "-A", "POSTROUTING", "-o", nic, *chance, "-j", "TEE",
-                        "--gateway", spec.address(peer, link).split("/")[0]])
-        return f"{node}: {percent.rstrip('%')}% of the packets on {nic} " + \
-            ("dropped" if name == "loss" else "sent twice")
+        return _share_fault(spec, node, what)
     raise LabError(f"unknown fault {what!r} (harmd, postgres, node, link=NIC, "
-                   "partition=NODE,..., cut=NODE,..., loss=NIC:PERCENT, "
-                   "duplicate=NIC:PERCENT)")
+                   "partition=NODE,..., loss=NIC:PERCENT, duplicate=NIC:PERCENT)")
 
 
-CHAIN = "HARMLAB"
-
-
-def _iptables(spec: LabSpec, node: str, args: list[str], check: bool = True) -> None:
-    """iptables inside ``node``'s namespace; the filter chain is created on first use."""
-    if shutil.which("iptables") is None:
-        raise LabError("iptables is not installed (scripts/setup.sh installs it)")
-    base = ["ip", "netns", "exec", spec.node_ns(node), "iptables", "-w"]
-    if check and "-t" not in args:
-        probe = subprocess.run([*base, "-S", CHAIN], capture_output=True, check=False)
-        if probe.returncode != 0:
-            for setup in (["-N", CHAIN], ["-I", "INPUT", "-j", CHAIN],
-                          ["-I", "OUTPUT", "-j", CHAIN]):
-                netns.run([*base, *setup])
-    netns.run([*base, *args], check=check)
-
-
-def _drop_between(spec: LabSpec, node: str, peer: str) -> None:
-    for link in range(spec.links):
-        address = spec.address(peer, link).split("/")[0]
-        _iptables(spec, node, ["-A", CHAIN, "-s", address, "-j", "DROP"])
-        _iptables(spec, node, ["-A", CHAIN, "-d", address, "-j", "DROP"])
-
-
-def clear_rules(spec: LabSpec, node: str) -> None:
-    """Remove every iptables rule of ``node`` (a lab namespace has only the lab's)."""
-    if shutil.which("iptables") is None:
-        return
-    for table in ("filter", "mangle"):
-        for args in (["-t", table, "-F"], ["-t", table, "-X"]):
-            _iptables(spec, node, args, check=False)
+def _share_fault(spec: LabSpec, node: str, what: str) -> str:
+    name, _, arg = what.partition("=")
+    nic, _, percent = arg.partition(":")
+    link = _links(spec, nic)
+    try:
+        share = float(percent.rstrip("%"))
+    except ValueError:
+        raise LabError(f"{what!r}: give {name}=NIC:PERCENT, e.g. {name}=eth0:20") from None
+    if name == "loss":
+        netfilter.loss(spec, node, nic, share)
+        return f"{node}: {share:g}% of the packets in and out of {nic} dropped"
+    netfilter.duplicate(spec, node, link, share)
+    return f"{node}: {share:g}% of the packets it sends on {nic} sent twice"
 
 
 def heal(spec: LabSpec, node: str | None = None) -> str:
@@ -185,7 +130,7 @@ def heal(spec: LabSpec, node: str | None = None) -> str:
         lines += [f"link del {name}" for name in switch_ports(spec) if ISLAND_BRIDGE.match(name)]
     ip_batch(lines, namespace=spec.switch_ns)
     for name in nodes:
-        clear_rules(spec, name)
+        netfilter.clear(spec, name)
     started = [name for name in nodes if lab.harmd_pid(spec, name) is None]
     for name in started:
         lab.start_harmd(spec, name)

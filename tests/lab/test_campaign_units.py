@@ -277,3 +277,15 @@ def test_bad_loss_and_duplicate_arguments_are_refused() -> None:
     for what in ("loss=eth0", "loss=eth0:abc", "duplicate=eth0:0", "loss=eth7:10"):
         with pytest.raises(LabError):
             faults.fail(spec, "A", what)
+
+
+def test_fencing_is_refused_with_a_reason_when_the_lab_has_no_fence_device() -> None:
+    import importlib.util
+
+    from harm.lab.campaign import power
+
+    assert isinstance(power.switch(False), power.LabCrash)
+    if importlib.util.find_spec("harm.lab.bmc") is not None:
+        pytest.skip("the lab has BMCs: the fence switch is tested with them")
+    with pytest.raises(LabError, match="no fence devices"):
+        power.switch(True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harm.errors import LabError
-from harm.lab import faults, lab
+from harm.lab import faults, lab, netfilter
 from harm.lab.campaign.catalogue import BY_NAME, PGSQL
 from harm.lab.campaign.model import Snapshot
 from harm.lab.campaign.power import PowerSwitch
@@ -121,7 +121,8 @@ def apply(ctx: Lab, fault: Fault, snap: Snapshot) -> Applied:
     if kind == "split":
         side, other = split_sides(nodes, fault.picks)
         for node in side:
-            faults.fail(spec, node, "cut=" + ",".join(other))
+            for peer in other:
+                netfilter.cut(spec, node, peer)
         return Applied(kind, now, f"{','.join(side)} | {','.join(other)} cut from each other "
                        "(clients reach every node)", tuple(side))
     if kind == "partition-2-1":

@@ -18,9 +18,11 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harm.errors import HarmError, LabError
 from harm.lab import demo, lab
@@ -69,11 +71,14 @@ def dummy(nodes: tuple[str, ...] = DUMMY_NODES, config: Path | None = None) -> P
                    ("web_a", "web_b", "web_vip", "batch_a", "batch_b", "agent", "state"))
 
 
-def lab_spec(profile: Profile, name: str) -> LabSpec:
+def lab_spec(profile: Profile, name: str, fencing: bool = False) -> LabSpec:
+    extra: dict[str, Any] = {"fencing": True} if fencing else {}
+    if fencing and "fencing" not in LabSpec.__dataclass_fields__:
+        raise LabError("--fencing: this lab has no fence devices")
     if profile.kind == PGSQL:
         return LabSpec(name=name, nodes=profile.nodes, links=2, private_dirs=PG_DIRS,
-                       gateway=DEMO_GATEWAY).validate()
-    return LabSpec(name=name, nodes=profile.nodes, links=2).validate()
+                       gateway=DEMO_GATEWAY, **extra).validate()
+    return LabSpec(name=name, nodes=profile.nodes, links=2, **extra).validate()
 
 
 # ---------------------------------------------------------------- the operator's CLI
@@ -105,11 +110,14 @@ def any_live(spec: LabSpec) -> str:
 # ---------------------------------------------------------------- building
 
 
-def build(profile: Profile, name: str) -> tuple[LabSpec, Watched]:
-    """A new lab for ``profile``, configured, healthy; what to watch on its nodes."""
+def build(profile: Profile, name: str, fencing: bool = False) -> tuple[LabSpec, Watched]:
+    """A new lab for ``profile``, configured, healthy; what to watch on its nodes. With
+    ``fencing``, a fence device per node (the lab's BMCs) and stonith-enabled=true."""
     lab.down(name)
-    spec = lab.up(lab_spec(profile, name))
+    spec = lab.up(lab_spec(profile, name, fencing))
     lab.wait_sockets(spec, list(spec.nodes))
+    if fencing:
+        _configure_fencing(spec)
     if profile.kind == PGSQL:
         demo.provision(spec)
         demo.configure(spec, profile.config)
@@ -127,6 +135,19 @@ def build(profile: Profile, name: str) -> tuple[LabSpec, Watched]:
     except LabError:  # something went wrong on the way (a stall of the machine, ...)
         repair(spec, profile, watch)
     return spec, watch
+
+
+def _configure_fencing(spec: LabSpec) -> None:
+    from harm.lab.campaign.power import bmc_module
+
+    bmc = bmc_module()
+    bmc.wait_bmcs(spec)
+    with tempfile.NamedTemporaryFile("w", suffix=".crm", delete=False) as handle:
+        handle.write(bmc.fencing_config(spec))
+    try:
+        demo.configure(spec, Path(handle.name))
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
 
 
 def watch_of(spec: LabSpec) -> Watched:

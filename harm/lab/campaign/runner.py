@@ -111,7 +111,7 @@ def run(options: Options, echo: Callable[[str], None] = print) -> int:
     echo("building the lab ...")
     summary = report.Summary()
     try:
-        spec, watch = profiles.build(options.profile, options.name)
+        spec, watch = profiles.build(options.profile, options.name, options.fencing)
     except BaseException:
         if not options.keep:
             lab.down(options.name)
@@ -352,7 +352,8 @@ def _ensure_healthy(state: Run, notes: list[str], findings: list[Finding], when:
         findings.append(Finding(audits.MISSING_COMMITS, "no node's PostgreSQL answered before "
                                 "the rebuild: the acknowledged commits could not be checked"))
     _stop_clients(state)
-    state.spec, state.watch = profiles.build(profile, state.options.name)
+    state.spec, state.watch = profiles.build(profile, state.options.name,
+                                            state.options.fencing)
     state.commits_since = time.time()
     state.reported_lost.clear()
     if profile.writer:
