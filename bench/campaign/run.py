@@ -2,6 +2,8 @@
 
     sudo .venv/bin/python bench/campaign/run.py --faults 50 --seed 1 [--nodes c1,c2,c3]
          [--fencing] [--output DIR] [--markdown FILE]
+    .venv/bin/python bench/campaign/run.py --summarize DIR    (the tables of a finished or
+                                                               interrupted run's DIR)
 
 Runs ``harm lab campaign`` (see docs/campaign.md) and prints, for docs/benchmarks.md, the
 summary per fault kind (count, violations, time from the heal to settled p50/p95), the
@@ -59,7 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lab", default="hcbench")
     parser.add_argument("--output", type=Path, default=Path("campaign-bench"))
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--summarize", type=Path, metavar="DIR",
+                        help="only print the tables of the run in DIR")
     args = parser.parse_args(argv)
+    if args.summarize:
+        steps = [json.loads(line) for line in
+                 (args.summarize / report.STEPS_FILE).read_text().splitlines()]
+        took = steps[-1]["started"] - steps[0]["started"] if steps else 0.0
+        print(markdown(args.summarize, took, "-"))
+        return 0
     extra = ""
     if args.nodes:
         profile = profiles.dummy(tuple(args.nodes.split(",")))
