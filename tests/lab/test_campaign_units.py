@@ -191,6 +191,12 @@ def test_missing_commits() -> None:
     assert "16 acknowledged commit(s) missing" in finding.detail and "..." in finding.detail
 
 
+def test_diverged_servers() -> None:
+    assert audits.diverged({"A": {1, 2, 3}, "B": {1, 2}}) == []  # B lags: not diverged
+    [finding] = audits.diverged({"A": {1, 2, 3}, "B": {1, 2, 4, 5}})
+    assert "1 acknowledged commit(s) only on A, 2 only on B" in finding.detail
+
+
 # ---------------------------------------------------------------- settling
 
 

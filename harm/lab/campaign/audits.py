@@ -209,6 +209,22 @@ def missing_commits(acknowledged: Iterable[int], present: Iterable[int],
                     f"{where}: {shown}")]
 
 
+def diverged(held: Mapping[str, set[int]]) -> list[Finding]:
+    """Acknowledged commits that only some nodes hold, while each of two nodes holds some
+    the other lacks: their servers took writes apart (a split brain's data)."""
+    names = sorted(held)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            only_first = held[first] - held[second]
+            only_second = held[second] - held[first]
+            if only_first and only_second:
+                return [Finding(MISSING_COMMITS, f"the servers diverged: {len(only_first)} "
+                                f"acknowledged commit(s) only on {first}, "
+                                f"{len(only_second)} only on {second}", 0.0,
+                                (first, second))]
+    return []
+
+
 # ---------------------------------------------------------------- settling
 
 

@@ -315,6 +315,21 @@ def _check_commits(state: Run, hosts: list[str] | None = None, wait_s: float = 3
     return found, True
 
 
+def _diverged(state: Run) -> list[Finding]:
+    """Acknowledged commits each node has and another lacks: two servers took writes
+    apart (asked at each node's own address; a node whose server is down is left out)."""
+    acked = {i for i, at in clients.read_acknowledged(_client_log(state, "writer")).items()
+             if at >= state.commits_since}
+    if not acked:
+        return []
+    held = {}
+    for node in state.spec.nodes:
+        ids = _present_ids(state, min(acked), state.spec.address(node, 0).split("/")[0], 3)
+        if ids is not None:
+            held[node] = ids & acked
+    return audits.diverged(held)
+
+
 def _present_ids(state: Run, lowest: int, host: str, wait_s: float) -> set[int] | None:
     from harm.lab import demo
 
@@ -345,6 +360,8 @@ def _ensure_healthy(state: Run, notes: list[str], findings: list[Finding], when:
     except HarmError as error:
         findings.append(Finding(RECOVERY, f"the operator's repair did not bring the cluster "
                                 f"back: {error}; the lab is rebuilt", time.time()))
+    if profile.writer:
+        findings += _diverged(state)
     nodes = [spec.address(n, 0).split("/")[0] for n in spec.nodes]
     lost, checked = _check_commits(state, nodes, wait_s=5, where="every node")
     findings += lost
