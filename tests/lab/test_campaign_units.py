@@ -295,3 +295,9 @@ def test_fencing_is_refused_with_a_reason_when_the_lab_has_no_fence_device() -> 
         pytest.skip("the lab has BMCs: the fence switch is tested with them")
     with pytest.raises(LabError, match="no fence devices"):
         power.switch(True)
+
+
+def test_every_kind_but_double_has_an_action() -> None:
+    from harm.lab.campaign.actions import ACTIONS
+
+    assert set(ACTIONS) == {k.name for k in KINDS} - {"double"}

@@ -82,70 +82,101 @@ def _need(node: str | None, what: str) -> str:
 
 
 # ---------------------------------------------------------------- one fault
+# one function per kind: (the lab, the planned fault, the look before it, now) -> Applied
+
+Apply = Callable[[Lab, Fault, Snapshot, float], Applied]
+
+
+def _kill_postgres(ctx: Lab, fault: Fault, snap: Snapshot, now: float) -> Applied:
+    primary = fault.kind.endswith("primary")
+    role = promoted_on(snap, ctx.profile) if primary else unpromoted_on(snap, ctx.profile)
+    node = _need(pick(role, fault.picks[0]), "primary" if primary else "standby")
+    return Applied(fault.kind, now, faults.fail(ctx.spec, node, "postgres"), (node,))
+
+
+def _kill_harmd(ctx: Lab, fault: Fault, snap: Snapshot, now: float) -> Applied:
+    dc = dc_of(snap)
+    of_dc = fault.kind.endswith("dc")
+    role = ([dc] if dc else []) if of_dc else [n for n in live(snap) if n != dc]
+    node = _need(pick(role, fault.picks[0]), "DC" if of_dc else "other node")
+    return Applied(fault.kind, now, faults.fail(ctx.spec, node, "harmd"), (node,),
+                   harmd_killed=frozenset({node}))
+
+
+def _crash(ctx: Lab, fault: Fault, snap: Snapshot, now: float) -> Applied:
+    node = _need(pick(live(snap), fault.picks[0]), "node")
+    what = ctx.power.off(ctx.spec, node)
+    return Applied(fault.kind, now, f"{ctx.power.name}: {what}", (node,),
+                   harmd_killed=frozenset({node}), powered_off=frozenset({node}))
+
+
+def _any_node(ctx: Lab, fault: Fault) -> str:
+    return _need(pick(list(ctx.spec.nodes), fault.picks[0]), "node")
+
+
+def _nic(ctx: Lab, fault: Fault) -> str:
+    return ctx.spec.nic(fault.link % ctx.spec.links)
+
+
+def _link_cut(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    node = _any_node(ctx, fault)
+    return Applied(fault.kind, now, faults.fail(ctx.spec, node, f"link={_nic(ctx, fault)}"),
+                   (node,))
+
+
+def _all_links_cut(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    node = _any_node(ctx, fault)
+    for link in range(ctx.spec.links):
+        faults.fail(ctx.spec, node, f"link={ctx.spec.nic(link)}")
+    return Applied(fault.kind, now, f"{node}: every link down", (node,))
+
+
+def _isolate(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    node = _any_node(ctx, fault)
+    return Applied(fault.kind, now, faults.fail(ctx.spec, node, "partition="), (node,))
+
+
+def _split(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    side, other = split_sides(list(ctx.spec.nodes), fault.picks)
+    for node in side:
+        for peer in other:
+            netfilter.cut(ctx.spec, node, peer)
+    return Applied(fault.kind, now, f"{','.join(side)} | {','.join(other)} cut from each "
+                   "other (clients reach every node)", tuple(side))
+
+
+def _partition_2_1(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    pair, rest = split_sides(list(ctx.spec.nodes), fault.picks, size=2)
+    faults.fail(ctx.spec, pair[0], "partition=" + pair[1])
+    return Applied(fault.kind, now, f"{','.join(pair)} | {','.join(rest)} (the clients with "
+                   f"{','.join(rest)})", tuple(pair))
+
+
+def _packets(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    node = _any_node(ctx, fault)
+    name = "loss" if fault.kind == "packet-loss" else "duplicate"
+    what = faults.fail(ctx.spec, node, f"{name}={_nic(ctx, fault)}:{fault.share}")
+    return Applied(fault.kind, now, what, (node,))
+
+
+def _standby(ctx: Lab, fault: Fault, _snap: Snapshot, now: float) -> Applied:
+    node = _any_node(ctx, fault)
+    harm_cli(ctx.spec, any_live(ctx.spec), "node", "standby", node)
+    return Applied(fault.kind, now, f"harm node standby {node}", (node,),
+                   undo=(("node", "online", node),))
+
+
+def _resource_fail(ctx: Lab, fault: Fault, snap: Snapshot, now: float) -> Applied:
+    first = ctx.profile.group_first
+    node = _need(pick(holder_of(snap, ctx.profile), fault.picks[0]), f"node running {first}")
+    return Applied(fault.kind, now, fail_resource(ctx.spec, ctx.profile, node), (node,))
 
 
 def apply(ctx: Lab, fault: Fault, snap: Snapshot) -> Applied:
-    spec, profile = ctx.spec, ctx.profile
-    kind = fault.kind
-    first = fault.picks[0]
-    nodes = list(spec.nodes)
-    nic = spec.nic(fault.link % spec.links)
-    now = time.time()
-    if kind in ("kill-postgres-primary", "kill-postgres-standby"):
-        role = promoted_on(snap, profile) if kind.endswith("primary") else \
-            unpromoted_on(snap, profile)
-        node = _need(pick(role, first), kind.rsplit("-", 1)[1])
-        return Applied(kind, now, faults.fail(spec, node, "postgres"), (node,))
-    if kind in ("kill-harmd-dc", "kill-harmd-other"):
-        dc = dc_of(snap)
-        role = [dc] if kind.endswith("dc") and dc else [n for n in live(snap) if n != dc]
-        node = _need(pick(role, first), "DC" if kind.endswith("dc") else "other node")
-        return Applied(kind, now, faults.fail(spec, node, "harmd"), (node,),
-                       harmd_killed=frozenset({node}))
-    if kind == "node-crash":
-        node = _need(pick(live(snap), first), "node")
-        what = ctx.power.off(spec, node)
-        return Applied(kind, now, f"{ctx.power.name}: {what}", (node,),
-                       harmd_killed=frozenset({node}), powered_off=frozenset({node}))
-    if kind == "link-cut":
-        node = _need(pick(nodes, first), "node")
-        return Applied(kind, now, faults.fail(spec, node, f"link={nic}"), (node,))
-    if kind == "all-links-cut":
-        node = _need(pick(nodes, first), "node")
-        for link in range(spec.links):
-            faults.fail(spec, node, f"link={spec.nic(link)}")
-        return Applied(kind, now, f"{node}: every link down", (node,))
-    if kind == "isolate":
-        node = _need(pick(nodes, first), "node")
-        return Applied(kind, now, faults.fail(spec, node, "partition="), (node,))
-    if kind == "split":
-        side, other = split_sides(nodes, fault.picks)
-        for node in side:
-            for peer in other:
-                netfilter.cut(spec, node, peer)
-        return Applied(kind, now, f"{','.join(side)} | {','.join(other)} cut from each other "
-                       "(clients reach every node)", tuple(side))
-    if kind == "partition-2-1":
-        pair, rest = split_sides(nodes, fault.picks, size=2)
-        faults.fail(spec, pair[0], "partition=" + pair[1])
-        return Applied(kind, now, f"{','.join(pair)} | {','.join(rest)} (the clients with "
-                       f"{','.join(rest)})", tuple(pair))
-    if kind in ("packet-loss", "packet-duplicate"):
-        node = _need(pick(nodes, first), "node")
-        name = "loss" if kind == "packet-loss" else "duplicate"
-        return Applied(kind, now, faults.fail(spec, node, f"{name}={nic}:{fault.share}"),
-                       (node,))
-    if kind == "standby-online":
-        node = _need(pick(nodes, first), "node")
-        harm_cli(spec, any_live(spec), "node", "standby", node)
-        return Applied(kind, now, f"harm node standby {node}", (node,),
-                       undo=(("node", "online", node),))
-    if kind == "resource-fail":
-        node = _need(pick(holder_of(snap, profile), first), f"node running {profile.group_first}")
-        return Applied(kind, now, fail_resource(spec, profile, node), (node,))
-    if kind.endswith("-during-failover"):
-        return _during_failover(ctx, fault, snap, now)
-    raise LabError(f"fault {kind!r} cannot be applied here")
+    action = ACTIONS.get(fault.kind)
+    if action is None:
+        raise LabError(f"fault {fault.kind!r} cannot be applied here")
+    return action(ctx, fault, snap, time.time())
 
 
 def split_sides(nodes: list[str], picks: tuple[float, ...], size: int = 0
@@ -199,6 +230,27 @@ def _during_failover(ctx: Lab, fault: Fault, snap: Snapshot, now: float) -> Appl
             Path(handle.name).unlink(missing_ok=True)
         op = f"harm configure load update (cluster-recheck-interval={minutes}min)"
     return Applied(fault.kind, now, f"{what}; then {op}", (trigger,), undo=undo)
+
+
+ACTIONS: dict[str, Apply] = {
+    "kill-postgres-primary": _kill_postgres,
+    "kill-postgres-standby": _kill_postgres,
+    "kill-harmd-dc": _kill_harmd,
+    "kill-harmd-other": _kill_harmd,
+    "node-crash": _crash,
+    "link-cut": _link_cut,
+    "all-links-cut": _all_links_cut,
+    "isolate": _isolate,
+    "split": _split,
+    "partition-2-1": _partition_2_1,
+    "packet-loss": _packets,
+    "packet-duplicate": _packets,
+    "standby-online": _standby,
+    "resource-fail": _resource_fail,
+    "standby-during-failover": _during_failover,
+    "move-during-failover": _during_failover,
+    "load-during-failover": _during_failover,
+}
 
 
 def _wait_reaction(ctx: Lab) -> None:
