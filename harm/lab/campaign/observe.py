@@ -216,4 +216,9 @@ def look(spec: LabSpec, watch: Watched, powered_off: Iterable[str] = (),
 
 
 def pe_inputs(spec: LabSpec, node: str) -> list[Path]:
-    return sorted((spec.node_dir(node) / "state" / "pe-inputs").glob("pe-input-*.xml"))
+    """``node``'s saved engine inputs, oldest (lowest number) first."""
+    def number(path: Path) -> int:
+        tail = path.stem.rsplit("-", 1)[1]
+        return int(tail) if tail.isdigit() else -1
+    return sorted((spec.node_dir(node) / "state" / "pe-inputs").glob("pe-input-*.xml"),
+                  key=number)

@@ -360,6 +360,7 @@ def _ensure_healthy(state: Run, notes: list[str], findings: list[Finding], when:
     except HarmError as error:
         findings.append(Finding(RECOVERY, f"the operator's repair did not bring the cluster "
                                 f"back: {error}; the lab is rebuilt", time.time()))
+    notes.append(f"the lab's state before the rebuild: {_save_before_rebuild(state)}")
     if profile.writer:
         findings += _diverged(state)
     nodes = [spec.address(n, 0).split("/")[0] for n in spec.nodes]
@@ -461,6 +462,23 @@ def _save_evidence(state: Run, step: Step, snaps: list[Snapshot], offsets: dict[
     with (folder / "looks.jsonl").open("w", encoding="utf-8") as handle:
         for snap in snaps:
             handle.write(json.dumps(_compact(snap)) + "\n")
+    return folder
+
+
+def _save_before_rebuild(state: Run, keep: int = 40) -> Path:
+    """What a rebuild would destroy: every node's whole harmd log, its CIB and its newest
+    pe-inputs (the repair ran after the step's evidence was saved)."""
+    folder = state.options.output / f"before-rebuild-{int(time.time())}"
+    spec = state.spec
+    for node in spec.nodes:
+        target = folder / node
+        (target / "pe-inputs").mkdir(parents=True, exist_ok=True)
+        for path in observe.pe_inputs(spec, node)[-keep:]:
+            shutil.copy2(path, target / "pe-inputs" / path.name)
+        for name in ("harmd.log", "state/cib.xml"):
+            source = spec.node_dir(node) / name
+            if source.exists():
+                shutil.copy2(source, target / source.name)
     return folder
 
 
