@@ -9,6 +9,7 @@ APT_PACKAGES=(
   postgresql postgresql-contrib
   pacemaker-cli-utils pacemaker-resource-agents crmsh resource-agents libxml2-utils
   fence-agents openipmi ipmitool
+  iptables
 )
 
 missing=()

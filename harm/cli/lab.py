@@ -9,6 +9,7 @@
     harm lab status [--json]
     harm lab exec NODE -- CMD...         (NODE may be "gateway")
     harm lab fail NODE harmd|postgres|node|link=NIC|partition=NODE,...|cut=NODE
+                       |loss=NIC:PERCENT|duplicate=NIC:PERCENT
     harm lab fail gateway witness        the witness's host lost
     harm lab heal [NODE|gateway]
     harm lab power NODE on|off|status    through the node's BMC (labs built with --fencing)
@@ -16,6 +17,8 @@
     harm lab pg-seed NODE --from NODE    pg_basebackup a standby over eth1
     harm lab sql [--via service-vip|NODE] [--host ADDR] [--config FILE] [-t] -- SQL
     harm lab down
+    harm lab campaign --faults N --seed S [--nodes A,B,C] [--config FILE] [--only K]
+                      [--fencing] [--output DIR] [--keep]
 
 Every sub-command takes ``--name`` or ``--lab`` (default ``$HARM_LAB`` or ``harm``), so
 several labs can coexist.
@@ -241,8 +244,8 @@ def exec_command(lab_name: str, node: str, argv: tuple[str, ...]) -> None:
 @click.argument("node")
 @click.argument("what")
 def fail_command(lab_name: str, node: str, what: str) -> None:
-    """Fail NODE: harmd, postgres (its postmaster), node, link=NIC, partition=NODE,...
-    or cut=NODE; or 'gateway witness'."""
+    """Fail NODE: harmd, postgres (its postmaster), node, link=NIC, partition=NODE,...,
+    cut=NODE, loss=NIC:PERCENT or duplicate=NIC:PERCENT; or 'gateway witness'."""
     click.echo(faults.fail(lab.load(lab_name), node, what))
 
 
@@ -357,3 +360,51 @@ def _configuration(spec: LabSpec, config_file: str | None) -> Configuration | No
         if isinstance(answer, dict) and isinstance(answer.get("xml"), str):
             return parse_cib_xml(answer["xml"], f"harmd on {node}").configuration
     return None
+
+
+@command.command("campaign")
+@click.option("--name", "--lab", "lab_name", default="hcamp", show_default=True,
+              help="the lab the campaign builds (and removes at the end)")
+@click.option("--faults", "count", type=click.IntRange(min=1), default=10, show_default=True,
+              help="how many steps (one fault, or two close together, each)")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="the same seed gives the same faults")
+@click.option("--nodes", default=None,
+              help="the Dummy/Stateful cluster on these nodes (3-5, e.g. c1,c2,c3); "
+              "default: the PostgreSQL demo")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path), default=None,
+              help="the cluster's configuration (default configs/pgsql-lab.crm, or "
+              "configs/campaign-dummy.crm with --nodes)")
+@click.option("--only", type=click.IntRange(min=1), default=None,
+              help="replay step K only (regenerated from the seed, on a healthy cluster)")
+@click.option("--fencing", is_flag=True, help="power nodes off through the lab's fence device")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where to write the report (default campaign-out/seed-S)")
+@click.option("--keep", is_flag=True, help="leave the lab running at the end")
+def campaign_command(lab_name: str, count: int, seed: int, nodes: str | None,
+                     config_file: Path | None, only: int | None, fencing: bool,
+                     output: Path | None, keep: bool) -> None:
+    """Random faults on a lab cluster, audited; exits 0 exactly when no audit failed."""
+    from harm.lab.campaign import profiles, runner
+
+    extra = ""
+    if nodes:
+        names = tuple(n.strip() for n in nodes.split(",") if n.strip())
+        if not 2 <= len(names) <= 5:
+            raise LabError("--nodes: give two to five node names")
+        profile = profiles.dummy(names, config_file)
+        extra += f" --nodes {','.join(names)}"
+    else:
+        profile = profiles.pgsql(config_file)
+    if config_file:
+        extra += f" --config {config_file}"
+    if fencing:
+        extra += " --fencing"
+    options = runner.Options(
+        faults=count, seed=seed, profile=profile, name=lab_name,
+        output=output or Path("campaign-out") / f"seed-{seed}", only=only, fencing=fencing,
+        keep=keep, replay_args=extra)
+    violations = runner.run(options, echo=click.echo)
+    if violations:
+        raise click.exceptions.Exit(1)

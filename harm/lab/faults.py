@@ -13,7 +13,11 @@
 - ``cut=witness``: the node no longer reaches the witness (its UDP port dropped there);
 - ``gateway witness``: the witness's host is lost (kill -9 of ``harm witness``).
 
-``heal NODE`` puts the node's ports back on the original bridges, up, and restarts harmd
+- ``loss=NIC:PERCENT``, ``duplicate=NIC:PERCENT``: that share of the node's packets on
+  NIC dropped, or sent twice (iptables inside the node, :mod:`harm.lab.netfilter`).
+
+``heal NODE`` puts the node's ports back on the original bridges, up, removes its iptables
+rules and restarts harmd
 (not PostgreSQL: restarting it is the cluster's job);
 ``heal`` without a node does that for every node and removes the partition bridges;
 either way every iptables cut goes. ``heal gateway`` (or ``heal``) restarts the witness.
@@ -25,7 +29,7 @@ import json
 import re
 
 from harm.errors import LabError
-from harm.lab import lab, netns
+from harm.lab import lab, netfilter, netns
 from harm.lab.netns import ip, ip_batch
 from harm.lab.spec import GATEWAY, LabSpec
 
@@ -115,8 +119,10 @@ def fail(spec: LabSpec, node: str, what: str) -> str:
             lines += [f"link set {spec.port(m, link)} master {bridge}" for m in sorted(members)]
         ip_batch(lines, namespace=sw)
         return f"partition: {', '.join(sorted(members))} now only see each other"
+    if what.startswith(("loss=", "duplicate=")):
+        return _share_fault(spec, node, what)
     raise LabError(f"unknown fault {what!r} (harmd, postgres, node, link=NIC, "
-                   "partition=NODE,..., cut=NODE)")
+                   "partition=NODE,..., cut=NODE, loss=NIC:PERCENT, duplicate=NIC:PERCENT)")
 
 
 def _iptables(spec: LabSpec, node: str, *args: str, check: bool = True) -> None:
@@ -155,6 +161,22 @@ def _uncut(spec: LabSpec, node: str) -> None:
     _iptables(spec, node, "-X", CUT_CHAIN, check=False)
 
 
+
+def _share_fault(spec: LabSpec, node: str, what: str) -> str:
+    name, _, arg = what.partition("=")
+    nic, _, percent = arg.partition(":")
+    link = _links(spec, nic)
+    try:
+        share = float(percent.rstrip("%"))
+    except ValueError:
+        raise LabError(f"{what!r}: give {name}=NIC:PERCENT, e.g. {name}=eth0:20") from None
+    if name == "loss":
+        netfilter.loss(spec, node, nic, share)
+        return f"{node}: {share:g}% of the packets in and out of {nic} dropped"
+    netfilter.duplicate(spec, node, link, share)
+    return f"{node}: {share:g}% of the packets it sends on {nic} sent twice"
+
+
 def heal(spec: LabSpec, node: str | None = None) -> str:
     """Undo faults for ``node`` (or everything) and restart harmd where it is not running."""
     if node == GATEWAY:
@@ -177,6 +199,8 @@ def heal(spec: LabSpec, node: str | None = None) -> str:
         _uncut(spec, name)  # a cut has two sides: every cut goes
     if node is None and spec.witness:
         lab.start_witness(spec)
+    for name in nodes:
+        netfilter.clear(spec, name)
     started = [name for name in nodes if lab.harmd_pid(spec, name) is None]
     for name in started:
         lab.start_harmd(spec, name)
