@@ -5,7 +5,8 @@ the gateway as the ping target and the witness; PostgreSQL 15 provisioned in eac
 own /var/lib/pgsql, not started; harmd not started): test_pgsql_cluster.py starts the
 nodes one by one as the seed report does, test_quorum_partitions.py then partitions the
 running cluster (or starts it itself when run alone) and removes the lab when it is done.
-``HARM_KEEP_LAB=1`` keeps the lab after a failure, to look at it.
+``HARM_KEEP_LAB=1`` keeps the lab after a failure, to look at it; ``HARM_E2E_LAB=NAME``
+names it (another checkout running the same tests on this machine uses the default).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from harm.lab import demo, lab
 from harm.lab.postgres import PG_DIRS
 from harm.lab.spec import LabSpec
 
-LAB = "hqe2e"
+# lab names are global on a machine: set HARM_E2E_LAB when another checkout runs these too
+LAB = os.environ.get("HARM_E2E_LAB", "hqe2e")
 NODES = ("osspc30", "osspc31")
 
 
