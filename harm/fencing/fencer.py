@@ -1,6 +1,7 @@
 """Carrying out a :class:`~harm.fencing.plan.FencePlan`: the delay, then the levels in
 order until one succeeds (every device of a level must succeed, each tried
-``pcmk_<action>_retries`` times); a device whose host check is dynamic is first asked
+``pcmk_<action>_retries`` times; a reboot through several devices is all off, then all
+on); a device whose host check is dynamic is first asked
 whether it can fence the target (``list``, or ``status`` when it has no list).
 
 :func:`execute` is the walk itself, blocking, with the agent runner, the sleep and the
@@ -93,18 +94,8 @@ def execute(plan: FencePlan, node: str, *, run: AgentRunner = run_agent,
             if not can_fence_now(device, plan.target, plan.timeout_ms, run):
                 failed = f"{device.id} cannot fence {plan.target}"
                 break
-            action = device.agent_action(plan.action)
-            timeout = device.timeout_ms(action, plan.timeout_ms)
-            result = AgentRun(-1, "", error="not run")
-            for attempt in range(device.tries(action)):
-                result = run(device, action, plan.target, timeout)
-                log.info("fencing %s: %s %s (try %d): %s", plan.target, device.id, action,
-                         attempt + 1, "ok" if result.ok else result.describe())
-                if result.ok:
-                    break
-            if not result.ok:
-                failed = f"{device.id} {action}: {result.describe()}"
-                break
+        if not failed:
+            failed = _run_level(plan, level.devices, run)
         if not failed:
             return FenceOutcome(plan.id, plan.target, plan.action, True, node, last_devices,
                                 "", plan.origin, plan.client, int(wall()))
@@ -114,6 +105,45 @@ def execute(plan: FencePlan, node: str, *, run: AgentRunner = run_agent,
         reasons.append(f"no device may fence {plan.target}")
     return FenceOutcome(plan.id, plan.target, plan.action, False, node, last_devices,
                         "; ".join(reasons)[:500], plan.origin, plan.client, int(wall()))
+
+
+def _run_level(plan: FencePlan, devices: tuple[Device, ...], run: AgentRunner) -> str:
+    """Run the level's devices; why it failed, or "" when it fenced the target.
+
+    A reboot through a level of several devices (two power supplies on two switches) is
+    every device off, then every device on, as Pacemaker's fencer does: rebooting them one
+    after the other would never take the node's power away. The target is fenced once the
+    off phase succeeded; a device that fails to power it on again is logged, not a failed
+    fence (the node is off, which is what recovery needs)."""
+    if plan.action != "reboot" or len(devices) < 2:
+        for device in devices:
+            failed = _run_device(plan, device, plan.action, run)
+            if failed:
+                return failed
+        return ""
+    for device in devices:
+        failed = _run_device(plan, device, "off", run)
+        if failed:
+            return failed
+    for device in devices:
+        failed = _run_device(plan, device, "on", run)
+        if failed:
+            log.warning("fencing %s: fenced (off), but %s", plan.target, failed)
+    return ""
+
+
+def _run_device(plan: FencePlan, device: Device, wanted: str, run: AgentRunner) -> str:
+    """Run ``wanted`` (as the device maps it) with its retries; why it failed, or ""."""
+    action = device.agent_action(wanted)
+    timeout = device.timeout_ms(action, plan.timeout_ms)
+    result = AgentRun(-1, "", error="not run")
+    for attempt in range(device.tries(action)):
+        result = run(device, action, plan.target, timeout)
+        log.info("fencing %s: %s %s (try %d): %s", plan.target, device.id, action,
+                 attempt + 1, "ok" if result.ok else result.describe())
+        if result.ok:
+            return ""
+    return f"{device.id} {action}: {result.describe()}"
 
 
 class Fencer:

@@ -54,13 +54,47 @@ def test_levels_are_tried_in_order_and_every_device_of_a_level_must_succeed() ->
     agents = FakeAgents({"st_bad"})
     outcome = execute(the_plan(), "n2", run=agents, sleep=lambda s: None, wall=lambda: 100)
     assert outcome.ok and outcome.device == "st_good,st_disk" and outcome.delegate == "n2"
+    # level 2 has two devices: a reboot is both off, then both on (never one at a time)
     assert agents.calls == [("st_bad", "reboot", "n1"), ("st_bad", "reboot", "n1"),
-                            ("st_good", "reboot", "n1"), ("st_disk", "reboot", "n1")]
+                            ("st_good", "off", "n1"), ("st_disk", "off", "n1"),
+                            ("st_good", "on", "n1"), ("st_disk", "on", "n1")]
     agents = FakeAgents({"st_bad", "st_disk"})
     outcome = execute(the_plan(), "n2", run=agents, sleep=lambda s: None, wall=lambda: 100)
     assert not outcome.ok
-    assert "level 1: st_bad reboot" in outcome.reason and "level 2: st_disk" in outcome.reason
+    assert "level 1: st_bad reboot" in outcome.reason and "level 2: st_disk off" in outcome.reason
     assert FenceOutcome.from_json(outcome.to_json()) == outcome
+
+
+class OnFails(FakeAgents):
+    def __call__(self, device: Device, action: str, target: str | None,
+                 timeout_ms: int) -> AgentRun:
+        self.calls.append((device.id, action, target))
+        return AgentRun(1 if action == "on" and device.id in self.failing else 0, "")
+
+
+def test_a_level_that_powered_the_node_off_has_fenced_it_even_if_power_on_fails() -> None:
+    agents = OnFails({"st_good"})
+    outcome = execute(the_plan(), "n2", run=agents, sleep=lambda s: None, wall=lambda: 100)
+    assert outcome.ok and outcome.device == "st_bad"  # level 1: one device, a plain reboot
+    assert agents.calls == [("st_bad", "reboot", "n1")]
+    agents = OnFails({"st_good"})
+    outcome = execute(the_plan(), "n2", run=FakeFirstFails(agents), sleep=lambda s: None,
+                      wall=lambda: 100)
+    assert outcome.ok and outcome.device == "st_good,st_disk"
+    assert ("st_good", "on", "n1") in agents.calls and ("st_disk", "on", "n1") in agents.calls
+
+
+class FakeFirstFails:
+    """st_bad always fails; everything else is passed to ``inner``."""
+
+    def __init__(self, inner: FakeAgents) -> None:
+        self.inner = inner
+
+    def __call__(self, device: Device, action: str, target: str | None,
+                 timeout_ms: int) -> AgentRun:
+        if device.id == "st_bad":
+            return AgentRun(1, "")
+        return self.inner(device, action, target, timeout_ms)
 
 
 def test_the_delay_is_waited_before_the_first_agent_runs() -> None:
