@@ -285,16 +285,13 @@ def test_bad_loss_and_duplicate_arguments_are_refused() -> None:
             faults.fail(spec, "A", what)
 
 
-def test_fencing_is_refused_with_a_reason_when_the_lab_has_no_fence_device() -> None:
-    import importlib.util
-
+def test_fencing_powers_nodes_through_the_lab_bmcs_with_fence_ipmilan() -> None:
     from harm.lab.campaign import power
 
     assert isinstance(power.switch(False), power.LabCrash)
-    if importlib.util.find_spec("harm.lab.bmc") is not None:
-        pytest.skip("the lab has BMCs: the fence switch is tested with them")
-    with pytest.raises(LabError, match="no fence devices"):
-        power.switch(True)
+    switch = power.switch(True)  # fence-agents is installed by scripts/setup.sh
+    assert isinstance(switch, power.FenceSwitch)
+    assert switch.name == "fence device"
 
 
 def test_every_kind_but_double_has_an_action() -> None:
