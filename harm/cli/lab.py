@@ -163,7 +163,8 @@ def _run_demo(spec: LabSpec, stock_agents: bool = False) -> None:
     click.echo(f"loading {config} through {first}'s harmd ...")
     demo.configure(spec, config)
     if spec.fencing:
-        _configure_fencing(spec)
+        click.echo("loading a fence_ipmilan device per node, stonith-enabled=true ...")
+        demo.configure_fencing(spec)
     click.echo("waiting for the agents to elect a primary and the standby to be in sync "
                "(the first election takes a few standby monitors) ...")
     took = demo.wait_ready(spec)
@@ -185,16 +186,6 @@ def _run_demo(spec: LabSpec, stock_agents: bool = False) -> None:
   HARM_SOCKET={sock} harm resource move ms_pgsql {second}
 Tear down:
   harm lab down{name}""")
-
-
-def _configure_fencing(spec: LabSpec) -> None:
-    """One fence_ipmilan device per node (its BMC) and stonith-enabled=true."""
-    from harm.lab import bmc, demo
-
-    path = spec.run_dir / "fencing.crm"
-    path.write_text(bmc.fencing_config(spec), encoding="utf-8")
-    click.echo(f"loading {path}: a fence_ipmilan device per node, stonith-enabled=true ...")
-    demo.configure(spec, path)
 
 
 @command.command("down")

@@ -21,6 +21,7 @@ from pathlib import Path
 from harm.cib.xml_import import parse_cib_xml
 from harm.daemon.client import request
 from harm.errors import ControlError, LabError
+from harm.lab import bmc
 from harm.lab.postgres import PgLayout, init_primary, on_node, seed_standby
 from harm.lab.spec import LabSpec
 
@@ -157,3 +158,13 @@ def rejoin(spec: LabSpec, node: str, timeout_s: float = 90.0) -> None:
         if not unreachable or time.monotonic() - start > timeout_s:
             raise LabError(f"rejoin on {node} failed: {done.stderr or done.stdout}")
         time.sleep(1.0)
+
+
+def configure_fencing(spec: LabSpec) -> Path:
+    """Load one fence_ipmilan device per node (its BMC) and stonith-enabled=true, once the
+    BMCs answer; the crm file loaded (kept in the lab's run directory)."""
+    bmc.wait_bmcs(spec)
+    path = spec.run_dir / "fencing.crm"
+    path.write_text(bmc.fencing_config(spec), encoding="utf-8")
+    configure(spec, path)
+    return path

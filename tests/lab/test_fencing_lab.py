@@ -167,7 +167,7 @@ def spec() -> Iterator[LabSpec]:
             lab.start_harmd(built, node)
         lab.wait_sockets(built, list(built.nodes))
         demo.configure(built, REPO / "configs" / "pgsql-lab.crm")
-        load(built, A, bmc.fencing_config(built))
+        demo.configure_fencing(built)
         demo.wait_ready(built)
         sql(built, "CREATE TABLE acked (i int PRIMARY KEY); "
                    "CREATE TABLE harm_probe (at timestamptz)")

@@ -13,14 +13,12 @@ operator or the cluster's fencer would. Without BMCs in the lab, ``--fencing`` i
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
-from types import ModuleType
 from typing import Protocol
 
 from harm.errors import LabError
-from harm.lab import faults, lab
+from harm.lab import bmc, faults, lab
 from harm.lab.spec import LabSpec
 
 VOLATILE = ("tmp", "run")  # the node's /run: HA_RSCTMP and HARM_RUN_DIR
@@ -48,30 +46,16 @@ class LabCrash:
         return faults.heal(spec, node)
 
 
-def bmc_module() -> ModuleType:
-    """The lab's BMCs, or LabError when the lab has none."""
-    try:
-        module = importlib.import_module("harm.lab.bmc")
-    except ImportError:
-        raise LabError("--fencing: this lab has no fence devices (harm.lab.bmc)") from None
-    for needed in ("bmc_ns", "bmc_address", "password", "BMC_USER"):
-        if not hasattr(module, needed):
-            raise LabError(f"--fencing: harm.lab.bmc has no {needed}")
-    return module
-
-
 class FenceSwitch:
     """The node's BMC, driven by fence_ipmilan from the BMCs' namespace."""
 
     name = "fence device"
 
     def __init__(self) -> None:
-        self.bmc = bmc_module()
         if shutil.which("fence_ipmilan") is None:
             raise LabError("--fencing: fence_ipmilan is not installed (fence-agents)")
 
     def _power(self, spec: LabSpec, node: str, action: str) -> str:
-        bmc = self.bmc
         argv = ["ip", "netns", "exec", bmc.bmc_ns(spec), "fence_ipmilan",
                 "-a", bmc.bmc_address(spec, node), "-l", bmc.BMC_USER,
                 "-p", bmc.password(spec), "-o", action]

@@ -18,7 +18,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +116,7 @@ def build(profile: Profile, name: str, fencing: bool = False) -> tuple[LabSpec, 
     spec = lab.up(lab_spec(profile, name, fencing))
     lab.wait_sockets(spec, list(spec.nodes))
     if fencing:
-        _configure_fencing(spec)
+        demo.configure_fencing(spec)
     if profile.kind == PGSQL:
         demo.provision(spec)
         demo.configure(spec, profile.config)
@@ -135,19 +134,6 @@ def build(profile: Profile, name: str, fencing: bool = False) -> tuple[LabSpec, 
     except LabError:  # something went wrong on the way (a stall of the machine, ...)
         repair(spec, profile, watch)
     return spec, watch
-
-
-def _configure_fencing(spec: LabSpec) -> None:
-    from harm.lab.campaign.power import bmc_module
-
-    bmc = bmc_module()
-    bmc.wait_bmcs(spec)
-    with tempfile.NamedTemporaryFile("w", suffix=".crm", delete=False) as handle:
-        handle.write(bmc.fencing_config(spec))
-    try:
-        demo.configure(spec, Path(handle.name))
-    finally:
-        Path(handle.name).unlink(missing_ok=True)
 
 
 def watch_of(spec: LabSpec) -> Watched:
