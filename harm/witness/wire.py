@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from harm.membership import boundedjson
 from harm.membership.authkeys import AuthKeys
 from harm.membership.packet import MessageType, Packet, PacketError, decode, encode
 from harm.witness.lease import Ask, Outcome
@@ -91,8 +92,8 @@ def _count(value: object) -> int:
 
 def _json(payload: bytes) -> dict[str, object]:
     try:
-        data = json.loads(payload)
-    except (ValueError, RecursionError):
+        data = boundedjson.loads(payload)  # the bounds every datagram's JSON is held to
+    except boundedjson.JsonRefusedError:
         raise WireError("malformed") from None
     if not isinstance(data, dict):
         raise WireError("malformed")
