@@ -48,7 +48,7 @@ def cib_of(spec: LabSpec, node: str) -> Cib:
     return parse_cib_xml(request(sock(spec, node), "cib", timeout=5)["xml"])
 
 
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 120.0) -> None:
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
