@@ -8,7 +8,8 @@ wrong type, an integer out of range, or text that is not text.
 
     message := Hello | Resync | CibUpdate | RunOp | CancelOp | ForgetRsc | FailOp | State
              | Request | Reply | RunFence | Fenced     (by kind, see harm.control.controller)
-    request := Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket   (by "op")
+    request := Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket | FenceNode
+                                                                          (by "op")
 
 :data:`DC_KINDS` are the kinds only the DC may send: the controller obeys them only from
 the node it takes for DC, and counts the others as ignored.
@@ -24,6 +25,7 @@ from typing import Any
 from harm.control.codec import request_from_json, request_to_json
 from harm.errors import ControlError
 from harm.executor.request import OpRequest
+from harm.fencing.coordination import FENCE_ACTIONS
 from harm.operations.tickets import CHANGES
 
 MAX_NAME = 255
@@ -78,7 +80,15 @@ class ChangeTicket:
     ticket: str
     change: str  # one of harm.operations.tickets.CHANGES
 
-OperatorRequest = Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket
+@dataclass(frozen=True)
+class FenceNode:
+    """``harm node fence NODE [--off|--on]``, answered when the fence has ended."""
+
+    node: str
+    action: str = "reboot"  # one of harm.fencing.coordination.FENCE_ACTIONS
+
+
+OperatorRequest = Commit | SetAttribute | Cleanup | InjectFailure | ChangeTicket | FenceNode
 
 
 def request_payload(request: OperatorRequest) -> dict[str, Any]:
@@ -96,6 +106,8 @@ def request_payload(request: OperatorRequest) -> dict[str, Any]:
                     "interval_ms": interval_ms, "rc": rc}
         case ChangeTicket(ticket, change):
             return {"op": "ticket", "ticket": ticket, "change": change}
+        case FenceNode(node, action):
+            return {"op": "fence", "node": node, "action": action}
 
 
 def decode_request(data: Mapping[str, Any]) -> OperatorRequest:
@@ -129,8 +141,13 @@ def decode_request(data: Mapping[str, Any]) -> OperatorRequest:
         if change not in CHANGES:
             raise ControlError(f"a ticket can be {', '.join(CHANGES)}, not {change!r}")
         return ChangeTicket(name(data, "ticket"), change)
+    if op == "fence":
+        action = name(data, "action", optional=True) or "reboot"
+        if action not in FENCE_ACTIONS:
+            raise ControlError(f"fence action must be one of {', '.join(FENCE_ACTIONS)}")
+        return FenceNode(name(data, "node"), action)
     raise ControlError(
-        f"unknown request {op!r} (commit, attribute, cleanup, fail or ticket)")
+        f"unknown request {op!r} (commit, attribute, cleanup, fail, ticket or fence)")
 
 
 # ---------------------------------------------------------------------- cluster messages

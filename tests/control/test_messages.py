@@ -148,3 +148,14 @@ def test_a_ticket_request_decodes_and_a_wrong_change_is_refused() -> None:
         msg.decode_request({"op": "ticket", "ticket": "site-a", "change": "steal"})
     with pytest.raises(ControlError):
         msg.decode_request({"op": "ticket", "ticket": ["site-a"], "change": "grant"})
+
+
+def test_a_fence_request_decodes_and_a_wrong_action_is_refused() -> None:
+    request = msg.decode_request({"op": "fence", "node": "n2", "action": "off"})
+    assert request == msg.FenceNode("n2", "off")
+    assert msg.request_payload(request) == {"op": "fence", "node": "n2", "action": "off"}
+    assert msg.decode_request({"op": "fence", "node": "n2"}) == msg.FenceNode("n2", "reboot")
+    with pytest.raises(ControlError, match="fence action"):
+        msg.decode_request({"op": "fence", "node": "n2", "action": "explode"})
+    with pytest.raises(ControlError):
+        msg.decode_request({"op": "fence", "node": ""})
