@@ -104,16 +104,19 @@ def test_stock_stateful_is_promoted_on_one_node_of_three(spec: LabSpec) -> None:
             ["Promoted", "Unpromoted", "Unpromoted"]
 
     wait_for("one Promoted and two Unpromoted instances of st", one_promoted)
+
+    def scores_written() -> bool:
+        # the stock agent's promotion scores, written with crm_attribute --promotion by its
+        # monitors (an unpromoted instance's first monitor may come after the promotion)
+        cib = cib_of(spec, NODES[0])
+        found = roles(cib, "st")
+        return all((cib.status.node(n) is not None and cib.status.node(n).attribute(  # type: ignore[union-attr]
+            "master-st") == ("10" if role == "Promoted" else "5")) for n, role in found.items())
+
+    wait_for("master-st 10 on the promoted node and 5 on the others", scores_written)
     cib = cib_of(spec, NODES[0])
     found = roles(cib, "st")
     (promoted,) = [n for n, role in found.items() if role == "Promoted"]
-    # the stock agent's promotion scores, written with crm_attribute --promotion
-    scores = {n: (cib.status.node(n) or None) for n in NODES}
-    assert scores[promoted] is not None and scores[promoted].attribute("master-st") == "10"
-    for node in NODES:
-        if node != promoted:
-            state = scores[node]
-            assert state is not None and state.attribute("master-st") == "5"
     # the file that ran is the stock one
     agents = subprocess.run([sys.executable, "-m", "harm.cli.main", "resource", "agents",
                              "--socket", str(sock(spec, promoted)), "ms_st"],

@@ -73,7 +73,17 @@ def mon_history(spec: LabSpec, node: str, level: str = "3") -> list[str]:
     lines = done.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith(
         ("Fencing History", "Failed Fencing"))), len(lines))
-    return lines[start:]
+    # the fencing sections only: what follows them (each node's own dropped-input counts)
+    # differs from node to node
+    shown: list[str] = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith(
+                ("Fencing History", "Failed Fencing", "Pending Fencing", " ")):
+            break
+        shown.append(line)
+    while shown and not shown[-1].strip():
+        shown.pop()
+    return shown
 
 
 def answers(spec: LabSpec, node: str) -> bool:
