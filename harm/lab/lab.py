@@ -99,17 +99,7 @@ def _pid_file(spec: LabSpec, node: str) -> Path:
 
 def harmd_pid(spec: LabSpec, node: str) -> int | None:
     """The pid of ``node``'s harmd when it runs."""
-    try:
-        pid = int(_pid_file(spec, node).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    if not netns.alive(pid):
-        return None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return pid if b"harm.daemon.main" in cmdline else None
+    return _running(_pid_file(spec, node), b"harm.daemon.main")
 
 
 def start_harmd(spec: LabSpec, node: str) -> int:
@@ -172,8 +162,14 @@ def stop_harmd(spec: LabSpec, node: str) -> bool:
 
 def witness_pid(spec: LabSpec) -> int | None:
     """The pid of the lab's witness (in the gateway) when it runs."""
+    return _running(spec.witness_dir / "witness.pid", b"harm.witness")
+
+
+def _running(pid_file: Path, module: bytes) -> int | None:
+    """The pid in ``pid_file`` when that process is alive and runs ``module`` (a pid file
+    left by a process that died may name an unrelated process by now)."""
     try:
-        pid = int((spec.witness_dir / "witness.pid").read_text().strip())
+        pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
     if not netns.alive(pid):
@@ -182,7 +178,7 @@ def witness_pid(spec: LabSpec) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return None
-    return pid if b"harm.witness" in cmdline else None
+    return pid if module in cmdline else None
 
 
 def start_witness(spec: LabSpec) -> int:
