@@ -51,6 +51,20 @@ def parse(argv: Sequence[str], options: Sequence[Option]) -> Parsed:
         parsed.values[option.key] = value
         parsed.order.append(option.key)
 
+    def store_next(option: Option, label: str) -> None:
+        """An option with no value attached: the next word when it needs or may take one."""
+        nonlocal i
+        if option.arg == NEEDS:
+            if i >= len(words):
+                raise UsageError(f"{label} needs a value")
+            store(option, words[i])
+            i += 1
+        elif i < len(words) and not words[i].startswith("-"):
+            store(option, words[i])
+            i += 1
+        else:
+            store(option, None)
+
     while i < len(words):
         word = words[i]
         i += 1
@@ -68,16 +82,8 @@ def parse(argv: Sequence[str], options: Sequence[Option]) -> Parsed:
                 store(option, None)
             elif eq:
                 store(option, value)
-            elif option.arg == NEEDS:
-                if i >= len(words):
-                    raise UsageError(f"--{name} needs a value")
-                store(option, words[i])
-                i += 1
-            elif i < len(words) and not words[i].startswith("-"):
-                store(option, words[i])
-                i += 1
             else:
-                store(option, None)
+                store_next(option, f"--{name}")
             continue
         if word.startswith("-") and len(word) > 1:
             letters = word[1:]
@@ -91,16 +97,8 @@ def parse(argv: Sequence[str], options: Sequence[Option]) -> Parsed:
                     continue
                 if letters:
                     store(option, letters)
-                elif option.arg == NEEDS:
-                    if i >= len(words):
-                        raise UsageError(f"-{letter} needs a value")
-                    store(option, words[i])
-                    i += 1
-                elif i < len(words) and not words[i].startswith("-"):
-                    store(option, words[i])
-                    i += 1
                 else:
-                    store(option, None)
+                    store_next(option, f"-{letter}")
                 break
             continue
         parsed.words.append(word)
